@@ -1,0 +1,56 @@
+#pragma once
+// Streaming extraction of what a crawler keeps from an HTML page (libxml2 SAX push parser).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crawl::extract {
+
+/// What a page yields. Strings are UTF-8; empty means absent.
+struct page_info {
+    std::string title;       ///< first <title>, whitespace collapsed and trimmed
+    std::string description; ///< <meta name=description content>, whitespace collapsed
+    std::string canonical;   ///< <link rel=canonical href>, resolved and normalized
+    std::string lang;        ///< <html lang>
+    std::string base;        ///< <base href>, resolved against the page URL
+    std::string charset;     ///< the charset the page was decoded with
+    std::uint64_t links_count = 0; ///< distinct resolved http(s) links from <a href>
+    std::vector<std::string> links; ///< those links in document order (only if keep_links)
+};
+
+/// Limits on what one page may contribute to a record (the body cap bounds the rest).
+inline constexpr std::size_t max_text_bytes = 4096;   ///< title, description, lang
+inline constexpr std::size_t max_url_bytes = 8192;    ///< canonical, base, each link
+
+/// Feeds decoded body chunks of any size to libxml2's HTML push parser and collects
+/// page_info. Follows the rules in README ("HTML extraction"): the charset is decided before
+/// the first chunk reaches libxml2 (header, BOM, meta prescan of the first 1024 bytes,
+/// UTF-8 check, windows-1252) and forced with HTML_PARSE_IGNORE_ENC; chunks are cut after
+/// their last '>' so a tag split across chunks cannot confuse the parser; hrefs lose
+/// tab/CR/LF and non-http(s) schemes; links resolve against <base href> or the page URL.
+/// The output is the same however the body is split into chunks.
+class html_extractor {
+public:
+    /// `page_url`: the final URL (absolute, http/https). `header_charset`: the Content-Type
+    /// charset label, possibly empty. `keep_links`: also collect the link list.
+    html_extractor(std::string_view page_url, std::string_view header_charset, bool keep_links);
+    ~html_extractor();
+    html_extractor(const html_extractor&) = delete;
+    html_extractor& operator=(const html_extractor&) = delete;
+
+    void feed(std::string_view chunk);
+
+    /// Ends the document; result() is complete afterwards. Further feeds are ignored.
+    void finish();
+
+    [[nodiscard]] const page_info& result() const noexcept;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace crawl::extract

@@ -1,0 +1,73 @@
+#pragma once
+// The result record of one input line and its JSONL / CSV serialization.
+
+#include "crawl/util/error_class.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crawl::record {
+
+/// Milliseconds per phase of the final request; negative means "did not happen" (null).
+struct timings {
+    double dns = -1;     ///< name resolution (0 when cached or --resolve)
+    double connect = -1; ///< TCP connect
+    double tls = -1;     ///< TLS handshake
+    double ttfb = -1;    ///< request sent → first response byte
+    double total = -1;   ///< the whole URL, redirects included
+};
+
+/// Everything known about one input line. Strings may hold any bytes: the serializers emit
+/// valid UTF-8 whatever they contain (ill-formed sequences become U+FFFD).
+struct record {
+    std::uint64_t seq = 0;  ///< input line number, 1-based
+    std::string url;        ///< the input line as given (trimmed)
+    std::string final_url;  ///< after redirects; empty when no request was made
+    int status = 0;         ///< final HTTP status; 0 when no response
+    error_class error = error_class::none;
+    std::string error_message;
+    int redirects = 0;
+    std::string content_type;
+    std::string charset;
+    std::string content_encoding;
+    std::uint64_t wire_bytes = 0; ///< response bytes read from the socket, headers included
+    std::uint64_t body_bytes = 0; ///< decoded body bytes
+    std::string title;
+    std::string description;
+    std::string canonical;
+    std::string lang;
+    std::uint64_t links_count = 0;
+    std::vector<std::string> links;
+    std::string hash;       ///< "sha256:<hex>" of the decoded body; empty when no body was read
+    timings time_ms;
+    int worker = -1;        ///< worker id; -1 when the supervisor answered by itself
+
+    /// ok is derived, never stored: a final 2xx response and no error.
+    [[nodiscard]] bool ok() const noexcept
+    {
+        return error == error_class::none && status >= 200 && status < 300;
+    }
+};
+
+enum class format { jsonl, csv };
+
+/// Appends one JSON object and '\n'. Field order is fixed (README, "Records"). Empty strings
+/// are null for final_url, content_type, charset, content_encoding, title, description,
+/// canonical, lang and hash; "links" is present only when `with_links`.
+void append_jsonl(const record& r, bool with_links, std::string& out);
+
+/// Appends the CSV header row and '\n' (the scalar fields, JSON's order, time_* flattened).
+void append_csv_header(std::string& out);
+
+/// Appends one CSV row and '\n' (RFC 4180 quoting, CRLF-free output).
+void append_csv(const record& r, std::string& out);
+
+/// Serializes in `f`.
+void append(const record& r, format f, bool with_links, std::string& out);
+
+/// Appends `s` as a JSON string literal (quotes included), sanitizing UTF-8.
+void append_json_string(std::string_view s, std::string& out);
+
+} // namespace crawl::record

@@ -1,0 +1,98 @@
+#pragma once
+// The frames supervisor and workers exchange over pipes. Byte layout: README, "Frame format".
+// Every frame is [u32 payload length, little endian][u8 type][payload]. Integers are little
+// endian; strings are [u32 length][bytes].
+
+#include "crawl/util/error_class.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace crawl::wire {
+
+inline constexpr std::uint32_t protocol_version = 1;
+inline constexpr std::size_t header_size = 5;
+/// Frames larger than this are a protocol violation (a record line with 100k links fits).
+inline constexpr std::uint32_t max_payload = 64u << 20;
+
+enum class frame_type : std::uint8_t {
+    hello = 1,    ///< worker → supervisor, first frame: version, worker id, pid
+    job = 2,      ///< supervisor → worker: one URL to fetch
+    result = 3,   ///< worker → supervisor: one finished record
+    shutdown = 4, ///< supervisor → worker: cancel everything in flight and exit
+};
+
+struct hello {
+    std::uint32_t version = protocol_version;
+    std::uint32_t worker_id = 0;
+    std::uint32_t pid = 0;
+};
+
+struct job {
+    std::uint64_t seq = 0; ///< input line number (1-based)
+    std::string url;       ///< the input line, trimmed
+};
+
+/// A finished record plus the few facts the supervisor aggregates into its summary, so it
+/// never parses the line.
+struct result {
+    std::uint64_t seq = 0;
+    error_class error = error_class::none;
+    std::uint16_t http_status = 0; ///< 0 when no response arrived
+    std::uint64_t wire_bytes = 0;
+    std::uint64_t body_bytes = 0;
+    std::string line; ///< the serialized record, ending in '\n'
+};
+
+/// Non-owning view of a result frame's payload (valid while the reader's buffer is).
+struct result_view {
+    std::uint64_t seq = 0;
+    error_class error = error_class::none;
+    std::uint16_t http_status = 0;
+    std::uint64_t wire_bytes = 0;
+    std::uint64_t body_bytes = 0;
+    std::string_view line;
+};
+
+void append_frame(const hello& h, std::string& out);
+void append_frame(const job& j, std::string& out);
+void append_frame(const result& r, std::string& out);
+void append_shutdown_frame(std::string& out);
+
+/// One decoded frame; payload points into the frame_reader's buffer.
+struct frame_view {
+    frame_type type;
+    std::string_view payload;
+};
+
+std::optional<hello> decode_hello(std::string_view payload);
+std::optional<job> decode_job(std::string_view payload);
+std::optional<result_view> decode_result(std::string_view payload);
+
+/// Incremental frame decoder over a byte stream: read() into prepare(), commit() what
+/// arrived, then call next() until it returns nothing. Views returned by next() stay valid
+/// until the following prepare().
+class frame_reader {
+public:
+    /// Writable space of at least `min_size` bytes at the end of the buffer.
+    std::span<char> prepare(std::size_t min_size = 64 * 1024);
+    void commit(std::size_t n) noexcept;
+
+    /// The next complete frame, or nullopt when more bytes are needed.
+    /// Throws std::runtime_error on an unknown type or a payload over max_payload.
+    std::optional<frame_view> next();
+
+    /// Bytes received but not yet returned as frames.
+    [[nodiscard]] std::size_t pending() const noexcept { return end_ - begin_; }
+
+private:
+    std::string buf_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+};
+
+} // namespace crawl::wire
