@@ -1,0 +1,48 @@
+#pragma once
+// A scripted HTTP/1.1 + HTTPS server on loopback for the end-to-end tests and the demo.
+// It runs its own io_context on its own thread, so a test can run the crawl binary with
+// blocking calls while the server answers. Routes: see README of tests ("Test server routes")
+// and the table in test_server.cpp.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace crawl::test {
+
+struct server_options {
+    bool tls = false;            ///< serve HTTPS with a self-signed certificate for localhost/127.0.0.1
+    std::string address = "127.0.0.1";
+    std::uint16_t port = 0;      ///< 0: pick a free port
+    unsigned threads = 1;        ///< io_context threads (the demo uses more)
+};
+
+class test_server {
+public:
+    explicit test_server(server_options options = {});
+    ~test_server(); ///< stops accepting, closes every connection, joins the thread
+    test_server(const test_server&) = delete;
+    test_server& operator=(const test_server&) = delete;
+
+    [[nodiscard]] std::uint16_t port() const noexcept;
+    /// Base URL without trailing slash: "http://127.0.0.1:PORT" or "https://localhost:PORT".
+    [[nodiscard]] std::string base_url() const;
+    /// base_url() + path (path starts with '/').
+    [[nodiscard]] std::string url(std::string_view path) const;
+    /// PEM of the self-signed certificate (empty without tls); write it to a file for --cacert.
+    [[nodiscard]] const std::string& certificate_pem() const noexcept;
+
+    /// TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests).
+    [[nodiscard]] std::uint64_t connections_accepted() const noexcept;
+    /// Requests whose header was read so far.
+    [[nodiscard]] std::uint64_t requests_received() const noexcept;
+    /// Requests received for paths starting with `prefix`.
+    [[nodiscard]] std::uint64_t requests_for(std::string_view prefix) const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace crawl::test
