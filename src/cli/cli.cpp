@@ -1,1 +1,183 @@
-// placeholder: being written
+#include "crawl/cli/cli.hpp"
+
+#include "crawl/supervisor/options.hpp"
+#include "crawl/util/text.hpp"
+
+#include <CLI/CLI.hpp>
+#include <openssl/ssl.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+namespace crawl::cli {
+
+namespace {
+
+constexpr int exit_usage = 2;
+
+const char* const examples = R"(Examples:
+  crawl urls.txt                          crawl with one worker per core, JSONL on stdout
+  crawl -w 1 urls.txt                     single-core mode (for comparison)
+  crawl -w 8 -c 128 --per-host 4 -o out.jsonl urls.txt
+  grep example.org all.txt | crawl -q --links -
+  crawl --format csv --stats stats.json urls.txt > out.csv
+  crawl --resolve example.test:443:127.0.0.1 --cacert ca.pem urls.txt
+
+Exit status: 0 every URL ok (final 2xx), 1 some URLs failed, 2 usage or input error,
+130/143 stopped by SIGINT/SIGTERM, 141 output closed early.
+Records, fields and error classes: see README.md.)";
+
+std::chrono::milliseconds seconds_to_ms(double seconds)
+{
+    return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000.0)));
+}
+
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::pair<std::string, std::string> parse_header(const std::string& spec)
+{
+    const auto colon = spec.find(':');
+    if (colon == std::string::npos || colon == 0) {
+        throw usage_error("--header expects 'Name: value', got '" + spec + "'");
+    }
+    const auto name = text::trim(std::string_view(spec).substr(0, colon));
+    const auto value = text::trim(std::string_view(spec).substr(colon + 1));
+    if (name.find_first_of(" \t\r\n") != std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos) {
+        throw usage_error("--header has an invalid name or value: '" + spec + "'");
+    }
+    return {std::string(name), std::string(value)};
+}
+
+fetch::resolve_override parse_resolve(const std::string& spec)
+{
+    // HOST:PORT:ADDR, where ADDR may be a bracketed IPv6 literal.
+    const auto first = spec.find(':');
+    const auto second = first == std::string::npos ? std::string::npos : spec.find(':', first + 1);
+    if (second == std::string::npos) {
+        throw usage_error("--resolve expects HOST:PORT:ADDR, got '" + spec + "'");
+    }
+    fetch::resolve_override r;
+    r.host = text::to_lower_ascii(spec.substr(0, first));
+    const std::string port = spec.substr(first + 1, second - first - 1);
+    std::string addr = spec.substr(second + 1);
+    if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']') {
+        addr = addr.substr(1, addr.size() - 2);
+    }
+    char* end = nullptr;
+    const unsigned long p = std::strtoul(port.c_str(), &end, 10);
+    if (r.host.empty() || port.empty() || *end != '\0' || p == 0 || p > 65535) {
+        throw usage_error("--resolve expects HOST:PORT:ADDR, got '" + spec + "'");
+    }
+    r.port = static_cast<std::uint16_t>(p);
+    r.address = addr;
+    return r;
+}
+
+void check_cacert(const std::string& path)
+{
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    const bool ok = ctx != nullptr && SSL_CTX_load_verify_locations(ctx, path.c_str(), nullptr) == 1;
+    SSL_CTX_free(ctx);
+    if (!ok) {
+        throw usage_error("--cacert " + path + ": not a readable PEM certificate bundle");
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    supervisor::options opts;
+    auto& w = opts.worker;
+    auto& f = w.fetch;
+    opts.workers = std::max(1u, std::thread::hardware_concurrency());
+    f.user_agent = std::string("crawl/") + CRAWL_VERSION;
+    double timeout = 30;
+    double connect_timeout = 10;
+    double read_timeout = 15;
+    std::string format = "jsonl";
+    std::vector<std::string> headers;
+    std::vector<std::string> resolves;
+    bool progress = false;
+    bool no_progress = false;
+
+    CLI::App app{"crawl: a batch web crawler that uses every core.\n"
+                 "Reads one URL per line from FILE (or stdin for '-') and writes one JSON record per line.",
+                 "crawl"};
+    app.footer(examples);
+    app.set_version_flag("--version", std::string("crawl ") + CRAWL_VERSION);
+    app.add_option("FILE", opts.input, "Input file, one URL per line; '-' for stdin")->required();
+    app.add_option("-w,--workers", opts.workers, "Worker processes (default: number of cores)")
+        ->check(CLI::Range(1, 1024));
+    app.add_option("-c,--concurrency", w.concurrency, "Requests in flight per worker")
+        ->capture_default_str()->check(CLI::Range(1, 10000));
+    app.add_option("--per-host", opts.per_host, "Requests in flight per host:port across all workers (0 = no cap)")
+        ->capture_default_str();
+    app.add_option("-o,--output", opts.output, "Write records to FILE instead of stdout");
+    app.add_option("--format", format, "Record format")->capture_default_str()
+        ->check(CLI::IsMember({"jsonl", "csv"}));
+    app.add_option("--timeout", timeout, "Seconds for a whole URL, redirects included")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--connect-timeout", connect_timeout, "Seconds for DNS + TCP connect + TLS handshake")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--read-timeout", read_timeout, "Seconds to wait for the response header, and for each read")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--max-redirects", f.max_redirects, "Redirects to follow")
+        ->capture_default_str()->check(CLI::Range(0, 100));
+    app.add_option("--max-body", f.max_body, "Decoded body bytes per page (suffixes K, M, G)")
+        ->capture_default_str()->transform(CLI::AsSizeValue(false))->check(CLI::Range(1ull, 1ull << 40));
+    app.add_option("-A,--user-agent", f.user_agent, "User-Agent header")->capture_default_str();
+    app.add_option("-H,--header", headers, "Extra request header 'Name: value' (repeatable; 'Name:' removes)");
+    app.add_option("--resolve", resolves, "Use ADDR for HOST:PORT instead of DNS, as curl (repeatable)");
+    app.add_option("--cacert", f.cacert, "PEM bundle of trusted CAs (default: the system store)")
+        ->check(CLI::ExistingFile);
+    app.add_flag("-k,--insecure", f.insecure, "Do not verify TLS certificates or host names");
+    app.add_flag("--links", w.links, "Include each page's links in its record");
+    app.add_flag("-q,--quiet", opts.quiet, "No summary on stderr");
+    app.add_flag("--progress", progress, "Show a progress line on stderr (default: when stderr is a terminal)");
+    app.add_flag("--no-progress", no_progress, "Never show the progress line");
+    app.add_option("--stats", opts.stats_file, "Write the summary as JSON to FILE");
+
+    try {
+        app.parse(argc, argv);
+        if (progress && no_progress) {
+            throw usage_error("--progress and --no-progress exclude each other");
+        }
+        if (progress || no_progress) {
+            opts.progress = progress;
+        }
+        w.format = format == "csv" ? record::format::csv : record::format::jsonl;
+        f.total_timeout = seconds_to_ms(timeout);
+        f.connect_timeout = seconds_to_ms(connect_timeout);
+        f.read_timeout = seconds_to_ms(read_timeout);
+        for (const auto& h : headers) {
+            f.headers.push_back(parse_header(h));
+        }
+        for (const auto& r : resolves) {
+            f.resolve.push_back(parse_resolve(r));
+        }
+        if (!f.cacert.empty()) {
+            check_cacert(f.cacert);
+        }
+        if (opts.input == "-" && ::isatty(STDIN_FILENO)) {
+            throw usage_error("reading URLs from a terminal; pass a file, or pipe URLs into 'crawl -'");
+        }
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+            return app.exit(e); // --help, --version
+        }
+        std::fprintf(stderr, "crawl: error: %s\nRun 'crawl --help' for usage.\n", e.what());
+        return exit_usage;
+    } catch (const usage_error& e) {
+        std::fprintf(stderr, "crawl: error: %s\nRun 'crawl --help' for usage.\n", e.what());
+        return exit_usage;
+    }
+    return supervisor::run(opts);
+}
+
+} // namespace crawl::cli

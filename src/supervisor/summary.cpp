@@ -1,1 +1,166 @@
-// placeholder: being written
+#include "summary.hpp"
+
+#include <boost/json.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <system_error>
+
+namespace crawl::supervisor {
+
+void run_stats::add(error_class error, unsigned http_status, std::uint64_t wire, std::uint64_t body, int worker)
+{
+    ++urls;
+    if (error == error_class::none) {
+        ++ok;
+    }
+    ++by_error[static_cast<std::size_t>(error)];
+    const unsigned status_class = http_status / 100;
+    ++by_status_class[status_class >= 1 && status_class <= 5 ? status_class : 0];
+    wire_bytes += wire;
+    body_bytes += body;
+    if (worker >= 0 && static_cast<std::size_t>(worker) < per_worker.size()) {
+        ++per_worker[static_cast<std::size_t>(worker)];
+    } else {
+        ++by_supervisor;
+    }
+}
+
+namespace {
+
+std::string human_bytes(std::uint64_t n)
+{
+    const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+    auto v = static_cast<double>(n);
+    std::size_t u = 0;
+    while (v >= 1000 && u + 1 < std::size(units)) {
+        v /= 1000;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return buf;
+}
+
+double rate(const run_stats& s)
+{
+    return s.wall_seconds > 0 ? static_cast<double>(s.urls) / s.wall_seconds : 0.0;
+}
+
+} // namespace
+
+std::string format_summary(const run_stats& s)
+{
+    std::string out;
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "crawl: %llu URLs in %.2f s (%.1f pages/s) with %u worker%s%s\n",
+                  static_cast<unsigned long long>(s.urls), s.wall_seconds, rate(s), s.workers,
+                  s.workers == 1 ? "" : "s", s.interrupted_by != 0 ? ", interrupted" : "");
+    out += buf;
+    std::snprintf(buf, sizeof buf, "  ok %llu, failed %llu", static_cast<unsigned long long>(s.ok),
+                  static_cast<unsigned long long>(s.failed()));
+    out += buf;
+    const char* sep = ": ";
+    for (std::size_t i = 1; i < s.by_error.size(); ++i) {
+        if (s.by_error[i] != 0) {
+            out += sep;
+            out += to_string(static_cast<error_class>(i));
+            out += ' ';
+            out += std::to_string(s.by_error[i]);
+            sep = ", ";
+        }
+    }
+    out += '\n';
+    out += "  HTTP";
+    sep = " ";
+    for (std::size_t c = 1; c <= 5; ++c) {
+        out += sep;
+        out += std::to_string(c) + "xx " + std::to_string(s.by_status_class[c]);
+        sep = ", ";
+    }
+    out += ", no response " + std::to_string(s.by_status_class[0]) + '\n';
+    out += "  bytes: " + human_bytes(s.wire_bytes) + " on the wire, " + human_bytes(s.body_bytes) + " decoded\n";
+    out += "  per worker:";
+    for (std::size_t w = 0; w < s.per_worker.size(); ++w) {
+        out += " #" + std::to_string(w) + ' ' + std::to_string(s.per_worker[w]);
+    }
+    if (s.by_supervisor != 0) {
+        out += ", supervisor " + std::to_string(s.by_supervisor);
+    }
+    if (s.worker_restarts != 0) {
+        out += ", restarts " + std::to_string(s.worker_restarts);
+    }
+    out += '\n';
+    return out;
+}
+
+std::string format_stats_json(const run_stats& s)
+{
+    boost::json::object errors;
+    for (std::size_t i = 1; i < s.by_error.size(); ++i) {
+        if (s.by_error[i] != 0) {
+            errors[to_string(static_cast<error_class>(i))] = s.by_error[i];
+        }
+    }
+    boost::json::object status;
+    for (std::size_t c = 1; c <= 5; ++c) {
+        status[std::to_string(c) + "xx"] = s.by_status_class[c];
+    }
+    status["none"] = s.by_status_class[0];
+    boost::json::array per_worker;
+    for (auto n : s.per_worker) {
+        per_worker.push_back(n);
+    }
+    boost::json::object o{
+        {"urls", s.urls},
+        {"ok", s.ok},
+        {"failed", s.failed()},
+        {"errors", std::move(errors)},
+        {"status", std::move(status)},
+        {"wire_bytes", s.wire_bytes},
+        {"body_bytes", s.body_bytes},
+        {"wall_seconds", s.wall_seconds},
+        {"pages_per_second", rate(s)},
+        {"workers", s.workers},
+        {"per_worker", std::move(per_worker)},
+        {"by_supervisor", s.by_supervisor},
+        {"worker_restarts", s.worker_restarts},
+        {"interrupted", s.interrupted_by != 0},
+    };
+    return boost::json::serialize(o) + '\n';
+}
+
+void write_file_atomically(const std::string& path, const std::string& content)
+{
+    const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        throw std::system_error(errno, std::generic_category(), tmp);
+    }
+    std::size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            const int e = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            throw std::system_error(e, std::generic_category(), tmp);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::fsync(fd);
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        throw std::system_error(e, std::generic_category(), path);
+    }
+}
+
+} // namespace crawl::supervisor

@@ -1,1 +1,95 @@
-// placeholder: being written
+#include "crawl/worker/page_pipeline.hpp"
+
+#include "crawl/extract/charset.hpp"
+
+namespace crawl::worker {
+
+page_pipeline::page_pipeline(const options& opts, record::record& out) : opts_(opts), record_(out) {}
+
+failure page_pipeline::on_header(const fetch::response_info& info)
+{
+    const auto coding = decode::parse_content_encoding(info.content_encoding);
+    if (!coding) {
+        return {error_class::unsupported_encoding,
+                "unsupported Content-Encoding: " + std::string(info.content_encoding)};
+    }
+    record_.content_encoding = std::string(info.content_encoding);
+    inflater_.emplace(*coding, opts_.fetch.max_body, [this](std::string_view decoded) { on_decoded(decoded); });
+    const auto media = extract::media_type(info.content_type);
+    const auto header_charset = extract::charset_from_content_type(info.content_type);
+    if (extract::is_html_media_type(media)) {
+        extractor_.emplace(info.final_url, header_charset, opts_.links);
+    } else {
+        record_.charset = extract::canonical_charset(header_charset);
+    }
+    return {};
+}
+
+void page_pipeline::on_decoded(std::string_view bytes)
+{
+    hash_.update(bytes);
+    if (extractor_) {
+        extractor_->feed(bytes);
+    }
+}
+
+failure page_pipeline::on_body(std::string_view bytes)
+{
+    switch (inflater_->feed(bytes)) {
+    case decode::status::ok:
+        return {};
+    case decode::status::too_large:
+        return {error_class::body_too_large,
+                "decoded body exceeds --max-body of " + std::to_string(opts_.fetch.max_body) + " bytes"};
+    case decode::status::corrupt:
+        return {error_class::decode, "corrupt " + record_.content_encoding + " stream"};
+    case decode::status::truncated:
+        break;
+    }
+    return {error_class::decode, "truncated " + record_.content_encoding + " stream"};
+}
+
+failure page_pipeline::on_end()
+{
+    if (inflater_->finish() != decode::status::ok) {
+        return {error_class::decode, "truncated " + record_.content_encoding + " stream"};
+    }
+    body_complete_ = true;
+    return {};
+}
+
+void page_pipeline::complete(fetch::outcome&& outcome)
+{
+    record_.final_url = std::move(outcome.final_url);
+    record_.status = outcome.status;
+    record_.redirects = outcome.redirects;
+    record_.wire_bytes = outcome.wire_bytes;
+    record_.content_type = std::move(outcome.content_type);
+    record_.content_encoding = std::move(outcome.content_encoding);
+    record_.time_ms = outcome.time_ms;
+    record_.error = outcome.error.cls;
+    record_.error_message = std::move(outcome.error.message);
+    if (inflater_) {
+        record_.body_bytes = inflater_->decoded_bytes();
+    }
+    if (body_complete_) {
+        record_.hash = "sha256:" + hash_.hex_digest();
+    }
+    if (extractor_) {
+        extractor_->finish();
+        const auto& page = extractor_->result();
+        record_.title = page.title;
+        record_.description = page.description;
+        record_.canonical = page.canonical;
+        record_.lang = page.lang;
+        record_.charset = page.charset;
+        record_.links_count = page.links_count;
+        record_.links = page.links;
+    }
+    if (record_.error == error_class::none && !record_.ok()) {
+        record_.error = error_class::http_status;
+        record_.error_message = "HTTP status " + std::to_string(record_.status);
+    }
+}
+
+} // namespace crawl::worker

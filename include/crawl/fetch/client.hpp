@@ -1,0 +1,71 @@
+#pragma once
+// HTTP/1.1 and HTTPS GET with keep-alive pooling, redirects and deadlines, streaming the final
+// response's body to a handler. One client per worker process; single-threaded use only.
+
+#include "crawl/fetch/options.hpp"
+#include "crawl/record/record.hpp"
+#include "crawl/url/url.hpp"
+#include "crawl/util/error_class.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace crawl::fetch {
+
+/// The final response's header, as the body handler needs it.
+struct response_info {
+    int status = 0;
+    std::string_view content_type;
+    std::string_view content_encoding;
+    std::string_view final_url;
+};
+
+/// Receives the final (non-redirect) response. Returning a failure stops the fetch: the
+/// connection is closed and the failure becomes the outcome's.
+class body_handler {
+public:
+    virtual ~body_handler() = default;
+    virtual failure on_header(const response_info& info) = 0;
+    /// Body bytes as they arrive, still content-encoded, in chunks of at most 16 KiB.
+    virtual failure on_body(std::string_view bytes) = 0;
+    /// The body ended completely.
+    virtual failure on_end() = 0;
+};
+
+/// What happened to one URL at the HTTP level.
+struct outcome {
+    failure error;          ///< error_class::none when a final response was read completely
+    std::string final_url;  ///< the last URL requested
+    int status = 0;         ///< the last response's status; 0 if none
+    int redirects = 0;
+    std::uint64_t wire_bytes = 0; ///< response bytes of every hop (header, framing, body)
+    std::string content_type;
+    std::string content_encoding;
+    record::timings time_ms; ///< dns/connect/tls/ttfb of the last hop; total of the whole URL
+};
+
+class client {
+public:
+    client(boost::asio::any_io_executor executor, const options& opts);
+    ~client();
+    client(const client&) = delete;
+    client& operator=(const client&) = delete;
+
+    /// Fetches `target`, following redirects. Never throws for network or protocol failures:
+    /// they come back in outcome::error.
+    boost::asio::awaitable<outcome> get(url::target target, body_handler& handler);
+
+    /// Closes every idle pooled connection.
+    void close_idle();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace crawl::fetch

@@ -1,0 +1,16 @@
+#pragma once
+// Everything one worker process needs to know; it inherits this across fork.
+
+#include "crawl/fetch/options.hpp"
+#include "crawl/record/record.hpp"
+
+namespace crawl::worker {
+
+struct options {
+    fetch::options fetch;
+    unsigned concurrency = 64; ///< fetches in flight at once
+    bool links = false;        ///< put each page's link list in its record
+    record::format format = record::format::jsonl;
+};
+
+} // namespace crawl::worker

@@ -1,0 +1,40 @@
+#pragma once
+// The per-page streaming pipeline: decode → (hash, extract) → record fields.
+
+#include "crawl/decode/inflater.hpp"
+#include "crawl/extract/html_extractor.hpp"
+#include "crawl/fetch/client.hpp"
+#include "crawl/record/record.hpp"
+#include "crawl/util/sha256.hpp"
+#include "crawl/worker/options.hpp"
+
+#include <optional>
+
+namespace crawl::worker {
+
+/// Receives the final response of one URL from the fetch client, decodes it chunk by chunk,
+/// hashes the decoded bytes and, for HTML, feeds them to the extractor. Never holds the body.
+class page_pipeline final : public fetch::body_handler {
+public:
+    page_pipeline(const options& opts, record::record& out);
+
+    failure on_header(const fetch::response_info& info) override;
+    failure on_body(std::string_view bytes) override;
+    failure on_end() override;
+
+    /// Fills the record from the fetch outcome and whatever the body produced (also after a
+    /// failure mid-body: what was extracted so far is kept).
+    void complete(fetch::outcome&& outcome);
+
+private:
+    void on_decoded(std::string_view bytes);
+
+    const options& opts_;
+    record::record& record_;
+    std::optional<decode::inflater> inflater_;
+    std::optional<extract::html_extractor> extractor_;
+    sha256 hash_;
+    bool body_complete_ = false;
+};
+
+} // namespace crawl::worker

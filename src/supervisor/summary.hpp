@@ -1,0 +1,42 @@
+#pragma once
+// Run totals: what the summary on stderr and --stats report.
+
+#include "crawl/util/error_class.hpp"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace crawl::supervisor {
+
+struct run_stats {
+    std::uint64_t urls = 0; ///< records written
+    std::uint64_t ok = 0;
+    std::array<std::uint64_t, error_class_count> by_error{};
+    std::array<std::uint64_t, 6> by_status_class{}; ///< [0] no response, [1..5] 1xx..5xx
+    std::uint64_t wire_bytes = 0;
+    std::uint64_t body_bytes = 0;
+    std::vector<std::uint64_t> per_worker; ///< records per worker slot
+    std::uint64_t by_supervisor = 0;       ///< records answered without a worker
+    std::uint64_t worker_restarts = 0;
+    double wall_seconds = 0;
+    unsigned workers = 0;
+    int interrupted_by = 0; ///< signal number, 0 if the run completed
+
+    void add(error_class error, unsigned http_status, std::uint64_t wire, std::uint64_t body, int worker);
+    [[nodiscard]] std::uint64_t failed() const noexcept { return urls - ok; }
+};
+
+/// The human summary (several lines, for stderr).
+std::string format_summary(const run_stats& s);
+
+/// The summary as one JSON object (for --stats).
+std::string format_stats_json(const run_stats& s);
+
+/// Writes `content` to `path` atomically (temporary file in the same directory, then rename).
+/// Throws std::system_error.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+} // namespace crawl::supervisor
