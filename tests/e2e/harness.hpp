@@ -1,0 +1,92 @@
+#pragma once
+// Running the real crawl binary from end-to-end tests and reading its records back.
+
+#include "support/process.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace crawl::test {
+
+/// One finished crawl: exit status, stderr and the records keyed by seq.
+struct crawl_run {
+    process_result process;
+    std::map<std::uint64_t, boost::json::object> records;
+    std::vector<std::string> lines;
+
+    [[nodiscard]] const boost::json::object& at(std::uint64_t seq) const
+    {
+        const auto it = records.find(seq);
+        if (it == records.end()) {
+            throw std::runtime_error("no record with seq " + std::to_string(seq));
+        }
+        return it->second;
+    }
+};
+
+/// Splits JSONL output into objects; fails the test on a line that is not a JSON object.
+inline void parse_records(crawl_run& run)
+{
+    std::istringstream in(run.process.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        run.lines.push_back(line);
+        boost::system::error_code ec;
+        auto value = boost::json::parse(line, ec);
+        if (ec || !value.is_object()) {
+            ADD_FAILURE() << "output line is not a JSON object: " << line;
+            continue;
+        }
+        auto& obj = value.as_object();
+        const auto seq = obj.at("seq").to_number<std::uint64_t>();
+        if (!run.records.emplace(seq, std::move(obj)).second) {
+            ADD_FAILURE() << "two records for seq " << seq;
+        }
+    }
+}
+
+/// Runs crawl with `args` on an input file holding `input_lines`, one per line.
+inline crawl_run run_crawl(const std::vector<std::string>& input_lines, std::vector<std::string> args,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(60))
+{
+    std::string input;
+    for (const auto& l : input_lines) {
+        input += l;
+        input += '\n';
+    }
+    static int counter = 0;
+    const auto path = write_temp_file("urls" + std::to_string(++counter) + ".txt", input);
+    std::vector<std::string> argv{CRAWL_BIN, "--no-progress"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back(path);
+    crawl_run run;
+    run.process = run_process(argv, {}, timeout);
+    parse_records(run);
+    return run;
+}
+
+inline std::string str(const boost::json::object& o, std::string_view key)
+{
+    const auto& v = o.at(key);
+    return v.is_null() ? std::string("<null>") : std::string(v.as_string());
+}
+
+inline std::int64_t num(const boost::json::object& o, std::string_view key)
+{
+    const auto& v = o.at(key);
+    return v.is_null() ? -1 : v.to_number<std::int64_t>();
+}
+
+/// The error class of a record, or "none".
+inline std::string error_class_of(const boost::json::object& o)
+{
+    const auto& e = o.at("error");
+    return e.is_null() ? std::string("none") : std::string(e.as_object().at("class").as_string());
+}
+
+} // namespace crawl::test
