@@ -5,6 +5,7 @@
 #include "support/test_server.hpp"
 
 #include <csignal>
+#include <set>
 #include <thread>
 
 namespace crawl::test {
