@@ -1,1 +1,212 @@
-// placeholder: being written
+#include "crawl/wire/frame.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace crawl::wire {
+namespace {
+
+// Integers are written byte by byte, least significant first, so the layout never depends
+// on the host's byte order.
+template <typename T>
+void put_le(T value, std::string& out)
+{
+    for (std::size_t i = 0; i < sizeof(T); ++i) {
+        out.push_back(static_cast<char>(static_cast<std::uint8_t>(value >> (8 * i))));
+    }
+}
+
+template <typename T>
+T get_le(const char* p) noexcept
+{
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < sizeof(T); ++i) {
+        value |= std::uint64_t{static_cast<std::uint8_t>(p[i])} << (8 * i);
+    }
+    return static_cast<T>(value);
+}
+
+void put_string(std::string_view s, std::string& out)
+{
+    put_le(static_cast<std::uint32_t>(s.size()), out);
+    out.append(s);
+}
+
+// Writes the frame header for a payload of `payload_size` bytes. A payload the reader would
+// reject must never be written: the writer fails loudly instead of corrupting the stream.
+void put_header(frame_type type, std::size_t payload_size, std::string& out)
+{
+    if (payload_size > max_payload) {
+        throw std::length_error("crawl::wire: frame payload exceeds max_payload");
+    }
+    out.reserve(out.size() + header_size + payload_size);
+    put_le(static_cast<std::uint32_t>(payload_size), out);
+    out.push_back(static_cast<char>(type));
+}
+
+// Bounds-checked cursor over a payload; every get fails (returns false) rather than reading
+// past the end.
+class cursor {
+public:
+    explicit cursor(std::string_view bytes) noexcept : bytes_(bytes) {}
+
+    template <typename T>
+    bool get(T& value) noexcept
+    {
+        if (bytes_.size() - pos_ < sizeof(T)) {
+            return false;
+        }
+        value = get_le<T>(bytes_.data() + pos_);
+        pos_ += sizeof(T);
+        return true;
+    }
+
+    bool get_string(std::string_view& value) noexcept
+    {
+        std::uint32_t length = 0;
+        if (!get(length) || bytes_.size() - pos_ < length) {
+            return false;
+        }
+        value = bytes_.substr(pos_, length);
+        pos_ += length;
+        return true;
+    }
+
+    [[nodiscard]] bool at_end() const noexcept { return pos_ == bytes_.size(); }
+
+private:
+    std::string_view bytes_;
+    std::size_t pos_ = 0;
+};
+
+bool known_type(std::uint8_t t) noexcept
+{
+    return t >= static_cast<std::uint8_t>(frame_type::hello) &&
+           t <= static_cast<std::uint8_t>(frame_type::shutdown);
+}
+
+} // namespace
+
+void append_frame(const hello& h, std::string& out)
+{
+    put_header(frame_type::hello, 12, out);
+    put_le(h.version, out);
+    put_le(h.worker_id, out);
+    put_le(h.pid, out);
+}
+
+void append_frame(const job& j, std::string& out)
+{
+    put_header(frame_type::job, 8 + 4 + j.url.size(), out);
+    put_le(j.seq, out);
+    put_string(j.url, out);
+}
+
+void append_frame(const result& r, std::string& out)
+{
+    put_header(frame_type::result, 8 + 1 + 2 + 8 + 8 + 4 + r.line.size(), out);
+    put_le(r.seq, out);
+    put_le(static_cast<std::uint8_t>(r.error), out);
+    put_le(r.http_status, out);
+    put_le(r.wire_bytes, out);
+    put_le(r.body_bytes, out);
+    put_string(r.line, out);
+}
+
+void append_shutdown_frame(std::string& out)
+{
+    put_header(frame_type::shutdown, 0, out);
+}
+
+std::optional<hello> decode_hello(std::string_view payload)
+{
+    cursor c(payload);
+    hello h;
+    if (!c.get(h.version) || !c.get(h.worker_id) || !c.get(h.pid) || !c.at_end()) {
+        return std::nullopt;
+    }
+    return h;
+}
+
+std::optional<job> decode_job(std::string_view payload)
+{
+    cursor c(payload);
+    job j;
+    std::string_view url;
+    if (!c.get(j.seq) || !c.get_string(url) || !c.at_end()) {
+        return std::nullopt;
+    }
+    j.url.assign(url);
+    return j;
+}
+
+std::optional<result_view> decode_result(std::string_view payload)
+{
+    cursor c(payload);
+    result_view r;
+    std::uint8_t error = 0;
+    if (!c.get(r.seq) || !c.get(error) || !c.get(r.http_status) || !c.get(r.wire_bytes) ||
+        !c.get(r.body_bytes) || !c.get_string(r.line) || !c.at_end()) {
+        return std::nullopt;
+    }
+    if (error >= error_class_count) {
+        return std::nullopt;
+    }
+    r.error = static_cast<error_class>(error);
+    return r;
+}
+
+std::span<char> frame_reader::prepare(std::size_t min_size)
+{
+    // Views handed out by next() die here, so this is the one place the buffer may move.
+    if (begin_ == end_) {
+        begin_ = 0;
+        end_ = 0;
+    }
+    if (buf_.size() - end_ < min_size) {
+        // Slide the unread bytes to the front first: the buffer then only grows when a
+        // single frame (bounded by max_payload) or the caller's read size needs it.
+        if (begin_ > 0) {
+            std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+            end_ -= begin_;
+            begin_ = 0;
+        }
+        if (buf_.size() - end_ < min_size) {
+            constexpr std::size_t min_capacity = 4096;
+            buf_.resize(std::max({buf_.size() * 2, end_ + min_size, min_capacity}));
+        }
+    }
+    return {buf_.data() + end_, buf_.size() - end_};
+}
+
+void frame_reader::commit(std::size_t n) noexcept
+{
+    end_ += std::min(n, buf_.size() - end_);
+}
+
+std::optional<frame_view> frame_reader::next()
+{
+    if (end_ - begin_ < header_size) {
+        return std::nullopt;
+    }
+    const char* head = buf_.data() + begin_;
+    const auto length = get_le<std::uint32_t>(head);
+    const auto type = static_cast<std::uint8_t>(head[4]);
+    // Checked before the payload arrives so a hostile length never makes us buffer it.
+    if (length > max_payload) {
+        throw std::runtime_error("crawl::wire: frame payload length " + std::to_string(length) +
+                                 " exceeds the maximum");
+    }
+    if (!known_type(type)) {
+        throw std::runtime_error("crawl::wire: unknown frame type " + std::to_string(type));
+    }
+    if (end_ - begin_ - header_size < length) {
+        return std::nullopt;
+    }
+    frame_view frame{static_cast<frame_type>(type), std::string_view(head + header_size, length)};
+    begin_ += header_size + length;
+    return frame;
+}
+
+} // namespace crawl::wire

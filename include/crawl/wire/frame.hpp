@@ -58,6 +58,8 @@ struct result_view {
     std::string_view line;
 };
 
+/// Append one complete frame to `out`. Throw std::length_error when the payload would exceed
+/// max_payload (the reader would reject it), leaving `out` as it was.
 void append_frame(const hello& h, std::string& out);
 void append_frame(const job& j, std::string& out);
 void append_frame(const result& r, std::string& out);
