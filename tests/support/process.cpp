@@ -34,8 +34,9 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-/// After the child exits, how long to keep reading output that a straggling grandchild may
-/// still hold open before giving up on end-of-file.
+/// After the child exits: how long its leftover process group may keep the output pipes open
+/// before it is killed, and then how long to wait for end-of-file before giving up.
+constexpr auto straggler_grace = std::chrono::milliseconds(200);
 constexpr auto drain_grace = std::chrono::seconds(2);
 
 [[noreturn]] void fail(const char* what)
@@ -242,6 +243,7 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
     const steady::time_point deadline = steady::now() + timeout;
     std::size_t written = 0;
     bool exited = false;
+    bool group_killed = false;
     steady::time_point drain_until{};
     // One poll loop feeds stdin and drains both outputs, so no pipe ever fills up and blocks
     // the child; between polls it checks (without blocking) whether the child has exited.
@@ -266,7 +268,14 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
             result.exit_code = reap(child.pid);
             result.timed_out = true;
             exited = true;
+            group_killed = true;
             drain_until = now; // read what is already buffered, then stop
+        }
+        if (exited && !group_killed && now >= drain_until) {
+            // The child is gone; whatever is left in its process group is a straggler.
+            ::kill(-child.pid, SIGKILL);
+            group_killed = true;
+            drain_until = now + drain_grace;
         }
         if (exited && now >= drain_until) {
             // Read whatever is buffered one last time; a grandchild holding the pipe open
@@ -313,14 +322,11 @@ process_result run_process(const std::vector<std::string>& argv, const std::stri
                 exited = true;
                 result.exit_code = decode_status(status);
                 child.stdin_write.reset();
-                drain_until = steady::now() + drain_grace;
+                drain_until = steady::now() + straggler_grace;
             }
         }
     }
-    if (!result.timed_out) {
-        // The child is gone; anything left in its process group is a straggler.
-        ::kill(-child.pid, SIGKILL);
-    }
+    ::kill(-child.pid, SIGKILL);
     return result;
 }
 
@@ -462,14 +468,18 @@ process_result background_process::wait(std::chrono::milliseconds timeout)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
         impl_->reaped = true;
-        // Let the reader reach end-of-file (all output written before exit), but do not wait
-        // forever on a grandchild that keeps the pipes open.
-        const steady::time_point drain_deadline = steady::now() + drain_grace;
-        while (steady::now() < drain_deadline && !impl_->reader_finished()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-        impl_->stop_reader();
+        // Let the reader reach end-of-file (all output written before exit); a straggler in the
+        // process group that keeps the pipes open gets a moment, then is killed.
+        const auto wait_for_reader = [this](std::chrono::milliseconds grace) {
+            const steady::time_point until = steady::now() + grace;
+            while (steady::now() < until && !impl_->reader_finished()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        };
+        wait_for_reader(straggler_grace);
         ::kill(-pid_, SIGKILL);
+        wait_for_reader(drain_grace);
+        impl_->stop_reader();
     }
     result.exit_code = impl_->exit_code;
     const std::scoped_lock lock(impl_->mutex);
