@@ -24,11 +24,13 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -188,6 +190,34 @@ TEST(SupportServer, KeepAliveServesManyRequestsOnOneConnection)
     EXPECT_EQ(server.requests_for("/page/"), 2U);
     EXPECT_EQ(server.requests_for("/gzip"), 1U);
     EXPECT_EQ(server.requests_for("/"), 3U);
+}
+
+TEST(SupportServer, CountsConcurrentClientsOnSeveralThreads)
+{
+    server_options options;
+    options.threads = 4;
+    test_server server(options);
+    constexpr int clients = 8;
+    constexpr int requests_each = 20;
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int i = 0; i < clients; ++i) {
+        threads.emplace_back([&server, &ok, i] {
+            client c(server.port());
+            for (int r = 0; r < requests_each; ++r) {
+                const auto n = static_cast<std::uint64_t>(i * requests_each + r);
+                if (c.get("/page/" + std::to_string(n)).body() == crawl::test::routes::page_html(n)) {
+                    ++ok;
+                }
+            }
+        });
+    }
+    for (std::thread& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(ok.load(), clients * requests_each);
+    EXPECT_EQ(server.connections_accepted(), static_cast<std::uint64_t>(clients));
+    EXPECT_EQ(server.requests_for("/page/"), static_cast<std::uint64_t>(clients * requests_each));
 }
 
 TEST(SupportServer, HonoursConnectionCloseAndHttp10)

@@ -1,7 +1,7 @@
 #pragma once
 // A scripted HTTP/1.1 + HTTPS server on loopback for the end-to-end tests and the demo.
 // It runs its own io_context on its own thread, so a test can run the crawl binary with
-// blocking calls while the server answers. Routes: see README of tests ("Test server routes")
+// blocking calls while the server answers. Routes: see tests/support/README.md ("Test server routes")
 // and the table in test_server.cpp.
 
 #include <cstdint>
