@@ -206,7 +206,11 @@ public:
     void set_port(std::uint16_t port) noexcept { port_ = port; }
     [[nodiscard]] std::string base_url() const
     {
-        return (options_.tls ? "https://localhost:" : "http://127.0.0.1:") + std::to_string(port_);
+        if (options_.tls) {
+            return "https://localhost:" + std::to_string(port_); // the name the certificate is for
+        }
+        const bool v6 = options_.address.find(':') != std::string::npos;
+        return "http://" + (v6 ? "[" + options_.address + "]" : options_.address) + ":" + std::to_string(port_);
     }
 
     /// Makes the server HTTPS with a fresh self-signed certificate.
