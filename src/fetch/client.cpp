@@ -422,8 +422,13 @@ struct client::impl {
                     co_return failed;
                 }
             }
-            exchange_result r = conn->secure ? co_await exchange(*conn->secure, *conn, t, deadline, handler, out)
-                                             : co_await exchange(*conn->plain, *conn, t, deadline, handler, out);
+            // Two statements, not ?: around co_await (a GCC 12 / Clang coroutine miscompile).
+            exchange_result r;
+            if (conn->secure) {
+                r = co_await exchange(*conn->secure, *conn, t, deadline, handler, out);
+            } else {
+                r = co_await exchange(*conn->plain, *conn, t, deadline, handler, out);
+            }
             if (r.retry_fresh && attempt == 0) {
                 conn->close();
                 continue;
@@ -445,7 +450,8 @@ struct client::impl {
         outcome out;
         const auto start = clock::now();
         const auto deadline = start + opts.total_timeout;
-        std::unordered_set<std::string> visited{target.href};
+        std::unordered_set<std::string> visited; // no braced list here: GCC 12 coroutine bug
+        visited.insert(target.href);
         for (;;) {
             out.final_url = target.href;
             out.status = 0;
