@@ -1,5 +1,7 @@
 #include "crawl/record/record.hpp"
 
+#include "crawl/util/text.hpp"
+
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -15,37 +17,11 @@ std::uint8_t byte_at(std::string_view s, std::size_t i) noexcept
     return static_cast<std::uint8_t>(s[i]);
 }
 
-// Length of the well-formed UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0 when it
-// is ill-formed. Same rules as crawl::text (Unicode Table 3-7), so the serializers replace
-// exactly what text::append_utf8_sanitized replaces: one U+FFFD per bad byte.
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 when it is ill-formed:
+// the same rule as text::append_utf8_sanitized, so both replace exactly the same bytes.
 std::size_t multibyte_length(std::string_view s, std::size_t i) noexcept
 {
-    const std::uint8_t c = byte_at(s, i);
-    std::size_t n = 0;
-    std::uint8_t lo = 0x80;
-    std::uint8_t hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80; // overlong
-        hi = c == 0xED ? 0x9F : 0xBF; // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80; // overlong
-        hi = c == 0xF4 ? 0x8F : 0xBF; // past U+10FFFF
-    } else {
-        return 0;
-    }
-    if (s.size() - i < n || byte_at(s, i + 1) < lo || byte_at(s, i + 1) > hi) {
-        return 0;
-    }
-    for (std::size_t k = 2; k < n; ++k) {
-        if (byte_at(s, i + k) < 0x80 || byte_at(s, i + k) > 0xBF) {
-            return 0;
-        }
-    }
-    return n;
+    return text::utf8_sequence_length(s.substr(i));
 }
 
 // True for the plain ASCII bytes a JSON string may hold unescaped.

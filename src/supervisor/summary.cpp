@@ -128,6 +128,7 @@ std::string format_stats_json(const run_stats& s)
         {"per_worker", std::move(per_worker)},
         {"by_supervisor", s.by_supervisor},
         {"worker_restarts", s.worker_restarts},
+        {"supervisor_peak_rss_kb", s.supervisor_peak_rss_kb},
         {"interrupted", s.interrupted_by != 0},
     };
     return boost::json::serialize(o) + '\n';

@@ -22,6 +22,7 @@ struct run_stats {
     std::uint64_t by_supervisor = 0;       ///< records answered without a worker
     std::uint64_t worker_restarts = 0;
     double wall_seconds = 0;
+    long supervisor_peak_rss_kb = 0; ///< getrusage(RUSAGE_SELF).ru_maxrss at the end
     unsigned workers = 0;
     int interrupted_by = 0; ///< signal number, 0 if the run completed
 

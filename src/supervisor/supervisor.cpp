@@ -23,6 +23,7 @@
 #include <boost/asio/write.hpp>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -108,6 +109,10 @@ public:
         ioc_.run();
         flush_output();
         stats_.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
+        struct rusage usage {};
+        if (::getrusage(RUSAGE_SELF, &usage) == 0) {
+            stats_.supervisor_peak_rss_kb = usage.ru_maxrss;
+        }
         return finish_report();
     }
 

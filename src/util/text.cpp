@@ -15,11 +15,14 @@ constexpr char lower(char c) noexcept
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-// Length of the well-formed UTF-8 sequence at the start of `s`, or 0 if it is ill-formed
-// (or cut short). Follows the Unicode table of well-formed byte sequences (Table 3-7).
+} // namespace
+
 std::size_t utf8_sequence_length(std::string_view s) noexcept
 {
     const auto b = [&](std::size_t i) { return static_cast<std::uint8_t>(s[i]); };
+    if (s.empty()) {
+        return 0;
+    }
     const std::uint8_t c = b(0);
     if (c < 0x80) {
         return 1;
@@ -59,8 +62,6 @@ std::size_t utf8_sequence_length(std::string_view s) noexcept
     }
     return n;
 }
-
-} // namespace
 
 std::string_view trim(std::string_view s) noexcept
 {

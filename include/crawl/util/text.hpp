@@ -15,6 +15,10 @@ namespace crawl::text {
 /// ASCII case-insensitive equality.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
 
+/// Length (1-4) of the well-formed UTF-8 sequence at the start of `s`, or 0 when it is
+/// ill-formed or cut short (Unicode Table 3-7: no overlongs, no surrogates, at most U+10FFFF).
+[[nodiscard]] std::size_t utf8_sequence_length(std::string_view s) noexcept;
+
 /// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
 
