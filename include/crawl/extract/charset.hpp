@@ -32,10 +32,11 @@ struct charset_decision {
 };
 
 /// Decides the charset from the header's label and the first bytes of the body (`head`,
-/// normally the first 1024 bytes or the whole body if shorter): header label if known, then
-/// a BOM, then a WHATWG-style prescan for <meta charset> / <meta http-equiv content>, then
-/// UTF-8 if `head` is valid UTF-8 (a sequence cut at the end of head does not count against
-/// it), else windows-1252.
+/// normally the first 1024 bytes or the whole body if shorter): a BOM (UTF-8, UTF-16LE/BE),
+/// then the header label if known, then a WHATWG-style prescan for <meta charset> /
+/// <meta http-equiv content>, then UTF-8 if `head` is valid UTF-8 (a sequence cut at the end
+/// of head does not count against it), else windows-1252. The BOM outranks the header as in
+/// the WHATWG decode algorithm and browsers (servers often send a stale default charset).
 [[nodiscard]] charset_decision decide_charset(std::string_view header_label, std::string_view head);
 
 } // namespace crawl::extract
