@@ -10,6 +10,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <climits>
@@ -30,6 +31,8 @@ constexpr std::size_t bom_bytes = 3;
 // Decoded text kept back while waiting for a '>' (PARSING.md rule 2); past this much the
 // text is pushed anyway so that a page without '>' cannot grow the carry without bound.
 constexpr std::size_t carry_limit = 64 * 1024;
+// Raw input decoded and pushed at a time, whatever size the caller feeds.
+constexpr std::size_t slice_bytes = 64 * 1024;
 // An href this long cannot resolve to a link of at most max_url_bytes; skip it unparsed.
 constexpr std::size_t max_raw_href_bytes = 8 * max_url_bytes;
 
@@ -409,15 +412,22 @@ struct html_extractor::impl {
             return;
         }
         if (!decoder_) {
-            head_.append(chunk);
+            const std::size_t take = std::min(chunk.size(), sniff_need_ - head_.size());
+            head_.append(chunk.substr(0, take));
+            chunk.remove_prefix(take);
             if (head_.size() < sniff_need_) {
                 return;
             }
             start();
-            return;
         }
-        decoder_->decode(chunk, pending_, false);
-        push(false);
+        // In slices, so that a caller feeding a whole page at once does not make us hold a
+        // decoded copy of it (PARSING.md rule 3: libxml2 keeps enough of the page already).
+        while (!chunk.empty() && !failed_) {
+            const std::string_view slice = chunk.substr(0, slice_bytes);
+            chunk.remove_prefix(slice.size());
+            decoder_->decode(slice, pending_, false);
+            push(false);
+        }
     }
 
     void finish()
@@ -465,7 +475,7 @@ struct html_extractor::impl {
         }
         htmlCtxtUseOptions(ctxt_, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                       HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
-        decoder_->decode(all.substr(d.bom_length), pending_, false);
+        decoder_->decode(all.substr(std::min(d.bom_length, all.size())), pending_, false);
         head_ = std::string();
         push(false);
     }

@@ -3,7 +3,6 @@
 #include "crawl/util/text.hpp"
 
 #include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 
 #include <array>
 #include <cstddef>
@@ -107,8 +106,21 @@ std::pair<std::size_t, std::size_t> authority_span(std::string_view s) noexcept
     return {begin, end};
 }
 
+// Bytes that may need a rewrite (a table: this scan runs over every link of every page).
+constexpr std::array<bool, 256> maybe_rewritten = [] {
+    std::array<bool, 256> table{};
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        const auto c = static_cast<char>(i);
+        table[i] = never_allowed(c) || c == '\\' || c == '%' || c == '[' || c == ']';
+    }
+    return table;
+}();
+
 bool byte_needs_rewrite(std::string_view s, std::size_t i, bool in_authority) noexcept
 {
+    if (!maybe_rewritten[static_cast<unsigned char>(s[i])]) {
+        return false;
+    }
     const char c = s[i];
     if (never_allowed(c) || c == '\\') {
         return true;
@@ -314,33 +326,121 @@ struct layout {
     std::uint16_t port = 0;
 };
 
+// The components of an absolute URL, as views into parsed strings (or a merged path).
+struct components {
+    urls::scheme scheme = urls::scheme::none;
+    bool has_authority = false;
+    bool has_userinfo = false;
+    std::string_view userinfo;
+    std::string_view host;
+    urls::host_type host_type = urls::host_type::none;
+    bool has_port = false;
+    std::string_view port;
+    std::string_view path;
+    bool has_query = false;
+    std::string_view query;
+};
+
+void take_authority(const urls::url_view_base& from, components& to)
+{
+    to.has_authority = from.has_authority();
+    to.has_userinfo = from.has_userinfo();
+    to.userinfo = from.encoded_userinfo();
+    to.host = from.encoded_host();
+    to.host_type = from.host_type();
+    to.has_port = from.has_port();
+    to.port = from.port();
+}
+
+// RFC 3986 5.2.2 reference resolution, written out because Boost.URL 1.81's resolve() builds
+// and rewrites a whole url object (most of resolve_link's time) and then needs fixing anyway.
+// Dot segments are removed later by serialize(). `merged` holds a merged path.
+components resolve_components(const urls::url_view_base& base, const urls::url_view_base& ref,
+                              std::string& merged)
+{
+    components t;
+    if (ref.has_scheme()) {
+        t.scheme = ref.scheme_id();
+        take_authority(ref, t);
+        t.path = ref.encoded_path();
+        t.has_query = ref.has_query();
+        t.query = ref.encoded_query();
+        return t;
+    }
+    t.scheme = base.scheme_id();
+    if (ref.has_authority()) {
+        take_authority(ref, t);
+        t.path = ref.encoded_path();
+        t.has_query = ref.has_query();
+        t.query = ref.encoded_query();
+        return t;
+    }
+    take_authority(base, t);
+    const std::string_view ref_path = ref.encoded_path();
+    if (ref_path.empty()) {
+        t.path = base.encoded_path();
+        t.has_query = ref.has_query() || base.has_query();
+        t.query = ref.has_query() ? ref.encoded_query() : base.encoded_query();
+        return t;
+    }
+    t.has_query = ref.has_query();
+    t.query = ref.encoded_query();
+    if (ref_path.front() == '/') {
+        t.path = ref_path;
+        return t;
+    }
+    const std::string_view base_path = base.encoded_path();
+    merged.clear();
+    if (base.has_authority() && base_path.empty()) {
+        merged += '/';
+    } else {
+        const std::size_t slash = base_path.rfind('/');
+        if (slash != std::string_view::npos) {
+            merged.append(base_path.substr(0, slash + 1));
+        }
+    }
+    merged.append(ref_path);
+    t.path = merged;
+    return t;
+}
+
+components components_of(const urls::url_view_base& u)
+{
+    components c;
+    c.scheme = u.scheme_id();
+    take_authority(u, c);
+    c.path = u.encoded_path();
+    c.has_query = u.has_query();
+    c.query = u.encoded_query();
+    return c;
+}
+
 // Checks that `u` is a fetchable http(s) URL and writes its normal form to `out` (replacing
 // its contents): lowercase scheme and host, normalized percent-encoding, no dot segments, no
 // default port, path at least "/", no fragment. The URL is serialized by hand because the
 // Boost.URL 1.81 setters mangle some paths (set_encoded_path("/") gives "/./").
-problem serialize(const urls::url_view_base& u, std::string& out, layout& where)
+problem serialize(const components& u, std::string& out, layout& where)
 {
-    const urls::scheme id = u.scheme_id();
+    const urls::scheme id = u.scheme;
     if (id != urls::scheme::http && id != urls::scheme::https) {
         return problem::unsupported_scheme;
     }
-    if (!u.has_authority() || u.encoded_host().empty()) {
+    if (!u.has_authority || u.host.empty()) {
         return problem::missing_host;
     }
     // Boost.URL 1.81 accepts "http://h:12ab/" as port "12" and path "ab/": an authority must
     // be followed by an absolute or empty path, so this is really a bad port.
-    const std::string_view path = u.encoded_path();
+    const std::string_view path = u.path;
     if (!path.empty() && path.front() != '/') {
         return problem::bad_port;
     }
-    const urls::host_type ht = u.host_type();
-    if (ht == urls::host_type::ipvfuture) {
+    if (u.host_type == urls::host_type::ipvfuture) {
         return problem::bad_host;
     }
     const std::uint16_t default_port = web_default_port(id);
     where.port = default_port;
-    if (u.has_port() && !u.port().empty()) {
-        const std::optional<std::uint16_t> p = parse_port(u.port());
+    if (u.has_port && !u.port.empty()) {
+        const std::optional<std::uint16_t> p = parse_port(u.port);
         if (!p) {
             return problem::bad_port;
         }
@@ -348,27 +448,26 @@ problem serialize(const urls::url_view_base& u, std::string& out, layout& where)
     }
 
     out.clear();
-    out.reserve(u.size() + 8);
+    out.reserve(u.host.size() + u.path.size() + u.query.size() + u.userinfo.size() + 16);
     out += id == urls::scheme::https ? "https://" : "http://";
-    if (u.has_userinfo()) {
-        append_pct_normalized(u.encoded_userinfo(), out);
+    if (u.has_userinfo) {
+        append_pct_normalized(u.userinfo, out);
         out += '@';
     }
     where.host_begin = out.size();
-    append_pct_normalized(u.encoded_host(), out);
+    append_pct_normalized(u.host, out);
     where.host_end = out.size();
     for (std::size_t i = where.host_begin; i < where.host_end; ++i) {
         out[i] = to_lower(out[i]);
     }
     // A host that still holds escapes has bytes no DNS name can carry (spaces, raw UTF-8:
     // IDNA is not supported).
-    if (ht == urls::host_type::name &&
-        out.find('%', where.host_begin) < where.host_end) {
+    if (u.host_type == urls::host_type::name && out.find('%', where.host_begin) < where.host_end) {
         return problem::bad_host;
     }
     if (where.port != default_port) {
         out += ':';
-        out += u.port();
+        out += u.port;
     }
     where.path_begin = out.size();
     if (path.empty()) {
@@ -389,9 +488,9 @@ problem serialize(const urls::url_view_base& u, std::string& out, layout& where)
             out.append(decoded);
         }
     }
-    if (u.has_query()) {
+    if (u.has_query) {
         out += '?';
-        append_pct_normalized(u.encoded_query(), out);
+        append_pct_normalized(u.query, out);
     }
     return problem::none;
 }
@@ -433,16 +532,16 @@ std::string quote_for_message(std::string_view s)
     return out;
 }
 
-result<target> make_target(const urls::url_view_base& u, std::string_view original)
+result<target> make_target(const components& u, std::string_view original)
 {
     target t;
     layout where;
     if (const problem p = serialize(u, t.href, where); p != problem::none) {
         return to_failure(p, quote_for_message(original));
     }
-    t.scheme = u.scheme_id() == urls::scheme::https ? "https" : "http";
+    t.scheme = u.scheme == urls::scheme::https ? "https" : "http";
     std::string_view host = std::string_view(t.href).substr(where.host_begin, where.host_end - where.host_begin);
-    if (u.host_type() == urls::host_type::ipv6) {
+    if (u.host_type == urls::host_type::ipv6) {
         host = host.substr(1, host.size() - 2); // without the brackets
     }
     t.host = host;
@@ -506,7 +605,7 @@ result<target> parse_input(std::string_view line)
         return failure{error_class::invalid_url,
                        "missing scheme (expected http:// or https://): " + quote_for_message(line)};
     }
-    return make_target(*ref, line);
+    return make_target(components_of(*ref), line);
 }
 
 result<target> resolve_redirect(const target& base, std::string_view location)
@@ -524,11 +623,8 @@ result<target> resolve_redirect(const target& base, std::string_view location)
     if (!base_view) {
         return failure{error_class::invalid_url, "invalid base URL: " + quote_for_message(base.href)};
     }
-    urls::url u;
-    if (!urls::resolve(*base_view, *ref, u)) {
-        return failure{error_class::invalid_url, "cannot resolve redirect location: " + quote_for_message(location)};
-    }
-    return make_target(u, location);
+    std::string merged;
+    return make_target(resolve_components(*base_view, *ref, merged), location);
 }
 
 std::optional<std::string> resolve_link(boost::urls::url_view base, std::string_view href)
@@ -536,7 +632,7 @@ std::optional<std::string> resolve_link(boost::urls::url_view base, std::string_
     // One process runs one thread (DESIGN.md); reusing these buffers keeps a typical link
     // down to the one allocation of the returned string.
     thread_local std::string scratch;
-    thread_local urls::url resolved;
+    thread_local std::string merged;
 
     const std::string_view prepared = prepare_reference(href, scratch);
     if (prepared.empty() && href.find('#') == std::string_view::npos) {
@@ -553,12 +649,12 @@ std::optional<std::string> resolve_link(boost::urls::url_view base, std::string_
     if (!ref) {
         return std::nullopt;
     }
-    if (!urls::resolve(base, *ref, resolved)) {
+    if (!base.has_scheme()) {
         return std::nullopt;
     }
     std::string out;
     layout where;
-    if (serialize(resolved, out, where) != problem::none) {
+    if (serialize(resolve_components(base, *ref, merged), out, where) != problem::none) {
         return std::nullopt;
     }
     return out;

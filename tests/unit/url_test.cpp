@@ -269,6 +269,57 @@ TEST(UrlResolveLink, ResolvesAndNormalizesLinks)
     }
 }
 
+TEST(UrlResolveLink, Rfc3986Examples)
+{
+    // RFC 3986 5.4.1 and 5.4.2, base "http://a/b/c/d;p?q" (fragments dropped, as always here).
+    const boost::urls::url_view base = boost::urls::parse_uri("http://a/b/c/d;p?q").value();
+    const std::vector<std::pair<std::string_view, std::string_view>> cases = {
+        {"g", "http://a/b/c/g"},
+        {"./g", "http://a/b/c/g"},
+        {"g/", "http://a/b/c/g/"},
+        {"/g", "http://a/g"},
+        {"//g", "http://g/"},
+        {"?y", "http://a/b/c/d;p?y"},
+        {"g?y", "http://a/b/c/g?y"},
+        {"#s", "http://a/b/c/d;p?q"},
+        {"g#s", "http://a/b/c/g"},
+        {"g?y#s", "http://a/b/c/g?y"},
+        {";x", "http://a/b/c/;x"},
+        {"g;x", "http://a/b/c/g;x"},
+        {".", "http://a/b/c/"},
+        {"./", "http://a/b/c/"},
+        {"..", "http://a/b/"},
+        {"../", "http://a/b/"},
+        {"../g", "http://a/b/g"},
+        {"../..", "http://a/"},
+        {"../../", "http://a/"},
+        {"../../g", "http://a/g"},
+        {"../../../g", "http://a/g"},
+        {"../../../../g", "http://a/g"},
+        {"/./g", "http://a/g"},
+        {"/../g", "http://a/g"},
+        {"g.", "http://a/b/c/g."},
+        {".g", "http://a/b/c/.g"},
+        {"g..", "http://a/b/c/g.."},
+        {"..g", "http://a/b/c/..g"},
+        {"./../g", "http://a/b/g"},
+        {"./g/.", "http://a/b/c/g/"},
+        {"g/./h", "http://a/b/c/g/h"},
+        {"g/../h", "http://a/b/c/h"},
+        {"g;x=1/./y", "http://a/b/c/g;x=1/y"},
+        {"g;x=1/../y", "http://a/b/c/y"},
+        {"g?y/./x", "http://a/b/c/g?y/./x"},
+        {"g#s/../x", "http://a/b/c/g"},
+    };
+    for (const auto& [href, expected] : cases) {
+        SCOPED_TRACE(std::string(href));
+        const std::optional<std::string> got = url::resolve_link(base, href);
+        ASSERT_TRUE(got.has_value());
+        EXPECT_EQ(*got, expected);
+    }
+    EXPECT_FALSE(url::resolve_link(base, "g:h").has_value());
+}
+
 TEST(UrlResolveLink, ResolvesAgainstABaseWithAPath)
 {
     const boost::urls::url_view dir = boost::urls::parse_uri("http://example.com/a/b/").value();
