@@ -319,6 +319,9 @@ struct client::impl {
                 } else if (ec == beast::error::timeout) {
                     result.error = timeout_failure(deadline, opts,
                                                    "no response header within " + seconds_text(opts.read_timeout));
+                } else if (ec == http::error::body_limit) { // Content-Length alone is over the cap
+                    result.error = {error_class::body_too_large,
+                                    "Content-Length exceeds --max-body of " + std::to_string(opts.max_body) + " bytes"};
                 } else if (is_closed_by_peer(ec) || !is_http_error(ec)) {
                     result.error = {error_class::read, "reading the response header: " + ec.message()};
                 } else {

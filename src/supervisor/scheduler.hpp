@@ -1,6 +1,7 @@
 #pragma once
 // Which URL goes to which worker next: global per-host limits, worker credits, least-loaded
-// first with a preference for the worker that last fetched from the host (keep-alive reuse).
+// first with a preference for the worker that last fetched from the host (keep-alive reuse),
+// and quarantine for URLs that were in flight in a worker that died.
 
 #include <cstdint>
 #include <deque>
@@ -16,7 +17,7 @@ struct pending_url {
     std::uint64_t seq = 0;
     std::string url;      ///< the input line, trimmed
     std::string host_key; ///< "scheme://host:port": the unit of the per-host limit
-    unsigned crashes = 0; ///< workers that died while holding it
+    unsigned crashes = 0; ///< deaths of workers holding it (counted fully only when alone)
 };
 
 class scheduler {
@@ -25,7 +26,9 @@ public:
     scheduler(unsigned workers, unsigned credits, unsigned per_host);
 
     void add(pending_url url);
-    /// Puts a URL back at the head of its host's queue (its worker died).
+    /// Takes back a URL whose worker died. A URL with crashes > 0 is a suspect: it runs alone on
+    /// a worker drained for it (quarantined), so that a second death names the culprit and
+    /// spares the URLs that merely shared its worker.
     void requeue(pending_url url);
 
     struct assignment {
@@ -44,6 +47,9 @@ public:
     /// Marks a worker slot as able (or not, while it is being replaced) to take jobs.
     void set_available(unsigned worker, bool available);
 
+    /// True while the worker runs a suspect alone.
+    [[nodiscard]] bool quarantined(unsigned worker) const { return workers_[worker].quarantined; }
+
     [[nodiscard]] std::size_t queued() const noexcept { return queued_; }
     [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_; }
     [[nodiscard]] unsigned load(unsigned worker) const { return workers_[worker].load; }
@@ -58,6 +64,7 @@ private:
     struct worker_state {
         unsigned load = 0;
         bool available = true;
+        bool quarantined = false;
     };
 
     [[nodiscard]] bool host_can_start(const host_state& h) const noexcept
@@ -66,12 +73,16 @@ private:
     }
     void mark_ready(const std::string& key, host_state& h);
     [[nodiscard]] std::optional<unsigned> pick_worker(const host_state& h) const;
+    [[nodiscard]] std::optional<assignment> next_suspect();
+    void start(unsigned worker, const std::string& host_key);
 
     std::vector<worker_state> workers_;
     unsigned credits_;
     unsigned per_host_;
     std::unordered_map<std::string, host_state> hosts_;
     std::deque<std::string> ready_; ///< hosts with queued URLs and a free slot, round robin
+    std::deque<pending_url> suspects_; ///< URLs that were in a worker that died
+    int draining_ = -1;                ///< worker kept free of new jobs for the next suspect
     std::size_t queued_ = 0;
     std::size_t in_flight_ = 0;
 };

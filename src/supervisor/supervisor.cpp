@@ -353,9 +353,13 @@ private:
             std::fprintf(stderr, "crawl: worker %u (pid %d) %s; re-dispatching its %zu URLs\n", slot.id,
                          static_cast<int>(slot.pid), how.c_str(), slot.in_flight.size());
         }
+        // Alone on its worker, a suspect that dies again is the culprit; otherwise every URL the
+        // worker held becomes a suspect, to be retried alone.
+        const bool alone = sched_.quarantined(slot.id);
         for (auto& [seq, url] : slot.in_flight) {
             sched_.released(slot.id, url.host_key);
-            if (++url.crashes >= 2) {
+            url.crashes = alone ? url.crashes + 1 : 1;
+            if (url.crashes >= 2) {
                 emit_own(seq, url.url,
                          {error_class::worker_crash, "a worker died twice while fetching this URL"});
             } else {

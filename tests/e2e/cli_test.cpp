@@ -63,9 +63,9 @@ TEST(CliTest, SummaryAndStatsFile)
     EXPECT_NE(r.err.find("ok 1, failed 1: http_status 1"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("5xx 1"), std::string::npos) << r.err;
     const auto json = boost::json::parse(run_process({"/bin/cat", stats}).out).as_object();
-    EXPECT_EQ(json.at("urls").as_uint64(), 2u);
-    EXPECT_EQ(json.at("ok").as_uint64(), 1u);
-    EXPECT_EQ(json.at("errors").as_object().at("http_status").as_uint64(), 1u);
+    EXPECT_EQ(json.at("urls").to_number<std::uint64_t>(), 2u);
+    EXPECT_EQ(json.at("ok").to_number<std::uint64_t>(), 1u);
+    EXPECT_EQ(json.at("errors").as_object().at("http_status").to_number<std::uint64_t>(), 1u);
     EXPECT_EQ(json.at("per_worker").as_array().size(), 2u);
 }
 
