@@ -498,15 +498,4 @@ net::awaitable<outcome> client::get(url::target target, body_handler& handler)
     return impl_->get(std::move(target), handler);
 }
 
-void client::close_idle()
-{
-    for (auto& [key, list] : impl_->idle) {
-        for (auto& conn : list) {
-            conn->close();
-        }
-    }
-    impl_->idle.clear();
-    impl_->idle_count = 0;
-}
-
 } // namespace crawl::fetch

@@ -125,9 +125,7 @@ private:
             }
             auto job = std::move(queue_.front());
             queue_.pop_front();
-            ++busy_;
             record::record r = co_await fetch_one(std::move(job));
-            --busy_;
             if (!shutting_down_) {
                 emit(r);
             }
@@ -208,7 +206,6 @@ private:
     std::deque<wire::job> queue_;
     std::string output_;
     std::string line_;
-    unsigned busy_ = 0;
     unsigned fetchers_done_ = 0;
     bool input_closed_ = false;
     bool shutting_down_ = false;

@@ -60,9 +60,6 @@ public:
     /// they come back in outcome::error.
     boost::asio::awaitable<outcome> get(url::target target, body_handler& handler);
 
-    /// Closes every idle pooled connection.
-    void close_idle();
-
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
