@@ -4,6 +4,8 @@
 
 #include "resolver.hpp"
 
+#include "crawl/response/reader.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -32,9 +34,6 @@ using error_code = boost::system::error_code;
 namespace {
 
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
-constexpr std::size_t chunk_size = 16 * 1024;
-// A redirect's body is read and dropped to keep the connection when it is this small.
-constexpr std::size_t max_drained_redirect_body = 64 * 1024;
 // Idle pooled connections older than this are likely closed by the server already.
 constexpr auto max_idle_age = std::chrono::seconds(30);
 
@@ -49,11 +48,6 @@ std::string seconds_text(std::chrono::milliseconds d)
     return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
 }
 
-bool is_redirect(int status)
-{
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
 // Errors that mean "the peer closed the connection": on a reused connection before any byte
 // of the response, the request is retried once on a fresh one.
 bool is_closed_by_peer(const error_code& ec)
@@ -62,26 +56,12 @@ bool is_closed_by_peer(const error_code& ec)
            ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
 }
 
-bool is_http_error(const error_code& ec)
-{
-    return ec.category() == http::make_error_code(http::error::end_of_stream).category();
-}
-
-failure http_parse_failure(const error_code& ec, const options& opts)
-{
-    if (ec == http::error::header_limit) {
-        return {error_class::protocol,
-                "response header exceeds " + std::to_string(opts.max_header_bytes) + " bytes"};
-    }
-    return {error_class::protocol, "malformed response: " + ec.message()};
-}
-
 /// One connection: plain or TLS, plus the read buffer that must persist between responses.
 struct connection {
     std::string key;
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-    beast::flat_buffer buffer;
+    beast::flat_buffer buffer; ///< capped at response::buffer_limit
     clock::time_point idle_since;
     unsigned uses = 0;
 
@@ -114,7 +94,8 @@ failure timeout_failure(clock::time_point total_deadline, const options& opts, s
 
 struct client::impl {
     impl(net::any_io_executor ex, const options& o)
-        : executor(ex), opts(o), tls(ssl::context::tls_client), dns(ex, o)
+        : executor(ex), opts(o), limits{o.max_header_bytes, o.max_header_fields, o.max_body},
+          tls(ssl::context::tls_client), dns(ex, o)
     {
         tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
         // Idle pooled TLS connections keep no read/write buffers.
@@ -133,6 +114,7 @@ struct client::impl {
 
     net::any_io_executor executor;
     const options& opts;
+    response::limits limits;
     ssl::context tls;
     resolver dns;
     std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle;
@@ -151,7 +133,11 @@ struct client::impl {
                 idle.erase(it);
                 it = idle.end();
             }
-            if (clock::now() - conn->idle_since < max_idle_age) {
+            // Bytes waiting on an idle connection were sent unasked (or are the server's close):
+            // either way they must not be read as the answer to the next request.
+            error_code ec;
+            const auto unsolicited = conn->tcp().socket().available(ec);
+            if (clock::now() - conn->idle_since < max_idle_age && !ec && unsolicited == 0) {
                 return conn;
             }
             conn->close();
@@ -191,6 +177,7 @@ struct client::impl {
 
         auto conn = std::make_unique<connection>();
         conn->key = pool_key(t);
+        conn->buffer.max_size(response::buffer_limit(limits));
         if (t.tls()) {
             conn->secure.emplace(executor, tls);
         } else {
@@ -281,7 +268,7 @@ struct client::impl {
 
     template <class Stream>
     net::awaitable<exchange_result> exchange(Stream& stream, connection& conn, const url::target& t,
-                                             clock::time_point deadline, body_handler& handler, outcome& out)
+                                             clock::time_point deadline, response::body_handler& handler, outcome& out)
     {
         exchange_result result;
         const bool reused = conn.uses++ > 0;
@@ -304,111 +291,54 @@ struct client::impl {
             co_return result;
         }
 
-        // The response header; informational 1xx responses (100 Continue) are skipped.
-        std::optional<http::response_parser<http::buffer_body>> parser;
-        for (;;) {
-            parser.emplace();
-            parser->header_limit(opts.max_header_bytes);
-            parser->body_limit(opts.max_body + opts.max_body / 8 + 64 * 1024);
+        // The response: crawl's caps, 1xx skipping and body handling live in the reader; this
+        // loop only does the reads and knows the deadlines.
+        response::reader rd(limits, out.final_url, handler);
+        while (rd.next() == response::step::read_header) {
             arm();
-            auto [ec, n] = co_await http::async_read_header(stream, conn.buffer, *parser, nothrow);
+            auto [ec, n] = co_await http::async_read_header(stream, conn.buffer, rd.parser(), nothrow);
             out.wire_bytes += n;
-            if (ec) {
-                if (reused && n == 0 && conn.buffer.size() == 0 && is_closed_by_peer(ec)) {
-                    result.retry_fresh = true;
-                } else if (ec == beast::error::timeout) {
-                    result.error = timeout_failure(deadline, opts,
-                                                   "no response header within " + seconds_text(opts.read_timeout));
-                } else if (ec == http::error::body_limit) { // Content-Length alone is over the cap
-                    result.error = {error_class::body_too_large,
-                                    "Content-Length exceeds --max-body of " + std::to_string(opts.max_body) + " bytes"};
-                } else if (is_closed_by_peer(ec) || !is_http_error(ec)) {
-                    result.error = {error_class::read, "reading the response header: " + ec.message()};
-                } else {
-                    result.error = http_parse_failure(ec, opts);
-                }
+            if (ec && reused && n == 0 && conn.buffer.size() == 0 && is_closed_by_peer(ec)) {
+                result.retry_fresh = true;
                 co_return result;
             }
-            const auto status = static_cast<int>(parser->get().result_int());
-            if (status >= 200 || status == 101 || status < 100) {
-                break;
+            rd.header_read(ec);
+            if (rd.error().cls == error_class::timeout) {
+                result.error = timeout_failure(deadline, opts,
+                                               "no response header within " + seconds_text(opts.read_timeout));
+                co_return result;
             }
         }
         out.time_ms.ttfb = ms_since(sent);
-        auto& head = parser->get();
-        out.status = static_cast<int>(head.result_int());
-        out.content_type = std::string(head[http::field::content_type]);
-        out.content_encoding = std::string(head[http::field::content_encoding]);
-
-        const bool redirect = is_redirect(out.status) && head.count(http::field::location) > 0;
-        if (redirect) {
-            result.location = std::string(head[http::field::location]);
-        } else {
-            const response_info info{out.status, out.content_type, out.content_encoding, out.final_url};
-            if (auto f = handler.on_header(info); f.cls != error_class::none) {
-                result.error = std::move(f);
-                co_return result;
-            }
-        }
-
-        std::array<char, chunk_size> chunk;
-        std::size_t drained = 0;
-        while (!parser->is_done()) {
-            if (redirect && drained > max_drained_redirect_body) {
-                co_return result; // not worth reading: the connection is dropped instead
-            }
-            parser->get().body().data = chunk.data();
-            parser->get().body().size = chunk.size();
+        out.status = rd.status();
+        out.content_type = std::string(rd.content_type());
+        out.content_encoding = std::string(rd.content_encoding());
+        while (rd.next() == response::step::read_body) {
+            rd.prepare_body();
             arm();
-            auto [ec, n] = co_await http::async_read(stream, conn.buffer, *parser, nothrow);
+            auto [ec, n] = co_await http::async_read(stream, conn.buffer, rd.parser(), nothrow);
             out.wire_bytes += n;
-            const std::size_t got = chunk.size() - parser->get().body().size;
-            if (ec == http::error::need_buffer) {
-                ec = {};
-            }
-            if (ec == ssl::error::stream_truncated && parser->need_eof()) {
+            if (ec == ssl::error::stream_truncated && rd.parser().need_eof()) {
                 // Servers often close TLS without close_notify; for a close-delimited body
                 // that is the end of the body, not an attack on it.
-                parser->put_eof(ec);
+                rd.parser().put_eof(ec);
             }
-            if (got > 0) {
-                drained += got;
-                if (!redirect) {
-                    if (auto f = handler.on_body({chunk.data(), got}); f.cls != error_class::none) {
-                        result.error = std::move(f);
-                        co_return result;
-                    }
-                }
-            }
-            if (ec) {
-                if (ec == beast::error::timeout) {
-                    result.error = timeout_failure(deadline, opts,
-                                                   "body read idle for " + seconds_text(opts.read_timeout));
-                } else if (ec == http::error::body_limit) {
-                    result.error = {error_class::body_too_large,
-                                    "body exceeds " + std::to_string(opts.max_body) + " bytes"};
-                } else if (ec == http::error::partial_message || is_closed_by_peer(ec) ||
-                           !is_http_error(ec)) {
-                    result.error = {error_class::read, "connection closed mid-body: " + ec.message()};
-                } else {
-                    result.error = http_parse_failure(ec, opts);
-                }
-                co_return result;
-            }
+            rd.body_read(ec);
         }
-        if (!redirect) {
-            if (auto f = handler.on_end(); f.cls != error_class::none) {
-                result.error = std::move(f);
-                co_return result;
-            }
+        result.error = rd.error();
+        if (result.error.cls == error_class::timeout) {
+            result.error = timeout_failure(deadline, opts, "body read idle for " + seconds_text(opts.read_timeout));
         }
-        result.reusable = parser->keep_alive();
+        result.location = rd.location();
+        // Bytes past the end of the response are not ours to interpret: a server that sends
+        // more than it declared could otherwise answer the next request on this connection.
+        result.reusable = rd.reusable() && conn.buffer.size() == 0;
         co_return result;
     }
 
     /// One hop: a pooled or fresh connection, one exchange, retried once on a fresh
     /// connection when a reused one turns out to be closed.
-    net::awaitable<exchange_result> hop(const url::target& t, clock::time_point deadline, body_handler& handler,
+    net::awaitable<exchange_result> hop(const url::target& t, clock::time_point deadline, response::body_handler& handler,
                                         outcome& out)
     {
         const auto key = pool_key(t);
@@ -448,7 +378,7 @@ struct client::impl {
         }
     }
 
-    net::awaitable<outcome> get(url::target target, body_handler& handler)
+    net::awaitable<outcome> get(url::target target, response::body_handler& handler)
     {
         outcome out;
         const auto start = clock::now();
@@ -493,7 +423,7 @@ client::client(net::any_io_executor executor, const options& opts) : impl_(std::
 
 client::~client() = default;
 
-net::awaitable<outcome> client::get(url::target target, body_handler& handler)
+net::awaitable<outcome> client::get(url::target target, response::body_handler& handler)
 {
     return impl_->get(std::move(target), handler);
 }
