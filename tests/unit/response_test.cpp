@@ -175,6 +175,27 @@ TEST(ResponseReader, MalformedResponsesAreProtocolErrors)
     }
 }
 
+// Found by http_response_fuzz (corpus: regress_fields_of_a_broken_header): Beast had stored
+// the fields before the bad one, so the record showed a Content-Type of a response that never
+// parsed, or not, depending on how the bytes arrived.
+TEST(ResponseReader, BrokenHeaderReportsNoFields)
+{
+    const std::string wire = "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\n"
+                             "Bad\x01Field: x\r\n\r\n";
+    for (const std::size_t step_size : {1UL, 1000UL}) {
+        SCOPED_TRACE(step_size);
+        test::buffer_stream stream(wire, {step_size});
+        boost::beast::flat_buffer buffer;
+        recording_handler handler;
+        reader rd(limits{}, "http://127.0.0.1/", handler);
+        test::read_response(stream, buffer, rd);
+        EXPECT_EQ(rd.error().cls, error_class::protocol) << rd.error().message;
+        EXPECT_EQ(rd.status(), 0);
+        EXPECT_EQ(rd.content_type(), "");
+        EXPECT_EQ(rd.content_encoding(), "");
+    }
+}
+
 TEST(ResponseReader, ConnectionEndsAreReadErrors)
 {
     const auto nothing = read_from("");
