@@ -49,12 +49,18 @@ reader::reader(const limits& l, std::string_view final_url, body_handler& handle
 
 std::string_view reader::content_type() const
 {
+    if (status_ == 0) {
+        return {}; // no header parsed: fields Beast stored before a bad one are not the response's
+    }
     const auto v = parser_->get()[http::field::content_type];
     return {v.data(), v.size()};
 }
 
 std::string_view reader::content_encoding() const
 {
+    if (status_ == 0) {
+        return {};
+    }
     const auto v = parser_->get()[http::field::content_encoding];
     return {v.data(), v.size()};
 }
@@ -101,6 +107,7 @@ step reader::header_read(error_code ec)
             return fail({error_class::protocol,
                          "more than " + std::to_string(max_interim_responses) + " interim (1xx) responses"});
         }
+        status_ = 0; // only the final response's status counts
         parser_.emplace(); // Beast needs a new parser per message
         parser_->header_limit(limits_.max_header_bytes);
         parser_->body_limit(limits_.max_body + limits_.max_body / 8 + 64 * 1024);

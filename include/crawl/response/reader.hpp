@@ -74,7 +74,8 @@ public:
     [[nodiscard]] const failure& error() const noexcept { return error_; }
     /// Status of the last response header read; 0 before one arrived.
     [[nodiscard]] int status() const noexcept { return status_; }
-    /// Content-Type and Content-Encoding of the response, as sent (valid while the reader is).
+    /// Content-Type and Content-Encoding of the response, as sent (valid while the reader is);
+    /// empty until a header parsed completely.
     [[nodiscard]] std::string_view content_type() const;
     [[nodiscard]] std::string_view content_encoding() const;
     /// Non-empty for a 301/302/303/307/308 with a Location: the redirect to follow.
