@@ -1,5 +1,6 @@
 #include "spawn.hpp"
 
+#include "crawl/util/exit_child.hpp"
 #include "crawl/worker/worker.hpp"
 
 #include <fcntl.h>
@@ -81,12 +82,12 @@ spawned_worker spawn_worker(unsigned id, const worker::options& opts)
         (void)jobs_write.release(); // closed by close_range already
         (void)results_read.release();
         const int status = worker::run(id, std::move(jobs_read), std::move(results_write), opts);
-        ::_exit(status);
+        exit_child(status); // _exit, after the leak check in sanitizer builds
     }
     return spawned_worker{pid, std::move(jobs_write), std::move(results_read)};
 }
 
-std::string reap(pid_t pid)
+exit_report reap(pid_t pid)
 {
     int status = 0;
     pid_t r = 0;
@@ -94,17 +95,18 @@ std::string reap(pid_t pid)
         r = ::waitpid(pid, &status, 0);
     } while (r < 0 && errno == EINTR);
     if (r < 0) {
-        return std::string("could not be reaped: ") + std::strerror(errno);
+        return {false, std::string("could not be reaped: ") + std::strerror(errno)};
     }
     if (WIFEXITED(status)) {
-        return "exited with status " + std::to_string(WEXITSTATUS(status));
+        return {WEXITSTATUS(status) == 0, "exited with status " + std::to_string(WEXITSTATUS(status))};
     }
     if (WIFSIGNALED(status)) {
         const int sig = WTERMSIG(status);
         const char* name = sigabbrev_np(sig);
-        return "killed by signal " + std::to_string(sig) + (name != nullptr ? std::string(" (SIG") + name + ")" : "");
+        return {false, "killed by signal " + std::to_string(sig) +
+                           (name != nullptr ? std::string(" (SIG") + name + ")" : "")};
     }
-    return "stopped";
+    return {false, "stopped"};
 }
 
 } // namespace crawl::supervisor

@@ -18,10 +18,17 @@ struct spawned_worker {
 
 /// Forks worker `id`. The child resets signal handling, asks the kernel to kill it when the
 /// supervisor dies, closes every descriptor but its two pipe ends and stderr, runs
-/// worker::run and _exits: it never returns here. Throws std::system_error if pipe or fork fail.
+/// worker::run and exits through exit_child (_exit, plus the leak check in sanitizer builds):
+/// it never returns here. Throws std::system_error if pipe or fork fail.
 spawned_worker spawn_worker(unsigned id, const worker::options& opts);
 
-/// Waits for `pid` and describes how it ended ("exited with status 1", "killed by SIGKILL").
-std::string reap(pid_t pid);
+/// How a worker process ended.
+struct exit_report {
+    bool clean = false;      ///< exited with status 0
+    std::string description; ///< "exited with status 1", "killed by signal 9 (SIGKILL)"
+};
+
+/// Waits for `pid` and says how it ended.
+exit_report reap(pid_t pid);
 
 } // namespace crawl::supervisor

@@ -339,8 +339,14 @@ private:
         slot.writing = false;
         slot.outbox.clear();
         ++slot.generation;
-        const std::string how = reap(slot.pid);
+        const exit_report how = reap(slot.pid);
         if (slot.closing) {
+            if (!how.clean) {
+                // Every record is in, but a worker that fails on its way out (a crash in
+                // teardown, a sanitizer's leak report) is a bug worth saying so, even with -q.
+                std::fprintf(stderr, "crawl: worker %u (pid %d) %s after its last record\n", slot.id,
+                             static_cast<int>(slot.pid), how.description.c_str());
+            }
             slot.exited = true;
             slot.in_flight.clear(); // stopped by a signal: unfinished URLs get no record
             if (all_exited()) {
@@ -351,7 +357,7 @@ private:
 
         if (!opts_.quiet) {
             std::fprintf(stderr, "crawl: worker %u (pid %d) %s; re-dispatching its %zu URLs\n", slot.id,
-                         static_cast<int>(slot.pid), how.c_str(), slot.in_flight.size());
+                         static_cast<int>(slot.pid), how.description.c_str(), slot.in_flight.size());
         }
         // Alone on its worker, a suspect that dies again is the culprit; otherwise every URL the
         // worker held becomes a suspect, to be retried alone.
