@@ -8,6 +8,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -15,8 +16,13 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/resource.h>
 
 #include <array>
+#include <filesystem>
+#include <limits>
+#include <cerrno>
+#include <list>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -56,8 +62,94 @@ bool is_closed_by_peer(const error_code& ec)
            ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
 }
 
+// The process is out of descriptors (RLIMIT_NOFILE) or the system is (ENFILE): not the URL's
+// fault, so the fetch waits for one instead of failing.
+bool is_descriptor_shortage(const error_code& ec)
+{
+    return ec == net::error::no_descriptors ||
+           ec == error_code(ENFILE, boost::system::system_category());
+}
+
+// Descriptors a worker leaves to everything but its sockets: DNS lookups, iconv loading a
+// charset module, the sanitizers' own pipes and /proc reads. Without them, running out of
+// sockets would also break those.
+constexpr std::size_t descriptor_headroom = 16;
+
+/// How many sockets this process may hold: its share of RLIMIT_NOFILE once the descriptors
+/// already open (stdio, pipes, the event loop's own) and the headroom are set aside.
+std::size_t socket_budget()
+{
+    struct rlimit lim {};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) {
+        return std::numeric_limits<std::size_t>::max();
+    }
+    std::size_t in_use = 0;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
+        ++in_use;
+    }
+    const auto limit = static_cast<std::size_t>(lim.rlim_cur);
+    return limit > in_use + descriptor_headroom ? limit - in_use - descriptor_headroom : 1;
+}
+
+/// Counts this client's open sockets and wakes a fetch waiting for a descriptor when one of
+/// them closes (the longest waiter first). Single-threaded, like the client.
+class descriptor_gate {
+public:
+    explicit descriptor_gate(net::any_io_executor ex) : executor_(ex) {}
+
+    void opened() noexcept { ++open_; }
+    void closed() noexcept
+    {
+        --open_;
+        if (!waiters_.empty()) { // one descriptor back: one waiter may retry
+            waiter* w = waiters_.front();
+            waiters_.pop_front();
+            w->woken = true;
+            w->timer.cancel();
+        }
+    }
+    [[nodiscard]] std::size_t open() const noexcept { return open_; }
+
+    /// Until one of our sockets closes, or `at_most` passed (a descriptor may also come back
+    /// from elsewhere: a finished DNS lookup, another process for ENFILE).
+    net::awaitable<void> wait(clock::duration at_most)
+    {
+        waiter w(executor_, at_most);
+        const auto me = waiters_.insert(waiters_.end(), &w);
+        co_await w.timer.async_wait(nothrow);
+        if (!w.woken) {
+            waiters_.erase(me);
+        }
+    }
+
+private:
+    struct waiter {
+        waiter(net::any_io_executor ex, clock::duration d) : timer(ex, d) {}
+        net::steady_timer timer;
+        bool woken = false;
+    };
+
+    net::any_io_executor executor_;
+    std::list<waiter*> waiters_;
+    std::size_t open_ = 0;
+};
+
 /// One connection: plain or TLS, plus the read buffer that must persist between responses.
 struct connection {
+    explicit connection(std::weak_ptr<descriptor_gate> g) : gate(std::move(g)) {}
+    ~connection()
+    {
+        // Weak: a coroutine frame destroyed with the io_context may outlive the client.
+        if (const auto g = gate.lock(); g && counted) {
+            g->closed();
+        }
+    }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    std::weak_ptr<descriptor_gate> gate;
+    bool counted = false; ///< counted in the gate as holding a descriptor
     std::string key;
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
@@ -95,7 +187,8 @@ failure timeout_failure(clock::time_point total_deadline, const options& opts, s
 struct client::impl {
     impl(net::any_io_executor ex, const options& o)
         : executor(ex), opts(o), limits{o.max_header_bytes, o.max_header_fields, o.max_body},
-          tls(ssl::context::tls_client), dns(ex, o)
+          tls(ssl::context::tls_client), dns(ex, o), descriptors(std::make_shared<descriptor_gate>(ex)),
+          max_sockets(socket_budget())
     {
         tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
         // Idle pooled TLS connections keep no read/write buffers.
@@ -117,6 +210,9 @@ struct client::impl {
     response::limits limits;
     ssl::context tls;
     resolver dns;
+    std::shared_ptr<descriptor_gate> descriptors;
+    std::size_t max_sockets; ///< sockets open at once, connecting, in use or idle
+    std::uint64_t descriptor_waits = 0;
     std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle;
     std::size_t idle_count = 0;
 
@@ -160,53 +256,122 @@ struct client::impl {
         ++idle_count;
     }
 
-    net::awaitable<std::unique_ptr<connection>> connect(const url::target& t, clock::time_point deadline,
-                                                        outcome& out)
+    /// Closes the idle connection unused the longest, whatever its host; false when none.
+    bool close_oldest_idle()
     {
-        const auto connect_deadline = std::min(deadline, clock::now() + opts.connect_timeout);
-        const auto dns_start = clock::now();
-        auto answer = co_await dns.resolve(t.host, t.port, connect_deadline);
-        out.time_ms.dns = answer.looked_up ? ms_since(dns_start) : 0.0;
-        if (answer.error.cls != error_class::none) {
-            if (answer.error.cls == error_class::timeout) {
-                answer.error = timeout_failure(deadline, opts, answer.error.message);
-            }
-            out.error = std::move(answer.error);
-            co_return nullptr;
-        }
-
-        auto conn = std::make_unique<connection>();
-        conn->key = pool_key(t);
-        conn->buffer.max_size(response::buffer_limit(limits));
-        if (t.tls()) {
-            conn->secure.emplace(executor, tls);
-        } else {
-            conn->plain.emplace(executor);
-        }
-        auto& stream = conn->tcp();
-        const auto connect_start = clock::now();
-        stream.expires_at(connect_deadline);
-        auto [ec, endpoint] = co_await stream.async_connect(answer.endpoints, nothrow);
-        if (ec) {
-            out.error = ec == beast::error::timeout
-                            ? timeout_failure(deadline, opts,
-                                              "connect to " + t.host_port() + " timed out after " +
-                                                  seconds_text(opts.connect_timeout))
-                            : failure{error_class::connect, "connect to " + t.host_port() + ": " + ec.message()};
-            co_return nullptr;
-        }
-        out.time_ms.connect = ms_since(connect_start);
-        error_code ignored;
-        stream.socket().set_option(tcp::no_delay(true), ignored);
-
-        if (conn->secure) {
-            if (!co_await handshake(*conn, t, connect_deadline, deadline, out)) {
-                co_return nullptr;
+        auto oldest = idle.end();
+        for (auto it = idle.begin(); it != idle.end(); ++it) {
+            if (oldest == idle.end() || it->second.front()->idle_since < oldest->second.front()->idle_since) {
+                oldest = it;
             }
         }
-        co_return conn;
+        if (oldest == idle.end()) {
+            return false;
+        }
+        oldest->second.erase(oldest->second.begin()); // its destructor closes it
+        --idle_count;
+        if (oldest->second.empty()) {
+            idle.erase(oldest);
+        }
+        return true;
     }
 
+    /// Called when this client holds max_sockets sockets, or resolving or connecting ran out of
+    /// descriptors anyway. Frees an idle connection if there is one; otherwise waits until one
+    /// of ours closes. That wait does not count against
+    /// the URL's deadlines (they move by as much), as long as this worker holds sockets that
+    /// will close; holding none, it counts, so a limit too low for even one socket ends in a
+    /// connect error instead of a hang. Returns false when the URL has to give up.
+    net::awaitable<bool> wait_for_descriptor(clock::time_point& deadline, clock::time_point& connect_deadline)
+    {
+        ++descriptor_waits;
+        if (close_oldest_idle()) {
+            co_return true;
+        }
+        const auto start = clock::now();
+        if (descriptors->open() > 0) {
+            co_await descriptors->wait(std::chrono::milliseconds(100));
+            const auto waited = clock::now() - start;
+            deadline += waited;
+            connect_deadline += waited;
+            co_return true;
+        }
+        if (start >= connect_deadline) {
+            co_return false;
+        }
+        co_await descriptors->wait(std::min<clock::duration>(std::chrono::milliseconds(50), connect_deadline - start));
+        co_return true;
+    }
+
+    net::awaitable<std::unique_ptr<connection>> connect(const url::target& t, clock::time_point& deadline,
+                                                        outcome& out)
+    {
+        auto connect_deadline = std::min(deadline, clock::now() + opts.connect_timeout);
+        for (;;) {
+            if (descriptors->open() >= max_sockets) { // our share of the descriptors is in use
+                co_await wait_for_descriptor(deadline, connect_deadline);
+                continue;
+            }
+            const auto dns_start = clock::now();
+            auto answer = co_await dns.resolve(t.host, t.port, connect_deadline);
+            out.time_ms.dns = answer.looked_up ? ms_since(dns_start) : 0.0;
+            if (answer.out_of_descriptors) {
+                const bool retry = co_await wait_for_descriptor(deadline, connect_deadline);
+                if (retry) {
+                    continue;
+                }
+            }
+            if (answer.error.cls != error_class::none) {
+                if (answer.error.cls == error_class::timeout) {
+                    answer.error = timeout_failure(deadline, opts, answer.error.message);
+                }
+                out.error = std::move(answer.error);
+                co_return nullptr;
+            }
+
+            auto conn = std::make_unique<connection>(descriptors);
+            conn->key = pool_key(t);
+            conn->buffer.max_size(response::buffer_limit(limits));
+            if (t.tls()) {
+                conn->secure.emplace(executor, tls);
+            } else {
+                conn->plain.emplace(executor);
+            }
+            auto& stream = conn->tcp();
+            conn->counted = true; // from here on it holds (or is about to hold) a descriptor
+            descriptors->opened();
+            const auto connect_start = clock::now();
+            stream.expires_at(connect_deadline);
+            auto [ec, endpoint] = co_await stream.async_connect(answer.endpoints, nothrow);
+            if (ec && is_descriptor_shortage(ec)) {
+                const bool retry = co_await wait_for_descriptor(deadline, connect_deadline);
+                if (retry) {
+                    continue;
+                }
+                out.error = {error_class::connect, "connect to " + t.host_port() +
+                                                       ": no file descriptor free and none held by this worker"};
+                co_return nullptr;
+            }
+            if (ec) {
+                out.error = ec == beast::error::timeout
+                                ? timeout_failure(deadline, opts,
+                                                  "connect to " + t.host_port() + " timed out after " +
+                                                      seconds_text(opts.connect_timeout))
+                                : failure{error_class::connect, "connect to " + t.host_port() + ": " + ec.message()};
+                co_return nullptr;
+            }
+            out.time_ms.connect = ms_since(connect_start);
+            error_code ignored;
+            stream.socket().set_option(tcp::no_delay(true), ignored);
+
+            if (conn->secure) {
+                if (!co_await handshake(*conn, t, connect_deadline, deadline, out)) {
+                    co_return nullptr;
+                }
+            }
+            co_return conn;
+        }
+    }
     net::awaitable<bool> handshake(connection& conn, const url::target& t, clock::time_point connect_deadline,
                                    clock::time_point deadline, outcome& out)
     {
@@ -338,7 +503,7 @@ struct client::impl {
 
     /// One hop: a pooled or fresh connection, one exchange, retried once on a fresh
     /// connection when a reused one turns out to be closed.
-    net::awaitable<exchange_result> hop(const url::target& t, clock::time_point deadline, response::body_handler& handler,
+    net::awaitable<exchange_result> hop(const url::target& t, clock::time_point& deadline, response::body_handler& handler,
                                         outcome& out)
     {
         const auto key = pool_key(t);
@@ -382,7 +547,7 @@ struct client::impl {
     {
         outcome out;
         const auto start = clock::now();
-        const auto deadline = start + opts.total_timeout;
+        auto deadline = start + opts.total_timeout; // moved on by waits for a descriptor
         std::unordered_set<std::string> visited; // no braced list here: GCC 12 coroutine bug
         visited.insert(target.href);
         for (;;) {
@@ -426,6 +591,11 @@ client::~client() = default;
 net::awaitable<outcome> client::get(url::target target, response::body_handler& handler)
 {
     return impl_->get(std::move(target), handler);
+}
+
+std::uint64_t client::descriptor_waits() const noexcept
+{
+    return impl_->descriptor_waits;
 }
 
 } // namespace crawl::fetch

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <list>
 
 namespace crawl::fetch {
@@ -107,6 +108,9 @@ net::awaitable<resolver::answer> resolver::resolve(std::string host, std::uint16
     if (!pending->done) {
         out.error = {error_class::timeout, "name resolution of " + host + " timed out"};
     } else if (pending->error || pending->addresses.empty()) {
+        // getaddrinfo needs descriptors too (a socket, /etc/hosts): EAI_SYSTEM arrives as errno.
+        out.out_of_descriptors = pending->error == net::error::no_descriptors ||
+                                 pending->error == boost::system::error_code(ENFILE, boost::system::system_category());
         const std::string why = pending->error ? pending->error.message() : "no addresses";
         out.error = {error_class::dns, "cannot resolve " + host + ": " + why};
     } else {

@@ -28,6 +28,7 @@ public:
         std::vector<boost::asio::ip::tcp::endpoint> endpoints; ///< empty on failure
         failure error;
         bool looked_up = false; ///< false when answered without DNS (literal, override, cache)
+        bool out_of_descriptors = false; ///< the lookup failed for want of a file descriptor
     };
 
     boost::asio::awaitable<answer> resolve(std::string host, std::uint16_t port, clock::time_point deadline);

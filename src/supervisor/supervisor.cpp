@@ -7,6 +7,7 @@
 #include "crawl/url/url.hpp"
 #include "crawl/util/text.hpp"
 #include "crawl/wire/frame.hpp"
+#include "descriptor_limit.hpp"
 #include "input.hpp"
 #include "scheduler.hpp"
 #include "spawn.hpp"
@@ -549,6 +550,21 @@ int run(const options& opts)
     }
     // A closed reader of our output shows up as EPIPE from write(), handled as a stop.
     ::signal(SIGPIPE, SIG_IGN);
+
+    // Every connection is a descriptor: take all the kernel allows before forking (the workers
+    // inherit it). Running out anyway only slows fetches down (fetch::client waits for one).
+    const descriptor_limit fds = raise_descriptor_limit();
+    if (opts.verbose) {
+        std::fprintf(stderr, "crawl: descriptor limit (RLIMIT_NOFILE): %llu, raised from %llu (hard limit %llu)\n",
+                     static_cast<unsigned long long>(fds.after), static_cast<unsigned long long>(fds.before),
+                     static_cast<unsigned long long>(fds.hard));
+        const auto& w = opts.worker;
+        std::fprintf(stderr,
+                     "crawl: %u workers, %u requests in flight each, %u per host; per response at most %u header "
+                     "bytes, %u header fields, %llu decoded body bytes, %d redirects\n",
+                     opts.workers, w.concurrency, opts.per_host, w.fetch.max_header_bytes, w.fetch.max_header_fields,
+                     static_cast<unsigned long long>(w.fetch.max_body), w.fetch.max_redirects);
+    }
 
     // Fork first: the workers start from a process that has no io_context, no threads and
     // no Asio descriptors yet.

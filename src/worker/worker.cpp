@@ -66,6 +66,15 @@ public:
 
     [[nodiscard]] int exit_status() const noexcept { return exit_status_; }
 
+    /// With --verbose: what this worker did, for diagnosing a run (descriptor waits show a
+    /// descriptor limit that throttled it).
+    void report() const
+    {
+        std::fprintf(stderr, "crawl: worker %u (pid %d): %llu URLs, %llu waits for a free file descriptor\n", id_,
+                     static_cast<int>(::getpid()), static_cast<unsigned long long>(fetched_),
+                     static_cast<unsigned long long>(client_.descriptor_waits()));
+    }
+
 private:
     void on_coroutine_end(const std::exception_ptr& e)
     {
@@ -126,6 +135,7 @@ private:
             auto job = std::move(queue_.front());
             queue_.pop_front();
             record::record r = co_await fetch_one(std::move(job));
+            ++fetched_;
             if (!shutting_down_) {
                 emit(r);
             }
@@ -207,6 +217,7 @@ private:
     std::string output_;
     std::string line_;
     unsigned fetchers_done_ = 0;
+    std::uint64_t fetched_ = 0;
     bool input_closed_ = false;
     bool shutting_down_ = false;
     int exit_status_ = 0;
@@ -220,6 +231,9 @@ int run(unsigned worker_id, unique_fd jobs, unique_fd results, const options& op
     worker_loop loop(ioc, worker_id, std::move(jobs), std::move(results), opts);
     loop.start();
     ioc.run();
+    if (opts.verbose) {
+        loop.report();
+    }
     return loop.exit_status();
 }
 

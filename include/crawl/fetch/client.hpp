@@ -38,8 +38,12 @@ public:
     client& operator=(const client&) = delete;
 
     /// Fetches `target`, following redirects. Never throws for network or protocol failures:
-    /// they come back in outcome::error.
+    /// they come back in outcome::error. Running out of file descriptors is not a failure: the
+    /// fetch waits for one, and that wait does not count against its deadlines.
     boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler);
+
+    /// Times a fetch found no free file descriptor and waited for one (see README, "Limits").
+    [[nodiscard]] std::uint64_t descriptor_waits() const noexcept;
 
 private:
     struct impl;

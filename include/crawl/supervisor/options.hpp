@@ -16,6 +16,7 @@ struct options {
     std::string output;        ///< path; empty = stdout
     std::string stats_file;    ///< summary as JSON; empty = none
     bool quiet = false;
+    bool verbose = false;      ///< diagnostics on stderr: limits, caps, per-worker counters
     std::optional<bool> progress; ///< unset: on when stderr is a terminal
 };
 

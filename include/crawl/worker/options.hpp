@@ -11,6 +11,7 @@ struct options {
     unsigned concurrency = 64; ///< fetches in flight at once
     bool links = false;        ///< put each page's link list in its record
     record::format format = record::format::jsonl;
+    bool verbose = false;      ///< report the worker's counters on stderr when it exits
 };
 
 } // namespace crawl::worker
