@@ -112,6 +112,8 @@ public:
         struct rusage usage {};
         if (::getrusage(RUSAGE_SELF, &usage) == 0) {
             stats_.supervisor_peak_rss_kb = usage.ru_maxrss;
+            stats_.supervisor_user_seconds = cpu_seconds(usage.ru_utime);
+            stats_.supervisor_sys_seconds = cpu_seconds(usage.ru_stime);
         }
         return finish_report();
     }
@@ -339,7 +341,9 @@ private:
         slot.writing = false;
         slot.outbox.clear();
         ++slot.generation;
-        const std::string how = reap(slot.pid);
+        auto reaped = reap(slot.pid);
+        stats_.worker_processes.push_back({slot.id, static_cast<int>(slot.pid), reaped.peak_rss_kb,
+                                           reaped.user_seconds, reaped.sys_seconds, reaped.how});
         if (slot.closing) {
             slot.exited = true;
             slot.in_flight.clear(); // stopped by a signal: unfinished URLs get no record
@@ -351,7 +355,7 @@ private:
 
         if (!opts_.quiet) {
             std::fprintf(stderr, "crawl: worker %u (pid %d) %s; re-dispatching its %zu URLs\n", slot.id,
-                         static_cast<int>(slot.pid), how.c_str(), slot.in_flight.size());
+                         static_cast<int>(slot.pid), reaped.how.c_str(), slot.in_flight.size());
         }
         // Alone on its worker, a suspect that dies again is the culprit; otherwise every URL the
         // worker held becomes a suspect, to be retried alone.
