@@ -64,6 +64,25 @@ void write_all(int fd, std::string_view data)
     }
 }
 
+/// This process's peak RSS. ru_maxrss survives execve, so it would report the peak of whatever
+/// forked us (a Python benchmark driver, say); VmHWM belongs to our own address space.
+long own_peak_rss_kb(long fallback_kb)
+{
+    std::FILE* f = std::fopen("/proc/self/status", "re");
+    if (f == nullptr) {
+        return fallback_kb;
+    }
+    char line[256];
+    long kb = fallback_kb;
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+        if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+            break;
+        }
+    }
+    std::fclose(f);
+    return kb;
+}
+
 struct worker_slot {
     unsigned id = 0;
     pid_t pid = -1;
@@ -111,7 +130,7 @@ public:
         stats_.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
         struct rusage usage {};
         if (::getrusage(RUSAGE_SELF, &usage) == 0) {
-            stats_.supervisor_peak_rss_kb = usage.ru_maxrss;
+            stats_.supervisor_peak_rss_kb = own_peak_rss_kb(usage.ru_maxrss);
             stats_.supervisor_user_seconds = cpu_seconds(usage.ru_utime);
             stats_.supervisor_sys_seconds = cpu_seconds(usage.ru_stime);
         }
