@@ -4,6 +4,7 @@
 #include "crawl/util/unique_fd.hpp"
 #include "crawl/worker/options.hpp"
 
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <string>
@@ -22,13 +23,19 @@ struct spawned_worker {
 /// it never returns here. Throws std::system_error if pipe or fork fail.
 spawned_worker spawn_worker(unsigned id, const worker::options& opts);
 
-/// How a worker process ended.
-struct exit_report {
-    bool clean = false;      ///< exited with status 0
-    std::string description; ///< "exited with status 1", "killed by signal 9 (SIGKILL)"
+/// How a reaped worker ended and what it used (from wait4's rusage).
+struct reaped_worker {
+    std::string how; ///< "exited with status 1", "killed by signal 9 (SIGKILL)"
+    bool clean = false; ///< exited with status 0
+    long peak_rss_kb = 0;
+    double user_seconds = 0;
+    double sys_seconds = 0;
 };
 
-/// Waits for `pid` and says how it ended.
-exit_report reap(pid_t pid);
+/// Waits for `pid`.
+reaped_worker reap(pid_t pid);
+
+/// A rusage time in seconds.
+double cpu_seconds(const timeval& tv);
 
 } // namespace crawl::supervisor
