@@ -479,7 +479,9 @@ struct client::impl {
         while (rd.next() == response::step::read_body) {
             rd.prepare_body();
             arm();
-            auto [ec, n] = co_await http::async_read(stream, conn.buffer, rd.parser(), nothrow);
+            // read_some returns after each batch the socket delivers, so the read timeout is an idle
+            // timeout (async_read would wait for a full chunk under one arming).
+            auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, rd.parser(), nothrow);
             out.wire_bytes += n;
             if (ec == ssl::error::stream_truncated && rd.parser().need_eof()) {
                 // Servers often close TLS without close_notify; for a close-delimited body

@@ -89,7 +89,7 @@ void read_response(SyncReadStream& stream, boost::beast::flat_buffer& buffer, re
     while (rd.next() == response::step::read_body) {
         rd.prepare_body();
         boost::system::error_code ec;
-        http::read(stream, buffer, rd.parser(), ec);
+        http::read_some(stream, buffer, rd.parser(), ec);
         rd.body_read(ec);
     }
 }
