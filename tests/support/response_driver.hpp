@@ -81,6 +81,7 @@ template <class SyncReadStream>
 void read_response(SyncReadStream& stream, boost::beast::flat_buffer& buffer, response::reader& rd)
 {
     namespace http = boost::beast::http;
+    buffer.reserve(response::chunk_size); // as the client does: Beast reads what the buffer has room for
     while (rd.next() == response::step::read_header) {
         boost::system::error_code ec;
         http::read_header(stream, buffer, rd.parser(), ec);

@@ -144,6 +144,29 @@ TEST(ResponseReader, HeaderFieldCountAndSizeAreCapped)
     EXPECT_NE(long_line.error.message.find("131072 bytes"), std::string::npos) << long_line.error.message;
 }
 
+// Found by http_response_fuzz (corpus: regress_header_limit_depends_on_reads): Beast applies
+// its header limit to the status line and to the fields separately when they arrive in one
+// read, and to the whole header when it trickles in, so a header of up to twice the cap passed
+// or failed depending on packet boundaries.
+TEST(ResponseReader, HeaderSizeCapIsExactWhateverTheReads)
+{
+    limits l;
+    l.max_header_bytes = 1024;
+    const std::string over = "HTTP/1.1 200 " + std::string(600, 'R') + "\r\nX-Pad: " + std::string(600, 'p') +
+                             "\r\nContent-Length: 2\r\n\r\nok";
+    const std::string at_cap = "HTTP/1.1 200 OK\r\nX-Pad: " + std::string(1024 - 47, 'p') + "\r\nContent-Length: 2\r\n\r\nok";
+    ASSERT_EQ(at_cap.size() - 2, 1024u);
+    for (const std::size_t step_size : {1UL, 7UL, 100000UL}) {
+        SCOPED_TRACE(step_size);
+        const auto r = read_from(over, {step_size}, l);
+        EXPECT_EQ(r.error.cls, error_class::protocol) << r.error.message;
+        EXPECT_NE(r.error.message.find("1024 bytes"), std::string::npos) << r.error.message;
+        const auto ok = read_from(at_cap, {step_size}, l);
+        EXPECT_EQ(ok.error.cls, error_class::none) << ok.error.message;
+        EXPECT_EQ(ok.handler.body, "ok");
+    }
+}
+
 TEST(ResponseReader, EndlessChunkHeaderOrTrailerHitsTheBufferCap)
 {
     // Beast bounds neither a chunk-size line nor the trailer; the capped buffer does.
