@@ -465,7 +465,7 @@ struct client::impl {
                 result.retry_fresh = true;
                 co_return result;
             }
-            rd.header_read(ec);
+            rd.header_read(ec, n);
             if (rd.error().cls == error_class::timeout) {
                 result.error = timeout_failure(deadline, opts,
                                                "no response header within " + seconds_text(opts.read_timeout));

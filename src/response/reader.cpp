@@ -73,7 +73,7 @@ step reader::fail(failure f)
     return next_;
 }
 
-step reader::header_read(error_code ec)
+step reader::header_read(error_code ec, std::size_t header_bytes)
 {
     if (ec) {
         if (ec == boost::beast::error::timeout) {
@@ -93,6 +93,13 @@ step reader::header_read(error_code ec)
         // A header cut short by the server's close is not valid HTTP either (the peer may not
         // be speaking HTTP at all: a response without a status line ends like this).
         return fail({error_class::protocol, "malformed response: " + ec.message()});
+    }
+    // Beast applies its limit to the status line and to the fields separately when both arrive
+    // in one read (so up to twice the cap passes), and to the whole header when it trickles
+    // in: checking the total here makes the cap exact, whatever the packet boundaries.
+    if (header_bytes > limits_.max_header_bytes) {
+        return fail({error_class::protocol,
+                     "response header exceeds " + std::to_string(limits_.max_header_bytes) + " bytes"});
     }
     auto& head = parser_->get();
     // Counted after the parse: the header byte limit already bounds what these fields hold.

@@ -84,8 +84,8 @@ void read_response(SyncReadStream& stream, boost::beast::flat_buffer& buffer, re
     buffer.reserve(response::chunk_size); // as the client does: Beast reads what the buffer has room for
     while (rd.next() == response::step::read_header) {
         boost::system::error_code ec;
-        http::read_header(stream, buffer, rd.parser(), ec);
-        rd.header_read(ec);
+        const std::size_t n = http::read_header(stream, buffer, rd.parser(), ec);
+        rd.header_read(ec, n);
     }
     while (rd.next() == response::step::read_body) {
         rd.prepare_body();

@@ -63,8 +63,8 @@ public:
     /// Before each body read: points the body at the chunk buffer.
     void prepare_body() noexcept;
 
-    /// After a header read, with the error code it returned. Returns next().
-    step header_read(boost::system::error_code ec);
+    /// After a header read, with the error code and the byte count it returned. Returns next().
+    step header_read(boost::system::error_code ec, std::size_t header_bytes);
 
     /// After a body read, with the error code it returned (need_buffer is not an error).
     /// Returns next().
