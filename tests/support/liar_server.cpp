@@ -360,13 +360,11 @@ struct liar_server::impl {
     int listen_fd = -1;
     std::uint16_t port = 0;
     std::atomic<bool> stopping{false};
-    std::atomic<std::uint64_t> accepted{0};
     std::thread acceptor;
 
     std::mutex mutex; // guards everything below
     std::vector<std::thread> threads;
     std::vector<int> open_fds;
-    std::map<std::string, std::uint64_t, std::less<>> paths;
 
     void accept_loop()
     {
@@ -385,7 +383,6 @@ struct liar_server::impl {
                 }
                 return;
             }
-            ++accepted;
             const std::scoped_lock lock(mutex);
             open_fds.push_back(fd);
             threads.emplace_back([this, fd] { serve(fd); });
@@ -402,7 +399,6 @@ struct liar_server::impl {
             c.hold();
         } else {
             while (const auto path = c.read_request()) {
-                count(*path);
                 const auto& table = route_table();
                 const auto it = table.find(*path);
                 const after next = it == table.end() ? route_not_found(c) : it->second(c);
@@ -414,12 +410,6 @@ struct liar_server::impl {
         const std::scoped_lock lock(mutex);
         open_fds.erase(std::remove(open_fds.begin(), open_fds.end(), fd), open_fds.end());
         ::close(fd);
-    }
-
-    void count(const std::string& path)
-    {
-        const std::scoped_lock lock(mutex);
-        ++paths[path];
     }
 };
 
@@ -475,21 +465,6 @@ std::string liar_server::url(std::string_view path) const
 {
     const char* scheme = impl_->how == mode::http ? "http" : "https";
     return std::string(scheme) + "://127.0.0.1:" + std::to_string(impl_->port) + std::string(path);
-}
-
-std::uint64_t liar_server::connections() const noexcept
-{
-    return impl_->accepted.load();
-}
-
-std::uint64_t liar_server::requests_for(std::string_view prefix) const
-{
-    const std::scoped_lock lock(impl_->mutex);
-    std::uint64_t total = 0;
-    for (auto it = impl_->paths.lower_bound(prefix); it != impl_->paths.end() && it->first.starts_with(prefix); ++it) {
-        total += it->second;
-    }
-    return total;
 }
 
 } // namespace crawl::test

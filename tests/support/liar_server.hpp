@@ -32,10 +32,6 @@ public:
     [[nodiscard]] std::uint16_t port() const noexcept;
     /// "http://127.0.0.1:PORT" + path (https:// for the TLS modes).
     [[nodiscard]] std::string url(std::string_view path) const;
-    /// Connections accepted so far.
-    [[nodiscard]] std::uint64_t connections() const noexcept;
-    /// Requests read so far whose path starts with `prefix`.
-    [[nodiscard]] std::uint64_t requests_for(std::string_view prefix) const;
 
 private:
     struct impl;

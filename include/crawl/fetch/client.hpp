@@ -42,7 +42,7 @@ public:
     /// fetch waits for one, and that wait does not count against its deadlines.
     boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler);
 
-    /// Times a fetch found no free file descriptor and waited for one (see README, "Limits").
+    /// Times a fetch found no free file descriptor and waited for one (README, "File descriptors").
     [[nodiscard]] std::uint64_t descriptor_waits() const noexcept;
 
 private:
