@@ -256,6 +256,14 @@ std::vector<hostile_case> cases()
                  {s.web.url("/redirect-to?location=javascript%3Aalert(1)"), "unsupported_scheme"}};
          },
          fast, 4000ms},
+        {"RedirectWithEmptyLocation",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/redirect-to?location="), "http_status", [](const json& r) {
+                                           EXPECT_EQ(num(r, "status"), 302);
+                                           EXPECT_EQ(num(r, "redirects"), 0);
+                                       }}};
+         },
+         fast, 4000ms},
         {"LocationWithSpacesRawUtf8AndDotSegments",
          [](const servers& s) {
              const std::string location = "/page/x/../../page/5?q=a b&u=\xC3\xBC";

@@ -276,5 +276,22 @@ TEST(ResponseReader, RedirectBodiesAreDrainedNotHandled)
     EXPECT_EQ(no_location.handler.body, "ok") << "a 3xx without Location is a final response";
 }
 
+// Found by http_response_fuzz (corpus: regress_redirect_with_empty_location): an empty Location
+// was taken for a redirect when the header arrived (so the handler never saw it) and for a
+// final response when the body did, handing body bytes to a handler that had no header: the
+// page pipeline dereferenced its missing decoder, and one response killed a worker.
+TEST(ResponseReader, EmptyLocationIsAFinalResponse)
+{
+    for (const std::string_view value : {"", "  \t"}) {
+        const auto r = read_from("HTTP/1.1 302 Found\r\nLocation:" + std::string(value) +
+                                 "\r\nContent-Length: 3\r\n\r\nabc");
+        EXPECT_EQ(r.error.cls, error_class::none) << r.error.message;
+        EXPECT_TRUE(r.location.empty());
+        EXPECT_EQ(r.handler.headers, 1) << "the handler sees the header before any body byte";
+        EXPECT_EQ(r.handler.body, "abc");
+        EXPECT_TRUE(r.handler.ended);
+    }
+}
+
 } // namespace
 } // namespace crawl::response
