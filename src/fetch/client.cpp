@@ -19,9 +19,9 @@
 #include <sys/resource.h>
 
 #include <array>
+#include <cerrno>
 #include <filesystem>
 #include <limits>
-#include <cerrno>
 #include <list>
 #include <optional>
 #include <unordered_map>

@@ -1,5 +1,7 @@
 #include "crawl/response/reader.hpp"
 
+#include "crawl/util/text.hpp"
+
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -121,8 +123,11 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
         next_ = step::read_header;
         return next_;
     }
-    if (is_redirect(status_) && head.count(http::field::location) > 0) {
-        const auto loc = head[http::field::location];
+    const auto loc = head[http::field::location];
+    // Only a Location with something in it redirects; an empty one is a final 3xx (it must not
+    // count as a redirect here and as a final response once the body comes: location_ alone
+    // decides both, so the handler always sees a header before any body byte).
+    if (is_redirect(status_) && !text::trim({loc.data(), loc.size()}).empty()) {
         location_.assign(loc.data(), loc.size());
     } else {
         const response_info info{status_, content_type(), content_encoding(), final_url_};

@@ -78,7 +78,7 @@ public:
     /// empty until a header parsed completely.
     [[nodiscard]] std::string_view content_type() const;
     [[nodiscard]] std::string_view content_encoding() const;
-    /// Non-empty for a 301/302/303/307/308 with a Location: the redirect to follow.
+    /// Non-empty for a 301/302/303/307/308 with a non-blank Location: the redirect to follow.
     [[nodiscard]] const std::string& location() const noexcept { return location_; }
     /// The response was read to its end and the server allows another request on the connection.
     [[nodiscard]] bool reusable() const noexcept { return reusable_; }
