@@ -4,8 +4,8 @@
 
 namespace crawl::supervisor {
 
-scheduler::scheduler(unsigned workers, unsigned credits, unsigned per_host)
-    : workers_(workers), credits_(credits), per_host_(per_host)
+scheduler::scheduler(unsigned workers, unsigned credits, unsigned concurrency, unsigned per_host)
+    : workers_(workers), credits_(credits), concurrency_(concurrency), per_host_(per_host)
 {
 }
 
@@ -177,13 +177,16 @@ std::optional<scheduler::assignment> scheduler::next_suspect(clock::time_point n
     return a;
 }
 
-std::optional<unsigned> scheduler::pick_worker(const host_state& h) const
+std::optional<unsigned> scheduler::pick_worker(const host_state& h, bool paced) const
 {
+    // A paced URL goes only where a fetcher is idle: queued behind others in a worker, it
+    // would start later than sent, and the next one to its host could follow too closely.
+    const unsigned limit = paced ? std::min(credits_, concurrency_) : credits_;
     std::optional<unsigned> best;
     for (unsigned w = 0; w < workers_.size(); ++w) {
         const auto& ws = workers_[w];
         const bool kept_for_suspect = !suspects_.empty() && static_cast<int>(w) == draining_;
-        if (!ws.available || ws.quarantined || kept_for_suspect || ws.load >= credits_) {
+        if (!ws.available || ws.quarantined || kept_for_suspect || ws.load >= limit) {
             continue;
         }
         if (!best || ws.load < workers_[*best].load) {
@@ -225,7 +228,7 @@ std::optional<scheduler::assignment> scheduler::next(clock::time_point now)
             time_host(it->first, h);
             continue;
         }
-        const auto worker = pick_worker(h);
+        const auto worker = pick_worker(h, h.queue.front().delay.count() > 0);
         if (!worker) {
             return std::nullopt; // every worker is out of credit
         }

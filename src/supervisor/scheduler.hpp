@@ -36,8 +36,9 @@ struct pending_url {
 
 class scheduler {
 public:
-    /// `credits`: jobs a worker may hold at once; `per_host`: 0 = unlimited.
-    scheduler(unsigned workers, unsigned credits, unsigned per_host);
+    /// `credits`: jobs a worker may hold at once; `concurrency`: jobs it runs at once (the rest
+    /// wait in its queue); `per_host`: 0 = unlimited.
+    scheduler(unsigned workers, unsigned credits, unsigned concurrency, unsigned per_host);
 
     /// Queues a URL at the back of its host's queue.
     void add(pending_url url);
@@ -120,12 +121,13 @@ private:
     void time_host(const std::string& key, host_state& h);
     void forget_if_idle(std::unordered_map<std::string, host_state>::iterator it, clock::time_point now);
     void release_due(clock::time_point now);
-    [[nodiscard]] std::optional<unsigned> pick_worker(const host_state& h) const;
+    [[nodiscard]] std::optional<unsigned> pick_worker(const host_state& h, bool paced) const;
     [[nodiscard]] std::optional<assignment> next_suspect(clock::time_point now);
     void start(unsigned worker, const pending_url& url, clock::time_point now);
 
     std::vector<worker_state> workers_;
     unsigned credits_;
+    unsigned concurrency_;
     unsigned per_host_;
     std::unordered_map<std::string, host_state> hosts_;
     std::deque<std::string> ready_; ///< hosts with queued URLs and a free slot, round robin

@@ -132,7 +132,7 @@ public:
                     std::vector<spawned_worker> initial)
         : ioc_(ioc), opts_(opts), out_fd_(out.fd), done_(std::move(out.done)),
           write_csv_header_(out.write_csv_header), input_(ioc.get_executor(), std::move(input)),
-          sched_(opts.workers, credits_for(opts.worker.concurrency), opts.per_host),
+          sched_(opts.workers, credits_for(opts.worker.concurrency), opts.worker.concurrency, opts.per_host),
           window_(std::max<std::size_t>(1024, 4ull * opts.workers * credits_for(opts.worker.concurrency))),
           signals_(ioc, SIGINT, SIGTERM), input_wake_(ioc, net::steady_timer::time_point::max()),
           wake_timer_(ioc), deadline_timer_(ioc), progress_timer_(ioc), slots_(opts.workers),
@@ -170,6 +170,8 @@ public:
         }
         ioc_.run();
         flush_output();
+        // Exit 3 only when --max-time really left lines without a record.
+        stats_.out_of_time = out_of_time_ && (!input_done_ || waiting() != 0 || undone_ != 0);
         stats_.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
         stats_.dedup_fingerprints = fingerprints_.size();
         stats_.dedup_memory_bytes = fingerprints_.memory_bytes();
@@ -201,7 +203,9 @@ private:
         slot.closing = false;
         slot.exited = false;
         net::co_spawn(ioc_, read_results(slot.id, slot.generation), rethrow);
-        sched_.set_available(slot.id, true);
+        // Jobs go to it once it says hello: until then it is still setting up (TLS trust store
+        // and all), and a job sent now would start later than the pacing assumes.
+        sched_.set_available(slot.id, false);
     }
 
     /// URLs taken from the input that have no record yet and are not in flight.
@@ -504,6 +508,7 @@ private:
             if (!hello || hello->version != wire::protocol_version) {
                 throw std::runtime_error("bad hello frame");
             }
+            sched_.set_available(slot.id, true);
             return;
         }
         case wire::frame_type::result: {
@@ -535,7 +540,7 @@ private:
             return;
         }
         if (out_of_time_ && would_retry(job, result.error, result.http_status)) {
-            left_undone_ = true; // not final: no record, so that a resume tries it again
+            ++undone_; // not final: no record, so that a resume tries it again
             return;
         }
         out_buf_.append(result.line);
@@ -692,7 +697,9 @@ private:
         const std::string how = reap(slot.pid);
         if (slot.closing) {
             slot.exited = true;
-            slot.in_flight.clear(); // stopped by a signal: unfinished URLs get no record
+            // Stopped by a signal or --max-time: unfinished URLs get no record.
+            undone_ += slot.in_flight.size();
+            slot.in_flight.clear();
             if (all_exited()) {
                 ioc_.stop();
             }
@@ -746,18 +753,12 @@ private:
         return std::all_of(slots_.begin(), slots_.end(), [](const worker_slot& s) { return s.exited; });
     }
 
-    /// When every URL is answered, or --max-time has passed and nothing is in flight, end the
-    /// workers' input so they exit.
+    /// When every URL is answered, end the workers' input so they exit.
     void maybe_finish()
     {
-        if (finishing_ || stopping_ || sched_.in_flight() != 0) {
+        if (finishing_ || stopping_ || out_of_time_ || !input_done_ || waiting() != 0 || sched_.in_flight() != 0) {
             return;
         }
-        const bool all_done = input_done_ && waiting() == 0 && !left_undone_;
-        if (!all_done && !out_of_time_) {
-            return;
-        }
-        stats_.out_of_time = !all_done;
         finishing_ = true;
         wake_timer_.cancel();
         deadline_timer_.cancel();
@@ -769,13 +770,30 @@ private:
         }
     }
 
-    /// --max-time: nothing new starts; what is in flight finishes within its own deadlines.
+    /// --max-time: nothing new starts, not even what already waits in a worker's queue; the
+    /// requests in flight finish within their own deadlines and are recorded; then the
+    /// workers exit. What is left has no record, for a resume to take.
     void out_of_time()
     {
+        if (finishing_ || stopping_) {
+            return;
+        }
         out_of_time_ = true;
         input_wake_.cancel();
         wake_timer_.cancel();
-        maybe_finish();
+        for (auto& slot : slots_) {
+            if (slot.exited) {
+                continue;
+            }
+            slot.closing = true;
+            if (slot.jobs) {
+                wire::append_drain_frame(slot.outbox); // then EOF, once the outbox is written
+                start_writer(slot);
+            }
+        }
+        if (all_exited()) {
+            ioc_.stop();
+        }
     }
 
     // ---- signals and stopping ------------------------------------------------------------
@@ -905,7 +923,7 @@ private:
     bool finishing_ = false;
     bool stopping_ = false;
     bool out_of_time_ = false;
-    bool left_undone_ = false; ///< a result was dropped at --max-time for a resume to retry
+    std::size_t undone_ = 0; ///< URLs taken from the input that this run leaves without a record
     bool output_broken_ = false;
     bool fatal_ = false;
     bool progress_shown_ = false;

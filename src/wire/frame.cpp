@@ -83,7 +83,7 @@ private:
 bool known_type(std::uint8_t t) noexcept
 {
     return t >= static_cast<std::uint8_t>(frame_type::hello) &&
-           t <= static_cast<std::uint8_t>(frame_type::robots_result);
+           t <= static_cast<std::uint8_t>(frame_type::drain);
 }
 
 bool valid_error(std::uint8_t e) noexcept
@@ -153,6 +153,11 @@ void append_frame(const robots_result& r, std::string& out)
 void append_shutdown_frame(std::string& out)
 {
     put_header(frame_type::shutdown, 0, out);
+}
+
+void append_drain_frame(std::string& out)
+{
+    put_header(frame_type::drain, 0, out);
 }
 
 std::optional<hello> decode_hello(std::string_view payload)

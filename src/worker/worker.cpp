@@ -163,6 +163,10 @@ private:
                     work_ready_.notify_all();
                     co_return;
                 }
+                if (frame->type == wire::frame_type::drain) {
+                    queue_.clear(); // what has not started stays undone; what runs finishes
+                    continue;
+                }
                 if (frame->type == wire::frame_type::robots_job) {
                     auto job = wire::decode_robots_job(frame->payload);
                     if (!job) {

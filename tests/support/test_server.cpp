@@ -914,6 +914,9 @@ net::awaitable<next_step> route_scripted(exchange& ex)
     if (!scripted) {
         co_return co_await route_not_found(ex); // removed meanwhile
     }
+    if (scripted->delay.count() > 0) {
+        co_await ex.conn.sleep(scripted->delay);
+    }
     field_list extra;
     for (const auto& [name, value] : scripted->headers) {
         extra.emplace_back(name, value);

@@ -27,6 +27,7 @@ struct scripted_response {
     std::string content_type = "text/plain";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers; ///< extra fields
+    std::chrono::milliseconds delay{0}; ///< wait this long before answering
 };
 
 /// One request as the server saw it.

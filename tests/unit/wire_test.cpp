@@ -235,6 +235,13 @@ TEST(WireFrame, RobotsFramesRoundTripAndRejectDamage)
     EXPECT_FALSE(decode_robots_job(job_out.substr(header_size, job_out.size() - header_size - 1)));
 }
 
+TEST(WireFrame, DrainLayoutIsByteExact)
+{
+    std::string out;
+    append_drain_frame(out);
+    EXPECT_EQ(out, bytes({0, 0, 0, 0, 7}));
+}
+
 TEST(WireFrame, ShutdownLayoutIsByteExact)
 {
     std::string out = "prefix";
@@ -411,7 +418,7 @@ TEST(WireFrameReader, MaxPayloadLengthIsAcceptedAndWaitsForData)
 
 TEST(WireFrameReader, UnknownTypeThrows)
 {
-    for (const int type : {0, 7, 0xff}) {
+    for (const int type : {0, 8, 0xff}) {
         frame_reader reader;
         feed(reader, bytes({0, 0, 0, 0, type}));
         EXPECT_THROW(reader.next(), std::runtime_error) << "type " << type;

@@ -28,6 +28,7 @@ enum class frame_type : std::uint8_t {
     shutdown = 4, ///< supervisor → worker: cancel everything in flight and exit
     robots_job = 5,    ///< supervisor → worker: fetch one origin's robots.txt
     robots_result = 6, ///< worker → supervisor: the rules for our product token, or a verdict
+    drain = 7,         ///< supervisor → worker: start nothing more, finish what is running
 };
 
 /// The u32 that stands for "no value" in millisecond fields (Retry-After, Crawl-delay);
@@ -101,6 +102,7 @@ void append_frame(const result& r, std::string& out);
 void append_frame(const robots_job& j, std::string& out);
 void append_frame(const robots_result& r, std::string& out);
 void append_shutdown_frame(std::string& out);
+void append_drain_frame(std::string& out);
 
 /// One decoded frame; payload points into the frame_reader's buffer.
 struct frame_view {
