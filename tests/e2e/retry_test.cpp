@@ -111,7 +111,8 @@ TEST(RetryTest, RetryAfterInSecondsOrAsADateIsHonouredUpToMaxRetryWait)
     EXPECT_EQ(num(run.at(3), "attempts"), 1);
     const auto message = str(run.at(3).at("error").as_object(), "message");
     EXPECT_NE(message.find("Retry-After: 30"), std::string::npos) << message;
-    EXPECT_LT(elapsed, 5s);
+    EXPECT_EQ(times_of(long_host, "key=l").size(), 1u);
+    EXPECT_LT(elapsed, 15s) << "not 30 s";
 }
 
 TEST(RetryTest, AWaitingRetryHoldsNoWorkerSlot)
@@ -175,7 +176,7 @@ TEST(RetryTest, HostErrorsMakeTheRestOfAHostFailFast)
     EXPECT_EQ(refused_classes["connect"] + refused_classes["host_unreachable"], 20u);
     const auto message = str(run.at(1100).at("error").as_object(), "message");
     EXPECT_NE(message.find("failed 3 times in a row"), std::string::npos) << message;
-    EXPECT_LT(elapsed, 5s) << "without --host-errors the silent host alone takes 220 s";
+    EXPECT_LT(elapsed, 8s) << "without --host-errors the silent host alone takes 220 s";
 }
 
 } // namespace
