@@ -7,8 +7,10 @@
 #include <CLI/CLI.hpp>
 #include <openssl/ssl.h>
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <thread>
@@ -81,6 +83,30 @@ fetch::resolve_override parse_resolve(const std::string& spec)
     return r;
 }
 
+// ADDR[:PORT] with ADDR an IP literal ([v6]:PORT for IPv6 with a port), as c-ares takes it.
+void check_dns_server(const std::string& spec)
+{
+    std::string addr = spec;
+    std::string port;
+    if (!spec.empty() && spec.front() == '[') {
+        const auto close = spec.find(']');
+        addr = close == std::string::npos ? "" : spec.substr(1, close - 1);
+        if (close != std::string::npos && close + 1 < spec.size()) {
+            port = spec[close + 1] == ':' ? spec.substr(close + 2) : "x";
+        }
+    } else if (std::count(spec.begin(), spec.end(), ':') == 1) {
+        addr = spec.substr(0, spec.find(':'));
+        port = spec.substr(spec.find(':') + 1);
+    }
+    unsigned char buf[16];
+    const bool addr_ok = ::inet_pton(AF_INET, addr.c_str(), buf) == 1 || ::inet_pton(AF_INET6, addr.c_str(), buf) == 1;
+    char* end = nullptr;
+    const unsigned long p = port.empty() ? 53 : std::strtoul(port.c_str(), &end, 10);
+    if (!addr_ok || (!port.empty() && *end != '\0') || p == 0 || p > 65535) {
+        throw CLI::ValidationError("--dns-server", "expects ADDR[:PORT] with an IP address, got '" + spec + "'");
+    }
+}
+
 void check_cacert(const std::string& path)
 {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
@@ -144,6 +170,9 @@ int main(int argc, char** argv)
     app.add_option("-A,--user-agent", f.user_agent, "User-Agent header")->capture_default_str();
     app.add_option("-H,--header", headers, "Extra request header 'Name: value' (repeatable; 'Name:' removes)");
     app.add_option("--resolve", resolves, "Use ADDR for HOST:PORT instead of DNS, as curl (repeatable)");
+    app.add_option("--dns-server", f.dns_servers,
+                   "Ask this name server (ADDR[:PORT], IPv6 as [ADDR]:PORT) instead of the system's (repeatable)")
+        ->each(check_dns_server);
     app.add_option("--cacert", f.cacert, "PEM bundle of trusted CAs (default: the system store)")
         ->check(CLI::ExistingFile);
     app.add_flag("-k,--insecure", f.insecure, "Do not verify TLS certificates or host names");
@@ -184,6 +213,8 @@ int main(int argc, char** argv)
             opts.progress = progress;
         }
         w.format = format == "csv" ? record::format::csv : record::format::jsonl;
+        f.max_idle_per_host = opts.per_host == 0 ? w.concurrency : std::min(w.concurrency, opts.per_host);
+        f.max_idle_total = std::max(f.max_idle_total, w.concurrency);
         f.total_timeout = seconds_to_ms(timeout);
         f.connect_timeout = seconds_to_ms(connect_timeout);
         f.read_timeout = seconds_to_ms(read_timeout);

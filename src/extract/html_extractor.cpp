@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <iconv.h>
 #include <mutex>
@@ -92,6 +93,27 @@ seq classify_utf8(std::string_view s, std::size_t& length) noexcept
     return seq::valid;
 }
 
+// The end of the run of ASCII bytes other than NUL that starts at `i`. Eight bytes at a time:
+// nearly all of a typical page is such a run, and this is on every byte's path.
+std::size_t ascii_run_end(std::string_view in, std::size_t i) noexcept
+{
+    constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+    constexpr std::uint64_t low_bits = 0x0101010101010101ULL;
+    while (i + 8 <= in.size()) {
+        std::uint64_t w;
+        std::memcpy(&w, in.data() + i, sizeof w);
+        const bool has_zero = ((w - low_bits) & ~w & high_bits) != 0;
+        if ((w & high_bits) != 0 || has_zero) {
+            break;
+        }
+        i += 8;
+    }
+    while (i < in.size() && static_cast<std::uint8_t>(in[i]) < 0x80 && in[i] != '\0') {
+        ++i;
+    }
+    return i;
+}
+
 // Copies UTF-8 from `in` to `out`, replacing each ill-formed byte and each NUL with U+FFFD.
 // libxml2 must never see either: on a bad byte 2.9.14 switches the rest of the document to
 // Latin-1, and a NUL reads as the end of its buffer. A sequence cut by the end of `in` is not
@@ -100,10 +122,7 @@ std::size_t sanitize_utf8(std::string_view in, std::string& out, bool flush)
 {
     std::size_t i = 0;
     while (i < in.size()) {
-        std::size_t run = i;
-        while (run < in.size() && static_cast<std::uint8_t>(in[run]) < 0x80 && in[run] != '\0') {
-            ++run;
-        }
+        std::size_t run = ascii_run_end(in, i);
         out.append(in.substr(i, run - i));
         i = run;
         if (i == in.size()) {
@@ -651,6 +670,7 @@ struct html_extractor::impl {
         if (auto parsed = boost::urls::parse_uri(*resolved)) {
             base_url_ = boost::urls::url(*parsed);
             base_ = &*base_url_;
+            seen_hrefs_.clear(); // they resolve differently now
             info_.base = std::move(*resolved);
         }
     }
@@ -680,6 +700,11 @@ struct html_extractor::impl {
 
     void add_link(std::string_view href)
     {
+        // The same href against the same base resolves the same way: a quarter of a typical
+        // page's hrefs repeat (menus, footers), so skip resolving those again.
+        if (!seen_hrefs_.insert(std::hash<std::string_view>{}(href)).second) {
+            return;
+        }
         std::optional<std::string> resolved = resolve(href);
         if (!resolved) {
             return;
@@ -721,7 +746,8 @@ struct html_extractor::impl {
     bool have_description_ = false;
     bool have_base_ = false;
     bool seen_html_ = false;
-    std::unordered_set<std::uint64_t> seen_links_;
+    std::unordered_set<std::uint64_t> seen_links_; ///< hashes of the resolved links counted
+    std::unordered_set<std::uint64_t> seen_hrefs_; ///< hashes of raw hrefs met since the base was set
 };
 
 html_extractor::html_extractor(std::string_view page_url, std::string_view header_charset, bool keep_links)

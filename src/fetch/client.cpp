@@ -170,6 +170,7 @@ struct client::impl {
             return;
         }
         conn->idle_since = clock::now();
+        conn->buffer.shrink_to_fit(); // an idle connection holds no read buffer (empty after a whole response)
         list.push_back(std::move(conn));
         ++idle_count;
     }

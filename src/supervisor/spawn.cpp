@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,11 @@ void become_worker_process(pid_t supervisor, int keep_a, int keep_b)
 
 } // namespace
 
+double cpu_seconds(const timeval& tv)
+{
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
 spawned_worker spawn_worker(unsigned id, const worker::options& opts)
 {
     unique_fd jobs_read;
@@ -86,25 +92,32 @@ spawned_worker spawn_worker(unsigned id, const worker::options& opts)
     return spawned_worker{pid, std::move(jobs_write), std::move(results_read)};
 }
 
-std::string reap(pid_t pid)
+reaped_worker reap(pid_t pid)
 {
     int status = 0;
+    struct rusage usage {};
     pid_t r = 0;
     do {
-        r = ::waitpid(pid, &status, 0);
+        r = ::wait4(pid, &status, 0, &usage);
     } while (r < 0 && errno == EINTR);
+    reaped_worker out;
     if (r < 0) {
-        return std::string("could not be reaped: ") + std::strerror(errno);
+        out.how = std::string("could not be reaped: ") + std::strerror(errno);
+        return out;
     }
+    out.peak_rss_kb = usage.ru_maxrss;
+    out.user_seconds = cpu_seconds(usage.ru_utime);
+    out.sys_seconds = cpu_seconds(usage.ru_stime);
     if (WIFEXITED(status)) {
-        return "exited with status " + std::to_string(WEXITSTATUS(status));
-    }
-    if (WIFSIGNALED(status)) {
+        out.how = "exited with status " + std::to_string(WEXITSTATUS(status));
+    } else if (WIFSIGNALED(status)) {
         const int sig = WTERMSIG(status);
         const char* name = sigabbrev_np(sig);
-        return "killed by signal " + std::to_string(sig) + (name != nullptr ? std::string(" (SIG") + name + ")" : "");
+        out.how = "killed by signal " + std::to_string(sig) + (name != nullptr ? std::string(" (SIG") + name + ")" : "");
+    } else {
+        out.how = "stopped";
     }
-    return "stopped";
+    return out;
 }
 
 } // namespace crawl::supervisor

@@ -4,6 +4,7 @@
 #include "crawl/util/unique_fd.hpp"
 #include "crawl/worker/options.hpp"
 
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <string>
@@ -21,7 +22,18 @@ struct spawned_worker {
 /// worker::run and _exits: it never returns here. Throws std::system_error if pipe or fork fail.
 spawned_worker spawn_worker(unsigned id, const worker::options& opts);
 
-/// Waits for `pid` and describes how it ended ("exited with status 1", "killed by SIGKILL").
-std::string reap(pid_t pid);
+/// How a reaped worker ended and what it used (from wait4's rusage).
+struct reaped_worker {
+    std::string how; ///< "exited with status 1", "killed by signal 9 (SIGKILL)"
+    long peak_rss_kb = 0;
+    double user_seconds = 0;
+    double sys_seconds = 0;
+};
+
+/// Waits for `pid`.
+reaped_worker reap(pid_t pid);
+
+/// A rusage time in seconds.
+double cpu_seconds(const timeval& tv);
 
 } // namespace crawl::supervisor

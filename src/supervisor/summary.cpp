@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <system_error>
@@ -125,6 +126,17 @@ std::string format_summary(const run_stats& s)
         out += ", restarts " + std::to_string(s.worker_restarts);
     }
     out += '\n';
+    double worker_cpu = 0;
+    long worker_rss_kb = 0;
+    for (const auto& w : s.worker_processes) {
+        worker_cpu += w.user_seconds + w.sys_seconds;
+        worker_rss_kb = std::max(worker_rss_kb, w.peak_rss_kb);
+    }
+    std::snprintf(buf, sizeof buf,
+                  "  cpu: supervisor %.2f s, workers %.2f s; peak RSS: supervisor %.1f MiB, largest worker %.1f MiB\n",
+                  s.supervisor_user_seconds + s.supervisor_sys_seconds, worker_cpu,
+                  static_cast<double>(s.supervisor_peak_rss_kb) / 1024, static_cast<double>(worker_rss_kb) / 1024);
+    out += buf;
     return out;
 }
 
@@ -145,6 +157,17 @@ std::string format_stats_json(const run_stats& s)
     for (auto n : s.per_worker) {
         per_worker.push_back(n);
     }
+    boost::json::array processes;
+    for (const auto& w : s.worker_processes) {
+        processes.push_back(boost::json::object{
+            {"slot", w.slot},
+            {"pid", w.pid},
+            {"peak_rss_kb", w.peak_rss_kb},
+            {"user_seconds", w.user_seconds},
+            {"sys_seconds", w.sys_seconds},
+            {"ended", w.ended},
+        });
+    }
     boost::json::object o{
         {"urls", s.urls},
         {"ok", s.ok},
@@ -160,6 +183,9 @@ std::string format_stats_json(const run_stats& s)
         {"by_supervisor", s.by_supervisor},
         {"worker_restarts", s.worker_restarts},
         {"supervisor_peak_rss_kb", s.supervisor_peak_rss_kb},
+        {"supervisor_user_seconds", s.supervisor_user_seconds},
+        {"supervisor_sys_seconds", s.supervisor_sys_seconds},
+        {"worker_processes", std::move(processes)},
         {"interrupted", s.interrupted_by != 0},
         {"out_of_time", s.out_of_time},
         {"duplicates", s.duplicates},

@@ -11,6 +11,16 @@
 
 namespace crawl::supervisor {
 
+/// One worker process after it was reaped (a slot may have several when workers were replaced).
+struct worker_usage {
+    unsigned slot = 0;
+    int pid = 0;
+    long peak_rss_kb = 0;
+    double user_seconds = 0;
+    double sys_seconds = 0;
+    std::string ended; ///< how it ended, e.g. "exited with status 0"
+};
+
 struct run_stats {
     std::uint64_t urls = 0; ///< records written
     std::uint64_t ok = 0;
@@ -34,6 +44,9 @@ struct run_stats {
     bool out_of_time = false; ///< --max-time expired before the input was done
     double wall_seconds = 0;
     long supervisor_peak_rss_kb = 0; ///< getrusage(RUSAGE_SELF).ru_maxrss at the end
+    double supervisor_user_seconds = 0;
+    double supervisor_sys_seconds = 0;
+    std::vector<worker_usage> worker_processes; ///< in the order they were reaped
     unsigned workers = 0;
     int interrupted_by = 0; ///< signal number, 0 if the run completed
 

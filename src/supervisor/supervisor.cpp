@@ -71,6 +71,25 @@ void write_all(int fd, std::string_view data)
     }
 }
 
+/// This process's peak RSS. ru_maxrss survives execve, so it would report the peak of whatever
+/// forked us (a Python benchmark driver, say); VmHWM belongs to our own address space.
+long own_peak_rss_kb(long fallback_kb)
+{
+    std::FILE* f = std::fopen("/proc/self/status", "re");
+    if (f == nullptr) {
+        return fallback_kb;
+    }
+    char line[256];
+    long kb = fallback_kb;
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+        if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+            break;
+        }
+    }
+    std::fclose(f);
+    return kb;
+}
+
 struct worker_slot {
     unsigned id = 0;
     pid_t pid = -1;
@@ -177,7 +196,9 @@ public:
         stats_.dedup_memory_bytes = fingerprints_.memory_bytes();
         struct rusage usage {};
         if (::getrusage(RUSAGE_SELF, &usage) == 0) {
-            stats_.supervisor_peak_rss_kb = usage.ru_maxrss;
+            stats_.supervisor_peak_rss_kb = own_peak_rss_kb(usage.ru_maxrss);
+            stats_.supervisor_user_seconds = cpu_seconds(usage.ru_utime);
+            stats_.supervisor_sys_seconds = cpu_seconds(usage.ru_stime);
         }
         return finish_report();
     }
@@ -694,7 +715,9 @@ private:
         slot.writing = false;
         slot.outbox.clear();
         ++slot.generation;
-        const std::string how = reap(slot.pid);
+        auto reaped = reap(slot.pid);
+        stats_.worker_processes.push_back({slot.id, static_cast<int>(slot.pid), reaped.peak_rss_kb,
+                                           reaped.user_seconds, reaped.sys_seconds, reaped.how});
         if (slot.closing) {
             slot.exited = true;
             // Stopped by a signal or --max-time: unfinished URLs get no record.
@@ -708,7 +731,7 @@ private:
 
         if (!opts_.quiet) {
             std::fprintf(stderr, "crawl: worker %u (pid %d) %s; re-dispatching its %zu URLs\n", slot.id,
-                         static_cast<int>(slot.pid), how.c_str(), slot.in_flight.size());
+                         static_cast<int>(slot.pid), reaped.how.c_str(), slot.in_flight.size());
         }
         // Alone on its worker, a suspect that dies again is the culprit; otherwise every URL the
         // worker held becomes a suspect, to be retried alone.

@@ -76,6 +76,19 @@ TEST(CliTest, SummaryAndStatsFile)
     EXPECT_EQ(json.at("ok").to_number<std::uint64_t>(), 1u);
     EXPECT_EQ(json.at("errors").as_object().at("http_status").to_number<std::uint64_t>(), 1u);
     EXPECT_EQ(json.at("per_worker").as_array().size(), 2u);
+    // Every worker process is reaped with its resource use.
+    const auto& processes = json.at("worker_processes").as_array();
+    ASSERT_EQ(processes.size(), 2u);
+    std::set<std::uint64_t> slots;
+    for (const auto& p : processes) {
+        const auto& w = p.as_object();
+        slots.insert(w.at("slot").to_number<std::uint64_t>());
+        EXPECT_GT(w.at("peak_rss_kb").to_number<std::int64_t>(), 1000) << "a worker holds at least 1 MiB";
+        EXPECT_EQ(w.at("ended").as_string(), "exited with status 0");
+    }
+    EXPECT_EQ(slots, (std::set<std::uint64_t>{0, 1}));
+    EXPECT_GT(json.at("supervisor_peak_rss_kb").to_number<std::int64_t>(), 1000);
+    EXPECT_NE(r.err.find("cpu: supervisor"), std::string::npos) << r.err;
 }
 
 TEST(CliTest, ReadmeDocumentsEveryOptionAndExitStatus)

@@ -27,9 +27,14 @@ struct options {
     /// Extra request headers in order; an empty value removes a default header (as curl -H "X:").
     std::vector<std::pair<std::string, std::string>> headers;
     std::vector<resolve_override> resolve;
+    /// `--dns-server ADDR[:PORT]`: name servers to ask instead of /etc/resolv.conf's
+    /// (IPv6 as [ADDR]:PORT); /etc/hosts is still read first.
+    std::vector<std::string> dns_servers;
     std::string cacert;    ///< PEM bundle replacing the system CA store when non-empty
     bool insecure = false; ///< skip certificate and hostname verification
-    /// Idle keep-alive connections kept per host:port and in total (per worker).
+    /// Idle keep-alive connections kept per host:port and in total (per worker). The worker
+    /// raises the first to what it may have in flight to one host, so a burst of answers from one
+    /// host does not close connections that the next requests would have reused.
     unsigned max_idle_per_host = 8;
     unsigned max_idle_total = 512;
 };

@@ -1,0 +1,278 @@
+// crawl-micro: Google Benchmark of the CPU-bound stages over the benchmark corpus
+// (bench/corpus/files, or the generated stand-in): inflate, extract, inflate+extract,
+// the worker's whole page pipeline (inflate + SHA-256 + extract), frame encode and decode, and
+// record serialization. items_per_second is pages per second of one core.
+//
+//   crawl-micro [--benchmark_filter=REGEX] [--benchmark_repetitions=N] ...
+//   CRAWL_CORPUS=DIR crawl-micro        (another corpus directory)
+
+#include "corpus.hpp"
+
+#include "crawl/decode/inflater.hpp"
+#include "crawl/extract/html_extractor.hpp"
+#include "crawl/record/record.hpp"
+#include "crawl/util/sha256.hpp"
+#include "crawl/wire/frame.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+namespace {
+
+using namespace crawl;
+
+// Bodies arrive from the socket in pieces of at most this size (fetch's read chunk).
+constexpr std::size_t wire_chunk = 16 * 1024;
+
+struct prepared {
+    bench::corpus corpus;
+    std::vector<std::string> gzipped;
+    std::vector<std::string> urls;
+    std::vector<record::record> records; ///< what the worker would emit for each page
+    std::uint64_t html_bytes = 0;
+};
+
+const prepared& data()
+{
+    static const prepared p = [] {
+        prepared d;
+        const char* dir = std::getenv("CRAWL_CORPUS");
+        d.corpus = bench::load_corpus(dir != nullptr ? dir : bench::default_corpus_dir());
+        std::cerr << "crawl-micro: corpus " << d.corpus.source << ": " << d.corpus.pages.size() << " pages, "
+                  << d.corpus.total_bytes() << " bytes\n";
+        for (std::size_t i = 0; i < d.corpus.pages.size(); ++i) {
+            const auto& page = d.corpus.pages[i];
+            d.gzipped.push_back(bench::gzip(page.html, 6));
+            d.urls.push_back("http://127.0.0.1:8080/p/" + std::to_string(i));
+            d.html_bytes += page.html.size();
+
+            extract::html_extractor ex(d.urls.back(), "utf-8", false);
+            ex.feed(page.html);
+            ex.finish();
+            const auto& info = ex.result();
+            record::record r;
+            r.seq = i + 1;
+            r.url = d.urls.back();
+            r.final_url = r.url;
+            r.status = 200;
+            r.content_type = "text/html; charset=utf-8";
+            r.charset = info.charset;
+            r.content_encoding = "gzip";
+            r.wire_bytes = d.gzipped.back().size() + 180;
+            r.body_bytes = page.html.size();
+            r.title = info.title;
+            r.description = info.description;
+            r.canonical = info.canonical;
+            r.lang = info.lang;
+            r.links_count = info.links_count;
+            sha256 h;
+            h.update(page.html);
+            r.hash = "sha256:" + h.hex_digest();
+            r.time_ms = {0.01, 0.05, -1, 0.3, 1.2};
+            r.worker = 0;
+            d.records.push_back(std::move(r));
+        }
+        return d;
+    }();
+    return p;
+}
+
+template <class Feed>
+void in_wire_chunks(std::string_view body, Feed&& feed)
+{
+    for (std::size_t off = 0; off < body.size(); off += wire_chunk) {
+        feed(body.substr(off, wire_chunk));
+    }
+}
+
+void finish_pass(benchmark::State& state, const prepared& d)
+{
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(d.corpus.pages.size()));
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(d.html_bytes));
+}
+
+void inflate(benchmark::State& state)
+{
+    const auto& d = data();
+    for (auto _ : state) {
+        for (const auto& body : d.gzipped) {
+            std::uint64_t sum = 0;
+            decode::inflater in(decode::coding::gzip, 64u << 20, [&](std::string_view out) { sum += out.size(); });
+            in_wire_chunks(body, [&](std::string_view c) { (void)in.feed(c); });
+            (void)in.finish();
+            benchmark::DoNotOptimize(sum);
+        }
+    }
+    finish_pass(state, d);
+}
+
+/// Extraction alone; the argument is the size of the pieces the decoded body arrives in.
+void extract_html(benchmark::State& state)
+{
+    const auto& d = data();
+    const auto piece = static_cast<std::size_t>(state.range(0));
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < d.corpus.pages.size(); ++i) {
+            extract::html_extractor ex(d.urls[i], "utf-8", false);
+            const std::string_view html = d.corpus.pages[i].html;
+            for (std::size_t off = 0; off < html.size(); off += piece) {
+                ex.feed(html.substr(off, piece));
+            }
+            ex.finish();
+            benchmark::DoNotOptimize(ex.result().links_count);
+        }
+    }
+    finish_pass(state, d);
+}
+
+/// Inflate + extract, chunk by chunk: the baseline of the end-to-end efficiency target.
+void inflate_extract(benchmark::State& state)
+{
+    const auto& d = data();
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
+            extract::html_extractor ex(d.urls[i], "utf-8", false);
+            decode::inflater in(decode::coding::gzip, 64u << 20, [&](std::string_view out) { ex.feed(out); });
+            in_wire_chunks(d.gzipped[i], [&](std::string_view c) { (void)in.feed(c); });
+            (void)in.finish();
+            ex.finish();
+            benchmark::DoNotOptimize(ex.result().links_count);
+        }
+    }
+    finish_pass(state, d);
+}
+
+/// What a worker does with a body: inflate, hash and extract.
+void page_pipeline(benchmark::State& state)
+{
+    const auto& d = data();
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
+            extract::html_extractor ex(d.urls[i], "utf-8", false);
+            sha256 hash;
+            decode::inflater in(decode::coding::gzip, 64u << 20, [&](std::string_view out) {
+                hash.update(out);
+                ex.feed(out);
+            });
+            in_wire_chunks(d.gzipped[i], [&](std::string_view c) { (void)in.feed(c); });
+            (void)in.finish();
+            ex.finish();
+            benchmark::DoNotOptimize(hash.hex_digest());
+        }
+    }
+    finish_pass(state, d);
+}
+
+void sha256_body(benchmark::State& state)
+{
+    const auto& d = data();
+    for (auto _ : state) {
+        for (const auto& page : d.corpus.pages) {
+            sha256 hash;
+            in_wire_chunks(page.html, [&](std::string_view c) { hash.update(c); });
+            benchmark::DoNotOptimize(hash.hex_digest());
+        }
+    }
+    finish_pass(state, d);
+}
+
+void record_jsonl(benchmark::State& state)
+{
+    const auto& d = data();
+    std::string out;
+    for (auto _ : state) {
+        for (const auto& r : d.records) {
+            out.clear();
+            record::append_jsonl(r, false, out);
+            benchmark::DoNotOptimize(out.data());
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(d.records.size()));
+}
+
+void record_csv(benchmark::State& state)
+{
+    const auto& d = data();
+    std::string out;
+    for (auto _ : state) {
+        for (const auto& r : d.records) {
+            out.clear();
+            record::append_csv(r, out);
+            benchmark::DoNotOptimize(out.data());
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(d.records.size()));
+}
+
+std::vector<wire::result> result_frames()
+{
+    std::vector<wire::result> frames;
+    for (const auto& r : data().records) {
+        wire::result f;
+        f.seq = r.seq;
+        f.http_status = 200;
+        f.wire_bytes = r.wire_bytes;
+        f.body_bytes = r.body_bytes;
+        record::append_jsonl(r, false, f.line);
+        frames.push_back(std::move(f));
+    }
+    return frames;
+}
+
+void frame_encode(benchmark::State& state)
+{
+    const auto frames = result_frames();
+    std::string out;
+    for (auto _ : state) {
+        out.clear();
+        for (const auto& f : frames) {
+            wire::append_frame(f, out);
+        }
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(frames.size()));
+}
+
+/// The supervisor's side: frames arrive in pipe-sized reads and are decoded to views.
+void frame_decode(benchmark::State& state)
+{
+    std::string stream;
+    for (const auto& f : result_frames()) {
+        wire::append_frame(f, stream);
+    }
+    for (auto _ : state) {
+        wire::frame_reader reader;
+        std::size_t decoded = 0;
+        for (std::size_t off = 0; off < stream.size();) {
+            auto space = reader.prepare();
+            const std::size_t n = std::min(space.size(), std::min<std::size_t>(stream.size() - off, 65536));
+            std::memcpy(space.data(), stream.data() + off, n);
+            reader.commit(n);
+            off += n;
+            while (auto frame = reader.next()) {
+                auto r = wire::decode_result(frame->payload);
+                benchmark::DoNotOptimize(r);
+                ++decoded;
+            }
+        }
+        benchmark::DoNotOptimize(decoded);
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data().records.size()));
+}
+
+BENCHMARK(inflate)->Unit(benchmark::kMillisecond);
+BENCHMARK(extract_html)->Unit(benchmark::kMillisecond)->Arg(16 * 1024)->Arg(1 << 20);
+BENCHMARK(inflate_extract)->Unit(benchmark::kMillisecond);
+BENCHMARK(page_pipeline)->Unit(benchmark::kMillisecond);
+BENCHMARK(sha256_body)->Unit(benchmark::kMillisecond);
+BENCHMARK(record_jsonl)->Unit(benchmark::kMicrosecond);
+BENCHMARK(record_csv)->Unit(benchmark::kMicrosecond);
+BENCHMARK(frame_encode)->Unit(benchmark::kMicrosecond);
+BENCHMARK(frame_decode)->Unit(benchmark::kMicrosecond);
+
+} // namespace
+
+BENCHMARK_MAIN();
