@@ -557,6 +557,7 @@ private:
     {
         pending_url job = take_in_flight(slot, result.seq, job_kind::page);
         note_host(job.host_key, result.error, result.http_status);
+        pause_host_if_asked(job, result.http_status, result.retry_after_ms);
         if (schedule_retry(job, result.error, result.http_status, result.retry_after_ms)) {
             return;
         }
@@ -574,6 +575,7 @@ private:
         pending_url job = take_in_flight(slot, result.id, job_kind::robots);
         stats_.wire_bytes += result.wire_bytes;
         note_host(job.host_key, result.error, result.http_status);
+        pause_host_if_asked(job, result.http_status, result.retry_after_ms);
         const std::string origin = origin_of_robots_url(job.url);
         if (schedule_retry(job, result.error, result.http_status, result.retry_after_ms)) {
             return;
@@ -611,13 +613,24 @@ private:
             wait = asked;
         }
         const auto when = clock::now() + wait;
-        if (status == 429 || status == 503) {
-            sched_.hold_host(job.host_key, when); // the host asked us to slow down: all of it waits
-        }
         ++job.attempt;
         ++stats_.retries;
         sched_.add_later(std::move(job), when);
         return true;
+    }
+
+    /// A 429 or 503 asks the whole host to slow down, whether or not this URL is tried again:
+    /// no request to it starts for the Retry-After (at most --max-retry-wait) or the backoff.
+    void pause_host_if_asked(const pending_url& job, unsigned status, std::uint32_t retry_after_ms)
+    {
+        if (status != 429 && status != 503) {
+            return;
+        }
+        milliseconds pause = backoff(job.attempt);
+        if (retry_after_ms != wire::no_millis) {
+            pause = std::min(milliseconds(retry_after_ms), opts_.max_retry_wait);
+        }
+        sched_.hold_host(job.host_key, clock::now() + pause);
     }
 
     milliseconds backoff(unsigned attempt)
