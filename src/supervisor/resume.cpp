@@ -161,11 +161,7 @@ void done_lines::insert(std::uint64_t seq)
     if (word >= bits_.size()) {
         bits_.resize(std::max<std::size_t>(static_cast<std::size_t>(word) + 1, bits_.size() * 2), 0);
     }
-    const std::uint64_t mask = std::uint64_t{1} << (seq % 64);
-    if ((bits_[word] & mask) == 0) {
-        bits_[word] |= mask;
-        ++count_;
-    }
+    bits_[word] |= std::uint64_t{1} << (seq % 64);
 }
 
 prepared_output open_for_resume(const std::string& path, const input_identity& identity, record::format f)

@@ -39,12 +39,9 @@ public:
         const std::uint64_t word = seq / 64;
         return word < bits_.size() && ((bits_[word] >> (seq % 64)) & 1U) != 0;
     }
-    [[nodiscard]] std::uint64_t size() const noexcept { return count_; }
-    [[nodiscard]] std::size_t memory_bytes() const noexcept { return bits_.capacity() * sizeof(std::uint64_t); }
 
 private:
     std::vector<std::uint64_t> bits_;
-    std::uint64_t count_ = 0;
 };
 
 /// A refusal to resume, worded for the user (one line).

@@ -4,8 +4,6 @@
 
 #include <array>
 #include <charconv>
-#include <cstdio>
-#include <string>
 
 namespace crawl::http_date {
 namespace {
@@ -128,20 +126,6 @@ std::optional<system_clock::time_point> parse(std::string_view text) noexcept
         }
     }
     return std::nullopt;
-}
-
-std::string format(system_clock::time_point t)
-{
-    const auto day_point = floor<days>(t);
-    const year_month_day date{day_point};
-    const hh_mm_ss tod{floor<seconds>(t - day_point)};
-    const weekday wd{day_point};
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT", weekdays[wd.c_encoding()].data(),
-                  static_cast<unsigned>(date.day()), months[static_cast<unsigned>(date.month()) - 1].data(),
-                  static_cast<int>(date.year()), static_cast<int>(tod.hours().count()),
-                  static_cast<int>(tod.minutes().count()), static_cast<int>(tod.seconds().count()));
-    return buf;
 }
 
 std::optional<milliseconds> retry_after(std::string_view value, system_clock::time_point now) noexcept

@@ -21,7 +21,6 @@ TEST(HttpDateTest, ThreeFormsOfTheSameInstant)
     EXPECT_EQ(http_date::parse("Sunday, 06-Nov-94 08:49:37 GMT"), expected);
     EXPECT_EQ(http_date::parse("Sun Nov  6 08:49:37 1994"), expected);
     EXPECT_EQ(http_date::parse("  Sun, 06 Nov 1994 08:49:37 GMT "), expected);
-    EXPECT_EQ(http_date::format(expected), "Sun, 06 Nov 1994 08:49:37 GMT");
     EXPECT_EQ(http_date::parse("Thursday, 01-Jan-26 00:00:00 GMT"), sys_days{year{2026} / January / 1});
 }
 
@@ -39,8 +38,8 @@ TEST(HttpDateTest, RetryAfterSecondsOrDate)
     const auto now = sys_days{year{2026} / March / 1} + hours{12};
     EXPECT_EQ(http_date::retry_after("120", now), milliseconds(120'000));
     EXPECT_EQ(http_date::retry_after(" 0 ", now), milliseconds(0));
-    EXPECT_EQ(http_date::retry_after(http_date::format(now + seconds{30}), now), milliseconds(30'000));
-    EXPECT_EQ(http_date::retry_after(http_date::format(now - hours{1}), now), milliseconds(0)) << "past: now";
+    EXPECT_EQ(http_date::retry_after("Sun, 01 Mar 2026 12:00:30 GMT", now), milliseconds(30'000));
+    EXPECT_EQ(http_date::retry_after("Sun, 01 Mar 2026 11:00:00 GMT", now), milliseconds(0)) << "past: now";
     EXPECT_EQ(http_date::retry_after("99999999999999999999999", now), milliseconds(100LL * 365 * 24 * 3600 * 1000))
         << "absurd values are clamped, not rejected";
     EXPECT_FALSE(http_date::retry_after("-5", now));

@@ -13,9 +13,6 @@ namespace crawl::http_date {
 /// The weekday is not checked against the date. nullopt when it is none of them.
 [[nodiscard]] std::optional<std::chrono::system_clock::time_point> parse(std::string_view text) noexcept;
 
-/// Formats `t` as an IMF-fixdate (the form servers send).
-[[nodiscard]] std::string format(std::chrono::system_clock::time_point t);
-
 /// How long a Retry-After value asks to wait from `now`: delay-seconds, or an HTTP-date
 /// (a date in the past means 0). nullopt when the value is neither.
 [[nodiscard]] std::optional<std::chrono::milliseconds> retry_after(std::string_view value,
