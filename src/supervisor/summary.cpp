@@ -77,9 +77,6 @@ std::string format_summary(const run_stats& s)
     std::snprintf(buf, sizeof buf, "  ok %llu, failed %llu", static_cast<unsigned long long>(s.ok),
                   static_cast<unsigned long long>(s.failed()));
     out += buf;
-    if (s.dedup) {
-        out += ", duplicates " + std::to_string(s.duplicates);
-    }
     const char* sep = ": ";
     for (std::size_t i = 1; i < s.by_error.size(); ++i) {
         if (s.by_error[i] != 0) {
@@ -89,6 +86,9 @@ std::string format_summary(const run_stats& s)
             out += std::to_string(s.by_error[i]);
             sep = ", ";
         }
+    }
+    if (s.dedup) {
+        out += "; duplicates " + std::to_string(s.duplicates);
     }
     out += '\n';
     out += "  HTTP";
