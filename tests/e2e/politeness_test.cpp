@@ -38,7 +38,7 @@ std::chrono::milliseconds span(const std::vector<logged_request>& log)
     return std::chrono::duration_cast<std::chrono::milliseconds>(log.back().at - log.front().at);
 }
 
-TEST(RobotsTest, RulesDecideWhatIsFetchedAndRobotsTxtIsFetchedOnce)
+TEST(RobotsTxtTest, RulesDecideWhatIsFetchedAndRobotsTxtIsFetchedOnce)
 {
     test_server server;
     server.set_response("/robots.txt", robots_txt("User-agent: *\n"
@@ -80,7 +80,7 @@ TEST(RobotsTest, RulesDecideWhatIsFetchedAndRobotsTxtIsFetchedOnce)
     EXPECT_NE(run.process.err.find("robots_disallowed 20"), std::string::npos) << run.process.err;
 }
 
-TEST(RobotsTest, UserAgentTokenSelectsTheGroup)
+TEST(RobotsTxtTest, UserAgentTokenSelectsTheGroup)
 {
     test_server server;
     server.set_response("/robots.txt", robots_txt("User-agent: *\nDisallow: /gzip/\n\n"
@@ -98,7 +98,7 @@ TEST(RobotsTest, UserAgentTokenSelectsTheGroup)
     EXPECT_TRUE(by_agent.at(2).at("ok").as_bool());
 }
 
-TEST(RobotsTest, StatusDecidesWhenThereAreNoRules)
+TEST(RobotsTxtTest, StatusDecidesWhenThereAreNoRules)
 {
     test_server missing;     // 404: unavailable, everything allowed
     test_server failing;     // 503: unreachable, nothing allowed
@@ -132,7 +132,7 @@ TEST(RobotsTest, StatusDecidesWhenThereAreNoRules)
     EXPECT_NE(refused.find("unreachable"), std::string::npos) << refused;
 }
 
-TEST(RobotsTest, IgnoreRobotsFetchesEverythingAndNoRobotsTxt)
+TEST(RobotsTxtTest, IgnoreRobotsFetchesEverythingAndNoRobotsTxt)
 {
     test_server server;
     server.set_response("/robots.txt", robots_txt("User-agent: *\nDisallow: /\n"));
@@ -142,7 +142,7 @@ TEST(RobotsTest, IgnoreRobotsFetchesEverythingAndNoRobotsTxt)
     EXPECT_EQ(server.requests_for("/page/"), 2u);
 }
 
-TEST(RobotsTest, UrlsWaitForTheirRobotsTxtWithoutHoldingBackOtherHosts)
+TEST(RobotsTxtTest, UrlsWaitForTheirRobotsTxtWithoutHoldingBackOtherHosts)
 {
     test_server slow_robots;
     test_server other;
