@@ -343,6 +343,7 @@ struct client::impl {
         out.status = static_cast<int>(head.result_int());
         out.content_type = std::string(head[http::field::content_type]);
         out.content_encoding = std::string(head[http::field::content_encoding]);
+        out.retry_after = std::string(head[http::field::retry_after]);
 
         const bool redirect = is_redirect(out.status) && head.count(http::field::location) > 0;
         if (redirect) {
@@ -452,7 +453,7 @@ struct client::impl {
         }
     }
 
-    net::awaitable<outcome> get(url::target target, body_handler& handler)
+    net::awaitable<outcome> get(url::target target, body_handler& handler, int max_redirects)
     {
         outcome out;
         const auto start = clock::now();
@@ -462,6 +463,7 @@ struct client::impl {
         for (;;) {
             out.final_url = target.href;
             out.status = 0;
+            out.retry_after.clear();
             auto r = co_await hop(target, deadline, handler, out);
             if (r.error.cls != error_class::none) {
                 out.error = std::move(r.error);
@@ -476,9 +478,9 @@ struct client::impl {
                 out.error.message = "redirect to " + out.error.message;
                 break;
             }
-            if (out.redirects >= opts.max_redirects) {
+            if (out.redirects >= max_redirects) {
                 out.error = {error_class::too_many_redirects,
-                             "more than " + std::to_string(opts.max_redirects) + " redirects"};
+                             "more than " + std::to_string(max_redirects) + " redirects"};
                 break;
             }
             ++out.redirects;
@@ -497,9 +499,9 @@ client::client(net::any_io_executor executor, const options& opts) : impl_(std::
 
 client::~client() = default;
 
-net::awaitable<outcome> client::get(url::target target, body_handler& handler)
+net::awaitable<outcome> client::get(url::target target, body_handler& handler, int max_redirects)
 {
-    return impl_->get(std::move(target), handler);
+    return impl_->get(std::move(target), handler, max_redirects);
 }
 
 } // namespace crawl::fetch

@@ -46,6 +46,7 @@ struct outcome {
     std::uint64_t wire_bytes = 0; ///< response bytes of every hop (header, framing, body)
     std::string content_type;
     std::string content_encoding;
+    std::string retry_after; ///< the last response's Retry-After field, as sent
     record::timings time_ms; ///< dns/connect/tls/ttfb of the last hop; total of the whole URL
 };
 
@@ -56,9 +57,9 @@ public:
     client(const client&) = delete;
     client& operator=(const client&) = delete;
 
-    /// Fetches `target`, following redirects. Never throws for network or protocol failures:
-    /// they come back in outcome::error.
-    boost::asio::awaitable<outcome> get(url::target target, body_handler& handler);
+    /// Fetches `target`, following at most `max_redirects` redirects. Never throws for network
+    /// or protocol failures: they come back in outcome::error.
+    boost::asio::awaitable<outcome> get(url::target target, body_handler& handler, int max_redirects);
 
 private:
     struct impl;
