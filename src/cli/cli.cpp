@@ -1,5 +1,6 @@
 #include "crawl/cli/cli.hpp"
 
+#include "crawl/robots/robots.hpp"
 #include "crawl/supervisor/options.hpp"
 #include "crawl/util/text.hpp"
 
@@ -18,7 +19,7 @@ namespace crawl::cli {
 
 namespace {
 
-constexpr int exit_usage = 2;
+using supervisor::exit_usage;
 
 const char* const examples = R"(Examples:
   crawl urls.txt                          crawl with one worker per core, JSONL on stdout
@@ -27,8 +28,10 @@ const char* const examples = R"(Examples:
   grep example.org all.txt | crawl -q --links -
   crawl --format csv --stats stats.json urls.txt > out.csv
   crawl --resolve example.test:443:127.0.0.1 --cacert ca.pem urls.txt
+  crawl -q --resume -o out.jsonl --max-time 3000 --delay 1000 urls.txt   (from cron)
 
-Exit status: 0 every URL ok (final 2xx), 1 some URLs failed, 2 usage or input error,
+Exit status: 0 every URL ok (final 2xx), 1 some URLs failed, 2 usage or input error
+(a refused --resume included), 3 stopped by --max-time (run again with --resume),
 130/143 stopped by SIGINT/SIGTERM, 141 output closed early.
 Records, fields and error classes: see README.md.)";
 
@@ -131,6 +134,13 @@ int main(int argc, char** argv)
     std::vector<std::string> resolves;
     bool progress = false;
     bool no_progress = false;
+    bool ignore_robots = false;
+    std::string robots_agent;
+    unsigned delay_ms = 0;
+    unsigned max_delay_ms = 30'000;
+    unsigned retry_base_ms = 500;
+    double max_retry_wait = 60;
+    double max_time = 0;
 
     CLI::App app{"crawl: a batch web crawler that uses every core.\n"
                  "Reads one URL per line from FILE (or stdin for '-') and writes one JSON record per line.",
@@ -177,6 +187,28 @@ int main(int argc, char** argv)
     app.add_flag("--progress", progress, "Show a progress line on stderr (default: when stderr is a terminal)");
     app.add_flag("--no-progress", no_progress, "Never show the progress line");
     app.add_option("--stats", opts.stats_file, "Write the summary as JSON to FILE");
+    app.add_flag("--ignore-robots", ignore_robots, "Do not fetch or obey robots.txt");
+    app.add_option("--robots-agent", robots_agent,
+                   "Product token that selects our robots.txt group (default: from --user-agent)");
+    app.add_option("--delay", delay_ms, "Milliseconds between request starts to one host, across all workers")
+        ->capture_default_str();
+    app.add_option("--max-delay", max_delay_ms, "Most milliseconds robots.txt Crawl-delay may raise --delay to")
+        ->capture_default_str();
+    app.add_option("--retries", opts.retries, "Extra attempts after a transient failure (connect, timeout, "
+                                              "reset before a response, 429, 500, 502, 503, 504)")
+        ->capture_default_str()->check(CLI::Range(0, 100));
+    app.add_option("--retry-base", retry_base_ms, "Milliseconds of backoff before the first retry (doubled each time)")
+        ->capture_default_str()->check(CLI::Range(1, 3'600'000));
+    app.add_option("--max-retry-wait", max_retry_wait,
+                   "Seconds a retry may wait at most; a longer Retry-After ends the retries")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--host-errors", opts.host_errors,
+                   "Consecutive connect failures or timeouts after which a host's other URLs fail fast (0 = never)")
+        ->capture_default_str();
+    app.add_flag("--resume", opts.resume, "With -o FILE: skip input lines FILE already has records for, append the rest");
+    app.add_option("--max-time", max_time, "Seconds for the whole run; then stop dispatching and exit 3")
+        ->check(CLI::PositiveNumber);
+    app.add_flag("--dedup", opts.dedup, "Fetch each normalized URL once; repeats get a record with duplicate_of");
 
     try {
         app.parse(argc, argv);
@@ -201,6 +233,21 @@ int main(int argc, char** argv)
         }
         if (!f.cacert.empty()) {
             check_cacert(f.cacert);
+        }
+        opts.robots = !ignore_robots;
+        w.robots_agent = robots_agent.empty() ? robots::product_token(f.user_agent) : robots_agent;
+        opts.delay = std::chrono::milliseconds(delay_ms);
+        opts.max_delay = std::chrono::milliseconds(max_delay_ms);
+        opts.retry_base = std::chrono::milliseconds(retry_base_ms);
+        opts.max_retry_wait = seconds_to_ms(max_retry_wait);
+        if (max_time > 0) {
+            opts.max_time = seconds_to_ms(max_time);
+        }
+        if (opts.resume && opts.output.empty()) {
+            throw usage_error("--resume needs -o FILE (the output to resume)");
+        }
+        if (opts.resume && opts.input == "-") {
+            throw usage_error("--resume needs the input in a file, not stdin (its identity is checked)");
         }
         if (opts.input == "-" && ::isatty(STDIN_FILENO)) {
             throw usage_error("reading URLs from a terminal; pass a file, or pipe URLs into 'crawl -'");

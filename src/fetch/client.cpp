@@ -476,6 +476,7 @@ struct client::impl {
         out.status = rd.status();
         out.content_type = std::string(rd.content_type());
         out.content_encoding = std::string(rd.content_encoding());
+        out.retry_after = std::string(rd.retry_after());
         while (rd.next() == response::step::read_body) {
             rd.prepare_body();
             arm();
@@ -543,7 +544,7 @@ struct client::impl {
         }
     }
 
-    net::awaitable<outcome> get(url::target target, response::body_handler& handler)
+    net::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects)
     {
         outcome out;
         const auto start = clock::now();
@@ -553,6 +554,7 @@ struct client::impl {
         for (;;) {
             out.final_url = target.href;
             out.status = 0;
+            out.retry_after.clear();
             auto r = co_await hop(target, deadline, handler, out);
             if (r.error.cls != error_class::none) {
                 out.error = std::move(r.error);
@@ -567,9 +569,9 @@ struct client::impl {
                 out.error.message = "redirect to " + out.error.message;
                 break;
             }
-            if (out.redirects >= opts.max_redirects) {
+            if (out.redirects >= max_redirects) {
                 out.error = {error_class::too_many_redirects,
-                             "more than " + std::to_string(opts.max_redirects) + " redirects"};
+                             "more than " + std::to_string(max_redirects) + " redirects"};
                 break;
             }
             ++out.redirects;
@@ -588,9 +590,9 @@ client::client(net::any_io_executor executor, const options& opts) : impl_(std::
 
 client::~client() = default;
 
-net::awaitable<outcome> client::get(url::target target, response::body_handler& handler)
+net::awaitable<outcome> client::get(url::target target, response::body_handler& handler, int max_redirects)
 {
-    return impl_->get(std::move(target), handler);
+    return impl_->get(std::move(target), handler, max_redirects);
 }
 
 std::uint64_t client::descriptor_waits() const noexcept

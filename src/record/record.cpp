@@ -246,6 +246,8 @@ void append_jsonl(const record& r, bool with_links, std::string& out)
     }
     out += ",\"redirects\":";
     append_int(r.redirects, out);
+    out += ",\"attempts\":";
+    append_int(r.attempts, out);
     out += ",\"content_type\":";
     json_string_or_null(r.content_type, out);
     out += ",\"charset\":";
@@ -295,15 +297,21 @@ void append_jsonl(const record& r, bool with_links, std::string& out)
     } else {
         append_int(r.worker, out);
     }
+    out += ",\"duplicate_of\":";
+    if (r.duplicate_of == 0) {
+        out += "null";
+    } else {
+        append_int(r.duplicate_of, out);
+    }
     out += "}\n";
 }
 
 void append_csv_header(std::string& out)
 {
-    out += "seq,url,final_url,status,ok,error_class,error_message,redirects,content_type,"
+    out += "seq,url,final_url,status,ok,error_class,error_message,redirects,attempts,content_type,"
            "charset,content_encoding,wire_bytes,body_bytes,title,description,canonical,lang,"
            "links_count,hash,time_dns_ms,time_connect_ms,time_tls_ms,time_ttfb_ms,"
-           "time_total_ms,worker\n";
+           "time_total_ms,worker,duplicate_of\n";
 }
 
 void append_csv(const record& r, std::string& out)
@@ -330,6 +338,8 @@ void append_csv(const record& r, std::string& out)
     }
     out += ',';
     append_int(r.redirects, out);
+    out += ',';
+    append_int(r.attempts, out);
     out += ',';
     csv_field(r.content_type, out);
     out += ',';
@@ -365,6 +375,10 @@ void append_csv(const record& r, std::string& out)
     out += ',';
     if (r.worker >= 0) {
         append_int(r.worker, out);
+    }
+    out += ',';
+    if (r.duplicate_of != 0) {
+        append_int(r.duplicate_of, out);
     }
     out += '\n';
 }

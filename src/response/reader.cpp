@@ -49,22 +49,28 @@ reader::reader(const limits& l, std::string_view final_url, body_handler& handle
     parser_->body_limit(limits_.max_body + limits_.max_body / 8 + 64 * 1024);
 }
 
-std::string_view reader::content_type() const
+std::string_view reader::field(boost::beast::http::field name) const
 {
     if (status_ == 0) {
         return {}; // no header parsed: fields Beast stored before a bad one are not the response's
     }
-    const auto v = parser_->get()[http::field::content_type];
+    const auto v = parser_->get()[name];
     return {v.data(), v.size()};
+}
+
+std::string_view reader::content_type() const
+{
+    return field(http::field::content_type);
 }
 
 std::string_view reader::content_encoding() const
 {
-    if (status_ == 0) {
-        return {};
-    }
-    const auto v = parser_->get()[http::field::content_encoding];
-    return {v.data(), v.size()};
+    return field(http::field::content_encoding);
+}
+
+std::string_view reader::retry_after() const
+{
+    return field(http::field::retry_after);
 }
 
 step reader::fail(failure f)

@@ -1,17 +1,43 @@
 #include "scheduler.hpp"
 
+#include <algorithm>
+
 namespace crawl::supervisor {
 
-scheduler::scheduler(unsigned workers, unsigned credits, unsigned per_host)
-    : workers_(workers), credits_(credits), per_host_(per_host)
+scheduler::scheduler(unsigned workers, unsigned credits, unsigned concurrency, unsigned per_host)
+    : workers_(workers), credits_(credits), concurrency_(concurrency), per_host_(per_host)
 {
 }
 
 void scheduler::mark_ready(const std::string& key, host_state& h)
 {
-    if (!h.ready && host_can_start(h)) {
+    // Pacing is checked when next() reaches the host, not here: callers need not know the time.
+    if (!h.ready && has_work_and_room(h)) {
         h.ready = true;
         ready_.push_back(key);
+    }
+}
+
+void scheduler::time_host(const std::string& key, host_state& h)
+{
+    if (!h.timed) {
+        h.timed = true;
+        timed_.push_back({h.next_start, order_++, key});
+        std::push_heap(timed_.begin(), timed_.end(), later{});
+    }
+}
+
+void scheduler::forget_if_idle(std::unordered_map<std::string, host_state>::iterator it, clock::time_point now)
+{
+    host_state& h = it->second;
+    if (!h.queue.empty() || h.in_flight != 0) {
+        return;
+    }
+    if (h.next_start <= now) {
+        hosts_.erase(it); // nothing left for this host: forget it, memory stays bounded
+    } else {
+        // Keep its pacing until it expires, then forget it (when timed_ reaches it).
+        time_host(it->first, h);
     }
 }
 
@@ -35,19 +61,102 @@ void scheduler::requeue(pending_url url)
     mark_ready(it->first, it->second);
 }
 
-void scheduler::start(unsigned worker, const std::string& host_key)
+void scheduler::add_later(pending_url url, clock::time_point when)
 {
-    auto& h = hosts_[host_key];
+    ++queued_;
+    waiting_.push_back({when, order_++, std::move(url)});
+    std::push_heap(waiting_.begin(), waiting_.end(), later{});
+}
+
+void scheduler::hold_host(const std::string& host_key, clock::time_point until)
+{
+    auto [it, inserted] = hosts_.try_emplace(host_key);
+    host_state& h = it->second;
+    if (until > h.next_start) {
+        h.next_start = until;
+        if (h.queue.empty() && h.in_flight == 0) {
+            time_host(it->first, h); // so that an idle held host is forgotten afterwards
+        }
+    }
+}
+
+std::vector<pending_url> scheduler::drop_host(const std::string& host_key)
+{
+    std::vector<pending_url> dropped;
+    if (auto it = hosts_.find(host_key); it != hosts_.end()) {
+        for (auto& url : it->second.queue) {
+            dropped.push_back(std::move(url));
+        }
+        it->second.queue.clear();
+    }
+    const auto kept_end = std::partition(waiting_.begin(), waiting_.end(), [&](const auto& e) {
+        return e.item.host_key != host_key;
+    });
+    for (auto i = kept_end; i != waiting_.end(); ++i) {
+        dropped.push_back(std::move(i->item));
+    }
+    waiting_.erase(kept_end, waiting_.end());
+    std::make_heap(waiting_.begin(), waiting_.end(), later{});
+    queued_ -= dropped.size();
+    return dropped;
+}
+
+void scheduler::release_due(clock::time_point now)
+{
+    while (!waiting_.empty() && waiting_.front().when <= now) {
+        std::pop_heap(waiting_.begin(), waiting_.end(), later{});
+        pending_url url = std::move(waiting_.back().item);
+        waiting_.pop_back();
+        auto [it, inserted] = hosts_.try_emplace(url.host_key);
+        // A retry has waited already: it goes before the host's other URLs.
+        it->second.queue.push_front(std::move(url));
+        mark_ready(it->first, it->second);
+    }
+    while (!timed_.empty() && timed_.front().when <= now) {
+        std::pop_heap(timed_.begin(), timed_.end(), later{});
+        const std::string key = std::move(timed_.back().item);
+        timed_.pop_back();
+        auto it = hosts_.find(key);
+        if (it == hosts_.end()) {
+            continue; // forgotten meanwhile
+        }
+        it->second.timed = false;
+        if (it->second.next_start > now) {
+            time_host(key, it->second); // held longer since this entry was made
+            continue;
+        }
+        mark_ready(key, it->second);
+        forget_if_idle(it, now);
+    }
+}
+
+std::optional<clock::time_point> scheduler::next_wakeup() const
+{
+    std::optional<clock::time_point> t;
+    if (!timed_.empty()) {
+        t = timed_.front().when;
+    }
+    if (!waiting_.empty() && (!t || waiting_.front().when < *t)) {
+        t = waiting_.front().when;
+    }
+    return t;
+}
+
+void scheduler::start(unsigned worker, const pending_url& url, clock::time_point now)
+{
+    auto& h = hosts_[url.host_key];
     ++h.in_flight;
     h.last_worker = static_cast<int>(worker);
+    h.next_start = std::max(h.next_start, now + url.delay);
     --queued_;
     ++in_flight_;
     ++workers_[worker].load;
 }
 
-std::optional<scheduler::assignment> scheduler::next_suspect()
+std::optional<scheduler::assignment> scheduler::next_suspect(clock::time_point now)
 {
-    // Suspects bypass the per-host limit: they are rare, one at a time, and already late.
+    // Suspects bypass the per-host limit and pacing: they are rare, one at a time, and already
+    // late.
     if (draining_ < 0 || !workers_[static_cast<unsigned>(draining_)].available) {
         draining_ = -1;
         for (unsigned w = 0; w < workers_.size(); ++w) {
@@ -63,18 +172,21 @@ std::optional<scheduler::assignment> scheduler::next_suspect()
     const auto worker = static_cast<unsigned>(draining_);
     assignment a{std::move(suspects_.front()), worker};
     suspects_.pop_front();
-    start(worker, a.url.host_key);
+    start(worker, a.url, now);
     workers_[worker].quarantined = true;
     return a;
 }
 
-std::optional<unsigned> scheduler::pick_worker(const host_state& h) const
+std::optional<unsigned> scheduler::pick_worker(const host_state& h, bool paced) const
 {
+    // A paced URL goes only where a fetcher is idle: queued behind others in a worker, it
+    // would start later than sent, and the next one to its host could follow too closely.
+    const unsigned limit = paced ? std::min(credits_, concurrency_) : credits_;
     std::optional<unsigned> best;
     for (unsigned w = 0; w < workers_.size(); ++w) {
         const auto& ws = workers_[w];
         const bool kept_for_suspect = !suspects_.empty() && static_cast<int>(w) == draining_;
-        if (!ws.available || ws.quarantined || kept_for_suspect || ws.load >= credits_) {
+        if (!ws.available || ws.quarantined || kept_for_suspect || ws.load >= limit) {
             continue;
         }
         if (!best || ws.load < workers_[*best].load) {
@@ -92,16 +204,17 @@ std::optional<unsigned> scheduler::pick_worker(const host_state& h) const
     return best;
 }
 
-std::optional<scheduler::assignment> scheduler::next()
+std::optional<scheduler::assignment> scheduler::next(clock::time_point now)
 {
+    release_due(now);
     if (!suspects_.empty()) {
-        if (auto a = next_suspect()) {
+        if (auto a = next_suspect(now)) {
             return a;
         }
     }
     while (!ready_.empty()) {
         auto it = hosts_.find(ready_.front());
-        if (it == hosts_.end() || !host_can_start(it->second)) { // stale entry
+        if (it == hosts_.end() || !has_work_and_room(it->second)) { // stale entry
             if (it != hosts_.end()) {
                 it->second.ready = false;
             }
@@ -109,7 +222,13 @@ std::optional<scheduler::assignment> scheduler::next()
             continue;
         }
         auto& h = it->second;
-        const auto worker = pick_worker(h);
+        if (h.next_start > now) { // paced: it comes back through timed_ when its time comes
+            h.ready = false;
+            ready_.pop_front();
+            time_host(it->first, h);
+            continue;
+        }
+        const auto worker = pick_worker(h, h.queue.front().delay.count() > 0);
         if (!worker) {
             return std::nullopt; // every worker is out of credit
         }
@@ -117,14 +236,14 @@ std::optional<scheduler::assignment> scheduler::next()
         h.ready = false;
         assignment a{std::move(h.queue.front()), *worker};
         h.queue.pop_front();
-        start(*worker, it->first);
+        start(*worker, a.url, now);
         mark_ready(it->first, h); // to the back: hosts take turns
         return a;
     }
     return std::nullopt;
 }
 
-void scheduler::completed(unsigned worker, const std::string& host_key)
+void scheduler::completed(unsigned worker, const std::string& host_key, clock::time_point now)
 {
     workers_[worker].quarantined = false;
     --workers_[worker].load;
@@ -132,11 +251,8 @@ void scheduler::completed(unsigned worker, const std::string& host_key)
     auto it = hosts_.find(host_key);
     auto& h = it->second;
     --h.in_flight;
-    if (h.queue.empty() && h.in_flight == 0) {
-        hosts_.erase(it); // nothing left for this host: forget it, memory stays bounded
-        return;
-    }
     mark_ready(it->first, h);
+    forget_if_idle(it, now);
 }
 
 void scheduler::set_available(unsigned worker, bool available)

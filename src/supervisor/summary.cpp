@@ -30,6 +30,13 @@ void run_stats::add(error_class error, unsigned http_status, std::uint64_t wire,
     }
 }
 
+void run_stats::add_duplicate()
+{
+    ++urls;
+    ++duplicates;
+    ++by_supervisor;
+}
+
 namespace {
 
 std::string human_bytes(std::uint64_t n)
@@ -57,9 +64,15 @@ std::string format_summary(const run_stats& s)
 {
     std::string out;
     char buf[256];
+    const char* ending = "";
+    if (s.interrupted_by != 0) {
+        ending = ", interrupted";
+    } else if (s.out_of_time) {
+        ending = ", stopped by --max-time (resume to continue)";
+    }
     std::snprintf(buf, sizeof buf, "crawl: %llu URLs in %.2f s (%.1f pages/s) with %u worker%s%s\n",
                   static_cast<unsigned long long>(s.urls), s.wall_seconds, rate(s), s.workers,
-                  s.workers == 1 ? "" : "s", s.interrupted_by != 0 ? ", interrupted" : "");
+                  s.workers == 1 ? "" : "s", ending);
     out += buf;
     std::snprintf(buf, sizeof buf, "  ok %llu, failed %llu", static_cast<unsigned long long>(s.ok),
                   static_cast<unsigned long long>(s.failed()));
@@ -74,6 +87,9 @@ std::string format_summary(const run_stats& s)
             sep = ", ";
         }
     }
+    if (s.dedup) {
+        out += "; duplicates " + std::to_string(s.duplicates);
+    }
     out += '\n';
     out += "  HTTP";
     sep = " ";
@@ -84,6 +100,21 @@ std::string format_summary(const run_stats& s)
     }
     out += ", no response " + std::to_string(s.by_status_class[0]) + '\n';
     out += "  bytes: " + human_bytes(s.wire_bytes) + " on the wire, " + human_bytes(s.body_bytes) + " decoded\n";
+    if (s.robots_fetched != 0 || s.retries != 0 || s.hosts_unreachable != 0) {
+        out += "  politeness: robots.txt " + std::to_string(s.robots_fetched) + ", retries " +
+               std::to_string(s.retries) + ", hosts given up " + std::to_string(s.hosts_unreachable) + '\n';
+    }
+    if (s.dedup) {
+        out += "  dedup: " + std::to_string(s.dedup_fingerprints) + " distinct URLs in " +
+               human_bytes(s.dedup_memory_bytes) + " of fingerprints\n";
+    }
+    if (s.resume) {
+        out += "  resume: " + std::to_string(s.resumed_lines) + " lines already recorded";
+        if (s.torn_bytes != 0) {
+            out += ", " + std::to_string(s.torn_bytes) + " bytes of an unfinished last line cut off";
+        }
+        out += '\n';
+    }
     out += "  per worker:";
     for (std::size_t w = 0; w < s.per_worker.size(); ++w) {
         out += " #" + std::to_string(w) + ' ' + std::to_string(s.per_worker[w]);
@@ -156,7 +187,17 @@ std::string format_stats_json(const run_stats& s)
         {"supervisor_sys_seconds", s.supervisor_sys_seconds},
         {"worker_processes", std::move(processes)},
         {"interrupted", s.interrupted_by != 0},
+        {"out_of_time", s.out_of_time},
+        {"duplicates", s.duplicates},
+        {"retries", s.retries},
+        {"robots_fetched", s.robots_fetched},
+        {"hosts_unreachable", s.hosts_unreachable},
+        {"resumed_lines", s.resumed_lines},
+        {"torn_bytes", s.torn_bytes},
     };
+    if (s.dedup) {
+        o["dedup"] = boost::json::object{{"fingerprints", s.dedup_fingerprints}, {"memory_bytes", s.dedup_memory_bytes}};
+    }
     return boost::json::serialize(o) + '\n';
 }
 

@@ -31,6 +31,17 @@ struct run_stats {
     std::vector<std::uint64_t> per_worker; ///< records per worker slot
     std::uint64_t by_supervisor = 0;       ///< records answered without a worker
     std::uint64_t worker_restarts = 0;
+    std::uint64_t duplicates = 0;      ///< --dedup records pointing at an earlier line
+    std::uint64_t retries = 0;         ///< attempts scheduled again (pages and robots.txt)
+    std::uint64_t robots_fetched = 0;  ///< robots.txt answers received
+    std::uint64_t hosts_unreachable = 0; ///< hosts given up after --host-errors failures
+    std::uint64_t resumed_lines = 0;   ///< input lines skipped: recorded by an earlier run
+    std::uint64_t torn_bytes = 0;      ///< unfinished last line cut off the output by --resume
+    std::uint64_t dedup_fingerprints = 0;
+    std::uint64_t dedup_memory_bytes = 0;
+    bool dedup = false;
+    bool resume = false;
+    bool out_of_time = false; ///< --max-time expired before the input was done
     double wall_seconds = 0;
     long supervisor_peak_rss_kb = 0; ///< getrusage(RUSAGE_SELF).ru_maxrss at the end
     double supervisor_user_seconds = 0;
@@ -40,7 +51,9 @@ struct run_stats {
     int interrupted_by = 0; ///< signal number, 0 if the run completed
 
     void add(error_class error, unsigned http_status, std::uint64_t wire, std::uint64_t body, int worker);
-    [[nodiscard]] std::uint64_t failed() const noexcept { return urls - ok; }
+    /// A --dedup record: written, but neither ok nor failed.
+    void add_duplicate();
+    [[nodiscard]] std::uint64_t failed() const noexcept { return urls - ok - duplicates; }
 };
 
 /// The human summary (several lines, for stderr).

@@ -1,14 +1,18 @@
-// The supervisor: forks the workers, feeds them URLs under per-host limits and credits, merges
-// their records into one output, replaces workers that die, and stops cleanly on signals.
+// The supervisor: forks the workers, feeds them URLs under per-host limits, pacing, robots.txt
+// and credits, merges their records into one output, retries transient failures on its own
+// timers, replaces workers that die, and stops cleanly on signals and at --max-time.
 
 #include "crawl/supervisor/options.hpp"
 
 #include "crawl/record/record.hpp"
+#include "crawl/robots/robots.hpp"
 #include "crawl/url/url.hpp"
+#include "crawl/util/fingerprint_set.hpp"
 #include "crawl/util/text.hpp"
 #include "crawl/wire/frame.hpp"
 #include "descriptor_limit.hpp"
 #include "input.hpp"
+#include "resume.hpp"
 #include "scheduler.hpp"
 #include "spawn.hpp"
 #include "summary.hpp"
@@ -25,25 +29,28 @@
 
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace crawl::supervisor {
 
 namespace net = boost::asio;
-using clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 namespace {
 
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
-constexpr int exit_ok = 0;
-constexpr int exit_some_failed = 1;
-constexpr int exit_usage = 2;
+/// Robots job ids live above every possible line number, so one in-flight map holds both.
+constexpr std::uint64_t robots_id_base = std::uint64_t{1} << 63;
 
 /// Jobs a worker may hold beyond its concurrency, so it never waits for the next URL.
 unsigned credits_for(unsigned concurrency)
@@ -94,21 +101,68 @@ struct worker_slot {
     bool writing = false;
     bool closing = false; ///< we ended its input: its exit is expected
     bool exited = false;
-    std::unordered_map<std::uint64_t, pending_url> in_flight;
+    std::unordered_map<std::uint64_t, pending_url> in_flight; ///< by seq (robots: by id)
+};
+
+/// What robots.txt allows on one origin (scheme://host:port), known once its answer is in.
+struct origin_state {
+    /// A URL waiting for the origin's robots.txt, with the request target it will be checked on.
+    struct parked_url {
+        pending_url url;
+        std::string path;
+    };
+    bool known = false;
+    robots::rules rules;
+    std::string unreachable; ///< non-empty: nothing may be fetched; says why
+    milliseconds delay{0};   ///< --delay, raised by Crawl-delay up to --max-delay
+    std::vector<parked_url> parked;
+};
+
+/// Transient failures worth another attempt: no connection, no answer in time, an answer
+/// that says "later" (429, 500, 502, 503, 504), a connection lost before any response.
+bool retryable(error_class error, unsigned status)
+{
+    if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504) {
+        return true;
+    }
+    if (error == error_class::connect || error == error_class::timeout) {
+        return true;
+    }
+    return (error == error_class::read || error == error_class::write) && status == 0;
+}
+
+/// The origin a robots.txt job is for: its URL without "/robots.txt".
+std::string origin_of_robots_url(const std::string& robots_url)
+{
+    constexpr std::string_view suffix = "/robots.txt";
+    return robots_url.substr(0, robots_url.size() - suffix.size());
+}
+
+/// What main() set up before the loop: the output, and what --resume found in it.
+struct output_setup {
+    int fd = STDOUT_FILENO;
+    done_lines done;
+    bool write_csv_header = true;
+    std::uint64_t torn_bytes = 0;
 };
 
 class supervisor_loop {
 public:
-    supervisor_loop(net::io_context& ioc, const options& opts, unique_fd input, int out_fd,
+    supervisor_loop(net::io_context& ioc, const options& opts, unique_fd input, output_setup out,
                     std::vector<spawned_worker> initial)
-        : ioc_(ioc), opts_(opts), out_fd_(out_fd), input_(ioc.get_executor(), std::move(input)),
-          sched_(opts.workers, credits_for(opts.worker.concurrency), opts.per_host),
+        : ioc_(ioc), opts_(opts), out_fd_(out.fd), done_(std::move(out.done)),
+          write_csv_header_(out.write_csv_header), input_(ioc.get_executor(), std::move(input)),
+          sched_(opts.workers, credits_for(opts.worker.concurrency), opts.worker.concurrency, opts.per_host),
           window_(std::max<std::size_t>(1024, 4ull * opts.workers * credits_for(opts.worker.concurrency))),
           signals_(ioc, SIGINT, SIGTERM), input_wake_(ioc, net::steady_timer::time_point::max()),
-          progress_timer_(ioc), slots_(opts.workers)
+          wake_timer_(ioc), deadline_timer_(ioc), progress_timer_(ioc), slots_(opts.workers),
+          rng_(std::random_device{}())
     {
         stats_.workers = opts.workers;
         stats_.per_worker.assign(opts.workers, 0);
+        stats_.dedup = opts.dedup;
+        stats_.resume = opts.resume;
+        stats_.torn_bytes = out.torn_bytes;
         for (unsigned i = 0; i < opts.workers; ++i) {
             slots_[i].id = i;
             attach(slots_[i], std::move(initial[i]));
@@ -118,17 +172,29 @@ public:
     int run()
     {
         start_ = clock::now();
-        if (opts_.worker.format == record::format::csv) {
+        if (opts_.worker.format == record::format::csv && write_csv_header_) {
             record::append_csv_header(out_buf_);
         }
         wait_for_signal();
+        if (opts_.max_time) {
+            deadline_timer_.expires_at(start_ + *opts_.max_time);
+            deadline_timer_.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec) {
+                    out_of_time();
+                }
+            });
+        }
         net::co_spawn(ioc_, feed_input(), rethrow);
         if (show_progress()) {
             net::co_spawn(ioc_, report_progress(), net::detached);
         }
         ioc_.run();
         flush_output();
+        // Exit 3 only when --max-time really left lines without a record.
+        stats_.out_of_time = out_of_time_ && (!input_done_ || waiting() != 0 || undone_ != 0);
         stats_.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
+        stats_.dedup_fingerprints = fingerprints_.size();
+        stats_.dedup_memory_bytes = fingerprints_.memory_bytes();
         struct rusage usage {};
         if (::getrusage(RUSAGE_SELF, &usage) == 0) {
             stats_.supervisor_peak_rss_kb = own_peak_rss_kb(usage.ru_maxrss);
@@ -159,23 +225,31 @@ private:
         slot.closing = false;
         slot.exited = false;
         net::co_spawn(ioc_, read_results(slot.id, slot.generation), rethrow);
-        sched_.set_available(slot.id, true);
+        // Jobs go to it once it says hello: until then it is still setting up (TLS trust store
+        // and all), and a job sent now would start later than the pacing assumes.
+        sched_.set_available(slot.id, false);
     }
+
+    /// URLs taken from the input that have no record yet and are not in flight.
+    [[nodiscard]] std::size_t waiting() const noexcept { return sched_.queued() + parked_; }
 
     // ---- input ---------------------------------------------------------------------------
 
     net::awaitable<void> feed_input()
     {
         for (;;) {
-            while (!stopping_ && sched_.queued() >= window_) {
+            while (!stopping_ && !out_of_time_ && waiting() >= window_) {
                 co_await input_wake_.async_wait(nothrow);
             }
-            if (stopping_) {
-                break;
+            if (stopping_ || out_of_time_) {
+                co_return;
             }
             auto line = co_await input_.next();
             if (!line) {
                 break;
+            }
+            if (stopping_ || out_of_time_) {
+                co_return; // this line stays unrecorded: a resume takes it
             }
             take_line(*line);
             dispatch();
@@ -194,37 +268,179 @@ private:
         if (text.empty() || text.front() == '#') {
             return; // blank lines and comments keep their numbers but yield no record
         }
+        // A line recorded by an earlier run is skipped; with --dedup its URL still claims its
+        // fingerprint, so a later repeat points at it.
+        const bool done = done_.contains(line.number);
+        if (done && !opts_.dedup) {
+            ++stats_.resumed_lines;
+            return;
+        }
         if (line.too_long) {
+            if (done) {
+                ++stats_.resumed_lines;
+                return;
+            }
             emit_own(line.number, text,
                      {error_class::invalid_url,
                       "line longer than " + std::to_string(input_lines::max_line) + " bytes"});
             return;
         }
         auto target = url::parse_input(text);
+        if (done) {
+            if (target) {
+                (void)fingerprints_.insert(fingerprint64(target->href), line.number);
+            }
+            ++stats_.resumed_lines;
+            return;
+        }
         if (!target) {
             emit_own(line.number, text, target.error());
             return;
         }
-        sched_.add(pending_url{line.number, std::string(text), target->host_port(), 0});
+        if (opts_.dedup) {
+            if (const auto first = fingerprints_.insert(fingerprint64(target->href), line.number)) {
+                emit_duplicate(line.number, text, *first);
+                return;
+            }
+        }
+        pending_url url;
+        url.seq = line.number;
+        url.url = std::string(text);
+        url.host_key = target->host_port();
+        url.delay = opts_.delay;
+        if (auto dead = dead_hosts_.find(url.host_key); dead != dead_hosts_.end()) {
+            emit_own(url.seq, url.url, {error_class::host_unreachable, dead->second});
+            return;
+        }
+        if (!opts_.robots) {
+            sched_.add(std::move(url));
+            return;
+        }
+        std::string origin = target->scheme + "://" + url.host_key;
+        admit(origin, std::move(url), target->request_target);
+    }
+
+    // ---- robots.txt ----------------------------------------------------------------------
+
+    /// Sends the URL on once its origin's robots.txt is known; the first URL of an origin
+    /// queues the robots.txt fetch, and it and the next ones wait (parked, holding no worker)
+    /// until the answer is in. Other origins go on meanwhile.
+    void admit(const std::string& origin, pending_url url, std::string_view path)
+    {
+        auto [it, inserted] = origins_.try_emplace(origin);
+        origin_state& o = it->second;
+        if (inserted) {
+            pending_url robots_job;
+            robots_job.seq = robots_id_base | next_robots_id_++;
+            robots_job.url = origin + "/robots.txt";
+            robots_job.host_key = url.host_key;
+            robots_job.kind = job_kind::robots;
+            robots_job.delay = opts_.delay;
+            sched_.add(std::move(robots_job));
+        }
+        if (!o.known) {
+            o.parked.push_back({std::move(url), std::string(path)});
+            ++parked_;
+            return;
+        }
+        decide(o, std::move(url), path);
+    }
+
+    /// A URL whose origin's robots.txt is known: a record if it may not be fetched, else queued.
+    void decide(const origin_state& o, pending_url url, std::string_view path)
+    {
+        if (auto dead = dead_hosts_.find(url.host_key); dead != dead_hosts_.end()) {
+            emit_own(url.seq, url.url, {error_class::host_unreachable, dead->second});
+            return;
+        }
+        if (!o.unreachable.empty()) {
+            emit_own(url.seq, url.url,
+                     {error_class::robots_disallowed,
+                      "robots.txt unreachable (" + o.unreachable + "): nothing may be fetched there"});
+            return;
+        }
+        const auto verdict = o.rules.check(path);
+        if (!verdict.allowed) {
+            emit_own(url.seq, url.url,
+                     {error_class::robots_disallowed, "disallowed by robots.txt: Disallow: " + verdict.matched->pattern});
+            return;
+        }
+        url.delay = o.delay;
+        sched_.add(std::move(url));
+    }
+
+    /// The origin's robots.txt answer is final: decide every URL that waited for it.
+    void settle_origin(const std::string& origin, const wire::robots_result* answer, std::string unreachable)
+    {
+        auto it = origins_.find(origin);
+        if (it == origins_.end() || it->second.known) {
+            return;
+        }
+        origin_state& o = it->second;
+        o.known = true;
+        o.delay = opts_.delay;
+        o.unreachable = std::move(unreachable);
+        if (answer != nullptr && answer->verdict == wire::robots_verdict::rules) {
+            for (const auto& r : answer->rules) {
+                o.rules.add(r.allow, r.pattern);
+            }
+            if (answer->crawl_delay_ms != wire::no_millis) {
+                o.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
+            }
+        }
+        auto parked = std::move(o.parked);
+        o.parked.clear();
+        parked_ -= parked.size();
+        for (auto& p : parked) {
+            decide(o, std::move(p.url), p.path);
+        }
     }
 
     // ---- dispatch ------------------------------------------------------------------------
 
     void dispatch()
     {
-        if (stopping_) {
+        if (stopping_ || out_of_time_) {
             return;
         }
-        while (auto a = sched_.next()) {
+        const auto now = clock::now();
+        while (auto a = sched_.next(now)) {
             auto& slot = slots_[a->worker];
-            wire::append_frame(wire::job{a->url.seq, a->url.url}, slot.outbox);
+            if (a->url.kind == job_kind::robots) {
+                wire::append_frame(wire::robots_job{a->url.seq, a->url.url}, slot.outbox);
+            } else {
+                wire::append_frame(wire::job{a->url.seq, a->url.attempt, a->url.url}, slot.outbox);
+            }
             const auto seq = a->url.seq;
             slot.in_flight.emplace(seq, std::move(a->url));
             start_writer(slot);
         }
-        if (sched_.queued() < window_) {
+        if (waiting() < window_) {
             input_wake_.cancel();
         }
+        arm_wake();
+    }
+
+    /// One timer for everything that waits for time (paced hosts, retries): it wakes the
+    /// dispatcher at the earliest of them.
+    void arm_wake()
+    {
+        const auto when = sched_.next_wakeup();
+        if (!when || (wake_armed_ && *when >= wake_at_)) {
+            return;
+        }
+        wake_armed_ = true;
+        wake_at_ = *when;
+        wake_timer_.expires_at(*when);
+        wake_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) {
+                return; // re-armed earlier, or the run ended
+            }
+            wake_armed_ = false;
+            dispatch();
+            flush_output();
+            maybe_finish();
+        });
     }
 
     void start_writer(worker_slot& slot)
@@ -292,35 +508,177 @@ private:
         }
     }
 
+    /// Takes the job a result answers out of the slot, checking it is one of that kind.
+    pending_url take_in_flight(worker_slot& slot, std::uint64_t seq, job_kind kind)
+    {
+        const auto it = slot.in_flight.find(seq);
+        if (it == slot.in_flight.end() || it->second.kind != kind) {
+            throw std::runtime_error("result for a job it does not hold");
+        }
+        pending_url job = std::move(it->second);
+        slot.in_flight.erase(it);
+        sched_.completed(slot.id, job.host_key, clock::now());
+        crashes_without_progress_ = 0;
+        return job;
+    }
+
     void take_frame(worker_slot& slot, const wire::frame_view& frame)
     {
-        if (frame.type == wire::frame_type::hello) {
+        switch (frame.type) {
+        case wire::frame_type::hello: {
             const auto hello = wire::decode_hello(frame.payload);
             if (!hello || hello->version != wire::protocol_version) {
                 throw std::runtime_error("bad hello frame");
             }
+            sched_.set_available(slot.id, true);
             return;
         }
-        if (frame.type != wire::frame_type::result) {
+        case wire::frame_type::result: {
+            const auto result = wire::decode_result(frame.payload);
+            if (!result) {
+                throw std::runtime_error("malformed result frame");
+            }
+            take_result(slot, *result);
+            return;
+        }
+        case wire::frame_type::robots_result: {
+            const auto result = wire::decode_robots_result(frame.payload);
+            if (!result) {
+                throw std::runtime_error("malformed robots result frame");
+            }
+            take_robots_result(slot, *result);
+            return;
+        }
+        default:
             throw std::runtime_error("unexpected frame type");
         }
-        const auto result = wire::decode_result(frame.payload);
-        if (!result) {
-            throw std::runtime_error("malformed result frame");
-        }
-        const auto it = slot.in_flight.find(result->seq);
-        if (it == slot.in_flight.end()) {
-            throw std::runtime_error("result for a URL it does not hold");
-        }
-        sched_.completed(slot.id, it->second.host_key);
-        slot.in_flight.erase(it);
-        out_buf_.append(result->line);
-        stats_.add(result->error, result->http_status, result->wire_bytes, result->body_bytes,
-                   static_cast<int>(slot.id));
-        crashes_without_progress_ = 0;
     }
 
-    /// A record the supervisor answers itself (bad input line, URL that kills workers).
+    void take_result(worker_slot& slot, const wire::result_view& result)
+    {
+        pending_url job = take_in_flight(slot, result.seq, job_kind::page);
+        note_host(job.host_key, result.error, result.http_status);
+        pause_host_if_asked(job, result.http_status, result.retry_after_ms);
+        if (schedule_retry(job, result.error, result.http_status, result.retry_after_ms)) {
+            return;
+        }
+        if (out_of_time_ && would_retry(job, result.error, result.http_status)) {
+            ++undone_; // not final: no record, so that a resume tries it again
+            return;
+        }
+        out_buf_.append(result.line);
+        stats_.add(result.error, result.http_status, result.wire_bytes, result.body_bytes,
+                   static_cast<int>(slot.id));
+    }
+
+    void take_robots_result(worker_slot& slot, const wire::robots_result& result)
+    {
+        pending_url job = take_in_flight(slot, result.id, job_kind::robots);
+        stats_.wire_bytes += result.wire_bytes;
+        note_host(job.host_key, result.error, result.http_status);
+        pause_host_if_asked(job, result.http_status, result.retry_after_ms);
+        const std::string origin = origin_of_robots_url(job.url);
+        if (schedule_retry(job, result.error, result.http_status, result.retry_after_ms)) {
+            return;
+        }
+        if (out_of_time_) {
+            return; // its URLs stay unrecorded, for a resume
+        }
+        ++stats_.robots_fetched;
+        std::string unreachable;
+        if (result.verdict == wire::robots_verdict::disallow_all) {
+            unreachable = result.message;
+        }
+        settle_origin(origin, &result, std::move(unreachable));
+    }
+
+    [[nodiscard]] bool would_retry(const pending_url& job, error_class error, unsigned status) const
+    {
+        return retryable(error, status) && job.attempt <= opts_.retries && !dead_hosts_.contains(job.host_key);
+    }
+
+    /// Retries a transient failure on a supervisor timer (the worker slot is free meanwhile):
+    /// exponential backoff with equal jitter, or the server's Retry-After when it sent one.
+    /// False when the job's result is final.
+    bool schedule_retry(pending_url& job, error_class error, unsigned status, std::uint32_t retry_after_ms)
+    {
+        if (stopping_ || out_of_time_ || !would_retry(job, error, status)) {
+            return false;
+        }
+        milliseconds wait = backoff(job.attempt);
+        if (retry_after_ms != wire::no_millis) {
+            const milliseconds asked(retry_after_ms);
+            if (asked > opts_.max_retry_wait) {
+                return false; // retrying sooner than asked would be rude; waiting longer is not allowed
+            }
+            wait = asked;
+        }
+        const auto when = clock::now() + wait;
+        ++job.attempt;
+        ++stats_.retries;
+        sched_.add_later(std::move(job), when);
+        return true;
+    }
+
+    /// A 429 or 503 asks the whole host to slow down, whether or not this URL is tried again:
+    /// no request to it starts for the Retry-After (at most --max-retry-wait) or the backoff.
+    void pause_host_if_asked(const pending_url& job, unsigned status, std::uint32_t retry_after_ms)
+    {
+        if (status != 429 && status != 503) {
+            return;
+        }
+        milliseconds pause = backoff(job.attempt);
+        if (retry_after_ms != wire::no_millis) {
+            pause = std::min(milliseconds(retry_after_ms), opts_.max_retry_wait);
+        }
+        sched_.hold_host(job.host_key, clock::now() + pause);
+    }
+
+    milliseconds backoff(unsigned attempt)
+    {
+        const double exponential = static_cast<double>(opts_.retry_base.count()) *
+                                   std::ldexp(1.0, static_cast<int>(std::min(attempt, 30u)) - 1);
+        const double cap = std::min(exponential, static_cast<double>(opts_.max_retry_wait.count()));
+        std::uniform_real_distribution<double> equal_jitter(cap / 2, cap);
+        return milliseconds(std::llround(equal_jitter(rng_)));
+    }
+
+    /// Counts consecutive connect failures and timeouts per host; at --host-errors the host is
+    /// given up. Any response resets the count.
+    void note_host(const std::string& host_key, error_class error, unsigned status)
+    {
+        if (opts_.host_errors == 0) {
+            return;
+        }
+        if (error == error_class::connect || error == error_class::timeout) {
+            if (++host_failures_[host_key] >= opts_.host_errors && !dead_hosts_.contains(host_key)) {
+                give_up_host(host_key);
+            }
+        } else if (status != 0) {
+            host_failures_.erase(host_key);
+        }
+    }
+
+    /// Every URL of the host that is not in flight gets host_unreachable now, and so does
+    /// every later one.
+    void give_up_host(const std::string& host_key)
+    {
+        host_failures_.erase(host_key);
+        ++stats_.hosts_unreachable;
+        const std::string reason = host_key + " failed " + std::to_string(opts_.host_errors) +
+                                   " times in a row (connect failures or timeouts); not tried";
+        dead_hosts_.emplace(host_key, reason);
+        for (auto& url : sched_.drop_host(host_key)) {
+            if (url.kind == job_kind::robots) {
+                settle_origin(origin_of_robots_url(url.url), nullptr, reason);
+            } else {
+                emit_own(url.seq, url.url, {error_class::host_unreachable, reason});
+            }
+        }
+    }
+
+    /// A record the supervisor answers itself (bad input line, robots.txt, dead host, URL that
+    /// kills workers).
     void emit_own(std::uint64_t seq, std::string_view url, const failure& f)
     {
         record::record r;
@@ -331,6 +689,16 @@ private:
         record::append(r, opts_.worker.format, opts_.worker.links, out_buf_);
         stats_.add(f.cls, 0, 0, 0, -1);
         crashes_without_progress_ = 0;
+    }
+
+    void emit_duplicate(std::uint64_t seq, std::string_view url, std::uint64_t first)
+    {
+        record::record r;
+        r.seq = seq;
+        r.url = std::string(url);
+        r.duplicate_of = first;
+        record::append(r, opts_.worker.format, opts_.worker.links, out_buf_);
+        stats_.add_duplicate();
     }
 
     void flush_output()
@@ -372,7 +740,9 @@ private:
                              static_cast<int>(slot.pid), reaped.how.c_str());
             }
             slot.exited = true;
-            slot.in_flight.clear(); // stopped by a signal: unfinished URLs get no record
+            // Stopped by a signal or --max-time: unfinished URLs get no record.
+            undone_ += slot.in_flight.size();
+            slot.in_flight.clear();
             if (all_exited()) {
                 ioc_.stop();
             }
@@ -386,14 +756,16 @@ private:
         // Alone on its worker, a suspect that dies again is the culprit; otherwise every URL the
         // worker held becomes a suspect, to be retried alone.
         const bool alone = sched_.quarantined(slot.id);
+        const auto now = clock::now();
         for (auto& [seq, url] : slot.in_flight) {
-            sched_.released(slot.id, url.host_key);
+            sched_.released(slot.id, url.host_key, now);
             url.crashes = alone ? url.crashes + 1 : 1;
-            if (url.crashes >= 2) {
-                emit_own(seq, url.url,
-                         {error_class::worker_crash, "a worker died twice while fetching this URL"});
-            } else {
+            if (url.crashes < 2) {
                 sched_.requeue(std::move(url));
+            } else if (url.kind == job_kind::robots) {
+                settle_origin(origin_of_robots_url(url.url), nullptr, "a worker died twice while fetching robots.txt");
+            } else {
+                emit_own(seq, url.url, {error_class::worker_crash, "a worker died twice while fetching this URL"});
             }
         }
         slot.in_flight.clear();
@@ -427,15 +799,43 @@ private:
     /// When every URL is answered, end the workers' input so they exit.
     void maybe_finish()
     {
-        if (finishing_ || stopping_ || !input_done_ || sched_.queued() != 0 || sched_.in_flight() != 0) {
+        if (finishing_ || stopping_ || out_of_time_ || !input_done_ || waiting() != 0 || sched_.in_flight() != 0) {
             return;
         }
         finishing_ = true;
+        wake_timer_.cancel();
+        deadline_timer_.cancel();
         for (auto& slot : slots_) {
             slot.closing = true;
             if (!slot.writing) {
                 slot.jobs.reset();
             }
+        }
+    }
+
+    /// --max-time: nothing new starts, not even what already waits in a worker's queue; the
+    /// requests in flight finish within their own deadlines and are recorded; then the
+    /// workers exit. What is left has no record, for a resume to take.
+    void out_of_time()
+    {
+        if (finishing_ || stopping_) {
+            return;
+        }
+        out_of_time_ = true;
+        input_wake_.cancel();
+        wake_timer_.cancel();
+        for (auto& slot : slots_) {
+            if (slot.exited) {
+                continue;
+            }
+            slot.closing = true;
+            if (slot.jobs) {
+                wire::append_drain_frame(slot.outbox); // then EOF, once the outbox is written
+                start_writer(slot);
+            }
+        }
+        if (all_exited()) {
+            ioc_.stop();
         }
     }
 
@@ -469,6 +869,8 @@ private:
         }
         stopping_ = true;
         input_wake_.cancel();
+        wake_timer_.cancel();
+        deadline_timer_.cancel();
         for (auto& slot : slots_) {
             if (slot.exited) {
                 continue;
@@ -496,7 +898,7 @@ private:
             std::fprintf(stderr, "\r\033[Kcrawl: %llu done, %.1f/s, %llu failed, %zu in flight, %zu queued",
                          static_cast<unsigned long long>(stats_.urls),
                          secs > 0 ? static_cast<double>(stats_.urls) / secs : 0.0,
-                         static_cast<unsigned long long>(stats_.failed()), sched_.in_flight(), sched_.queued());
+                         static_cast<unsigned long long>(stats_.failed()), sched_.in_flight(), waiting());
             progress_shown_ = true;
         }
     }
@@ -526,27 +928,45 @@ private:
         if (fatal_) {
             return exit_some_failed;
         }
+        if (stats_.out_of_time) {
+            return exit_out_of_time;
+        }
         return stats_.failed() == 0 ? exit_ok : exit_some_failed;
     }
 
     net::io_context& ioc_;
     const options& opts_;
     int out_fd_;
+    done_lines done_;
+    bool write_csv_header_;
     input_lines input_;
     scheduler sched_;
     std::size_t window_;
     net::signal_set signals_;
     net::steady_timer input_wake_;
+    net::steady_timer wake_timer_;
+    net::steady_timer deadline_timer_;
     net::steady_timer progress_timer_;
     std::vector<worker_slot> slots_;
+    std::unordered_map<std::string, origin_state> origins_; ///< robots.txt per origin, for the run
+    std::size_t parked_ = 0;                                ///< URLs waiting for a robots.txt
+    std::uint64_t next_robots_id_ = 0;
+    std::unordered_map<std::string, unsigned> host_failures_;  ///< consecutive, per host:port
+    std::unordered_map<std::string, std::string> dead_hosts_; ///< host:port → why it was given up
+    fingerprint_set fingerprints_;
+    std::mt19937_64 rng_;
     run_stats stats_;
     std::string out_buf_;
     clock::time_point start_;
+    clock::time_point wake_at_;
     unsigned crashes_without_progress_ = 0;
     int stop_signal_ = 0;
+    bool wake_armed_ = false;
     bool input_done_ = false;
     bool finishing_ = false;
     bool stopping_ = false;
+    bool out_of_time_ = false;
+    std::size_t undone_ = 0; ///< URLs taken from the input that this run leaves without a record
     bool output_broken_ = false;
     bool fatal_ = false;
     bool progress_shown_ = false;
@@ -557,19 +977,37 @@ private:
 int run(const options& opts)
 {
     unique_fd input;
+    output_setup out;
     unique_fd output_file;
     try {
         input = open_input(opts.input);
-        if (!opts.output.empty()) {
+        if (opts.resume) {
+            struct stat st {};
+            if (::fstat(input.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+                throw resume_error("--resume needs the input in a regular file (its identity is checked)");
+            }
+            auto prepared = open_for_resume(opts.output, identify_input(input.get(), opts.worker.format),
+                                            opts.worker.format);
+            output_file = std::move(prepared.fd);
+            out.done = std::move(prepared.done);
+            out.write_csv_header = prepared.empty;
+            out.torn_bytes = prepared.torn_bytes;
+        } else if (!opts.output.empty()) {
             const int fd = ::open(opts.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
             if (fd < 0) {
                 throw std::system_error(errno, std::generic_category(), opts.output);
             }
             output_file.reset(fd);
         }
+    } catch (const resume_error& e) {
+        std::fprintf(stderr, "crawl: error: %s\n", e.what());
+        return exit_usage;
     } catch (const std::system_error& e) {
         std::fprintf(stderr, "crawl: error: %s\n", e.what());
         return exit_usage;
+    }
+    if (output_file) {
+        out.fd = output_file.get();
     }
     // A closed reader of our output shows up as EPIPE from write(), handled as a stop.
     ::signal(SIGPIPE, SIG_IGN);
@@ -598,8 +1036,7 @@ int run(const options& opts)
     }
 
     net::io_context ioc{1};
-    supervisor_loop loop(ioc, opts, std::move(input), output_file ? output_file.get() : STDOUT_FILENO,
-                         std::move(workers));
+    supervisor_loop loop(ioc, opts, std::move(input), std::move(out), std::move(workers));
     return loop.run();
 }
 

@@ -83,7 +83,12 @@ private:
 bool known_type(std::uint8_t t) noexcept
 {
     return t >= static_cast<std::uint8_t>(frame_type::hello) &&
-           t <= static_cast<std::uint8_t>(frame_type::shutdown);
+           t <= static_cast<std::uint8_t>(frame_type::drain);
+}
+
+bool valid_error(std::uint8_t e) noexcept
+{
+    return e < error_class_count;
 }
 
 } // namespace
@@ -98,25 +103,61 @@ void append_frame(const hello& h, std::string& out)
 
 void append_frame(const job& j, std::string& out)
 {
-    put_header(frame_type::job, 8 + 4 + j.url.size(), out);
+    put_header(frame_type::job, 8 + 4 + 4 + j.url.size(), out);
     put_le(j.seq, out);
+    put_le(j.attempt, out);
     put_string(j.url, out);
 }
 
 void append_frame(const result& r, std::string& out)
 {
-    put_header(frame_type::result, 8 + 1 + 2 + 8 + 8 + 4 + r.line.size(), out);
+    put_header(frame_type::result, 8 + 1 + 2 + 8 + 8 + 4 + 4 + r.line.size(), out);
     put_le(r.seq, out);
     put_le(static_cast<std::uint8_t>(r.error), out);
     put_le(r.http_status, out);
     put_le(r.wire_bytes, out);
     put_le(r.body_bytes, out);
+    put_le(r.retry_after_ms, out);
     put_string(r.line, out);
+}
+
+void append_frame(const robots_job& j, std::string& out)
+{
+    put_header(frame_type::robots_job, 8 + 4 + j.url.size(), out);
+    put_le(j.id, out);
+    put_string(j.url, out);
+}
+
+void append_frame(const robots_result& r, std::string& out)
+{
+    std::size_t size = 8 + 1 + 2 + 8 + 4 + 1 + 4 + 4 + r.message.size() + 4;
+    for (const auto& rule : r.rules) {
+        size += 1 + 4 + rule.pattern.size();
+    }
+    put_header(frame_type::robots_result, size, out);
+    put_le(r.id, out);
+    put_le(static_cast<std::uint8_t>(r.error), out);
+    put_le(r.http_status, out);
+    put_le(r.wire_bytes, out);
+    put_le(r.retry_after_ms, out);
+    put_le(static_cast<std::uint8_t>(r.verdict), out);
+    put_le(r.crawl_delay_ms, out);
+    put_string(r.message, out);
+    put_le(static_cast<std::uint32_t>(r.rules.size()), out);
+    for (const auto& rule : r.rules) {
+        put_le(static_cast<std::uint8_t>(rule.allow ? 1 : 0), out);
+        put_string(rule.pattern, out);
+    }
 }
 
 void append_shutdown_frame(std::string& out)
 {
     put_header(frame_type::shutdown, 0, out);
+}
+
+void append_drain_frame(std::string& out)
+{
+    put_header(frame_type::drain, 0, out);
 }
 
 std::optional<hello> decode_hello(std::string_view payload)
@@ -134,7 +175,7 @@ std::optional<job> decode_job(std::string_view payload)
     cursor c(payload);
     job j;
     std::string_view url;
-    if (!c.get(j.seq) || !c.get_string(url) || !c.at_end()) {
+    if (!c.get(j.seq) || !c.get(j.attempt) || !c.get_string(url) || !c.at_end()) {
         return std::nullopt;
     }
     j.url.assign(url);
@@ -147,13 +188,64 @@ std::optional<result_view> decode_result(std::string_view payload)
     result_view r;
     std::uint8_t error = 0;
     if (!c.get(r.seq) || !c.get(error) || !c.get(r.http_status) || !c.get(r.wire_bytes) ||
-        !c.get(r.body_bytes) || !c.get_string(r.line) || !c.at_end()) {
+        !c.get(r.body_bytes) || !c.get(r.retry_after_ms) || !c.get_string(r.line) || !c.at_end()) {
         return std::nullopt;
     }
-    if (error >= error_class_count) {
+    if (!valid_error(error)) {
         return std::nullopt;
     }
     r.error = static_cast<error_class>(error);
+    return r;
+}
+
+std::optional<robots_job> decode_robots_job(std::string_view payload)
+{
+    cursor c(payload);
+    robots_job j;
+    std::string_view url;
+    if (!c.get(j.id) || !c.get_string(url) || !c.at_end()) {
+        return std::nullopt;
+    }
+    j.url.assign(url);
+    return j;
+}
+
+std::optional<robots_result> decode_robots_result(std::string_view payload)
+{
+    cursor c(payload);
+    robots_result r;
+    std::uint8_t error = 0;
+    std::uint8_t verdict = 0;
+    std::string_view message;
+    std::uint32_t count = 0;
+    if (!c.get(r.id) || !c.get(error) || !c.get(r.http_status) || !c.get(r.wire_bytes) ||
+        !c.get(r.retry_after_ms) || !c.get(verdict) || !c.get(r.crawl_delay_ms) || !c.get_string(message) ||
+        !c.get(count)) {
+        return std::nullopt;
+    }
+    if (!valid_error(error) || verdict > static_cast<std::uint8_t>(robots_verdict::disallow_all)) {
+        return std::nullopt;
+    }
+    r.error = static_cast<error_class>(error);
+    r.verdict = static_cast<robots_verdict>(verdict);
+    r.message.assign(message);
+    // Each rule takes at least 5 bytes: a count the payload cannot hold is rejected before
+    // anything is reserved for it.
+    if (count > payload.size() / 5) {
+        return std::nullopt;
+    }
+    r.rules.reserve(count);
+    for (std::uint32_t i = 0; i < count; ++i) {
+        std::uint8_t allow = 0;
+        std::string_view pattern;
+        if (!c.get(allow) || allow > 1 || !c.get_string(pattern)) {
+            return std::nullopt;
+        }
+        r.rules.push_back(robots::rule{allow == 1, std::string(pattern)});
+    }
+    if (!c.at_end()) {
+        return std::nullopt;
+    }
     return r;
 }
 

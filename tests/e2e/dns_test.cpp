@@ -1,5 +1,7 @@
 // Name resolution through c-ares: a DNS server given with --dns-server, lookups in parallel
-// (never one at a time), a cache that honours TTLs, NXDOMAIN and a silent server.
+// (never one at a time), a cache that honours TTLs, NXDOMAIN and a silent server. These count
+// lookups and time them per page, so they run without robots.txt (whose fetch would look each
+// name up first, or turn a failed lookup into robots_disallowed) and without retries.
 
 #include "harness.hpp"
 #include "support/dns_server.hpp"
@@ -27,7 +29,7 @@ TEST(DnsTest, LookupsThroughTheGivenServerRunInParallel)
         urls.push_back(name_url(server, "n" + std::to_string(i) + ".crawl.test"));
     }
     const auto start = std::chrono::steady_clock::now();
-    const auto run = run_crawl(urls, {"-w", "1", "-c", "100", "--per-host", "0", "--dns-server", dns.address()});
+    const auto run = run_crawl(urls, {"-w", "1", "-c", "100", "--per-host", "0", "--dns-server", dns.address(), "--ignore-robots"});
     const auto elapsed = std::chrono::steady_clock::now() - start;
     ASSERT_EQ(run.records.size(), urls.size()) << run.process.err;
     for (const auto& [seq, r] : run.records) {
@@ -51,7 +53,8 @@ TEST(DnsTest, CacheHonoursTheTtl)
     // Connection: close, so that every fetch connects (and resolves) afresh.
     std::vector<std::string> urls(20, name_url(server, "cached.crawl.test"));
     const auto run =
-        run_crawl(urls, {"-w", "1", "-c", "1", "-H", "Connection: close", "--dns-server", long_ttl.address()});
+        run_crawl(urls, {"-w", "1", "-c", "1", "-H", "Connection: close", "--dns-server", long_ttl.address(),
+                         "--ignore-robots"});
     ASSERT_EQ(run.records.size(), 20u) << run.process.err;
     EXPECT_EQ(run.process.exit_code, 0) << run.process.err;
     EXPECT_EQ(long_ttl.queries_for("cached.crawl.test"), 2u) << "one A and one AAAA query for 20 connections";
@@ -62,7 +65,8 @@ TEST(DnsTest, CacheHonoursTheTtl)
     dns_server zero_ttl(uncached);
     std::vector<std::string> again(5, name_url(server, "fresh.crawl.test"));
     const auto second =
-        run_crawl(again, {"-w", "1", "-c", "1", "-H", "Connection: close", "--dns-server", zero_ttl.address()});
+        run_crawl(again, {"-w", "1", "-c", "1", "-H", "Connection: close", "--dns-server", zero_ttl.address(),
+                          "--ignore-robots"});
     ASSERT_EQ(second.records.size(), 5u) << second.process.err;
     EXPECT_EQ(zero_ttl.queries_for("fresh.crawl.test"), 10u) << "TTL 0: asked again for every fetch";
 }
@@ -73,7 +77,8 @@ TEST(DnsTest, UnknownNameIsADnsError)
     dns_options o;
     o.zone = "crawl.test";
     dns_server dns(o);
-    const auto run = run_crawl({name_url(server, "missing.elsewhere.example")}, {"--dns-server", dns.address()});
+    const auto run = run_crawl({name_url(server, "missing.elsewhere.example")},
+                               {"--dns-server", dns.address(), "--ignore-robots"});
     ASSERT_EQ(run.records.size(), 1u) << run.process.err;
     EXPECT_EQ(error_class_of(run.at(1)), "dns");
     EXPECT_NE(str(run.at(1).at("error").as_object(), "message").find("cannot resolve missing.elsewhere.example"),
@@ -88,7 +93,8 @@ TEST(DnsTest, SilentServerTimesOutAtTheConnectDeadline)
     o.silent = true;
     dns_server dns(o);
     const auto start = std::chrono::steady_clock::now();
-    const auto run = run_crawl({name_url(server, "quiet.test")}, {"--connect-timeout", "1", "--dns-server", dns.address()});
+    const auto run = run_crawl({name_url(server, "quiet.test")},
+                               {"--connect-timeout", "1", "--dns-server", dns.address(), "--ignore-robots", "--retries", "0"});
     ASSERT_EQ(run.records.size(), 1u) << run.process.err;
     EXPECT_EQ(error_class_of(run.at(1)), "timeout");
     EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -79,6 +80,35 @@ inline crawl_run run_crawl(const std::vector<std::string>& input_lines, std::vec
     expect_no_sanitizer_report(run.process);
     parse_records(run);
     return run;
+}
+
+/// The whole content of a file ("" when it cannot be read).
+inline std::string read_file(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+/// Records parsed from JSONL text (as if it were a crawl's stdout).
+inline crawl_run records_of(const std::string& jsonl)
+{
+    crawl_run run;
+    run.process.out = jsonl;
+    parse_records(run);
+    return run;
+}
+
+/// Input text for `urls`, one per line.
+inline std::string lines_of(const std::vector<std::string>& urls)
+{
+    std::string text;
+    for (const auto& u : urls) {
+        text += u;
+        text += '\n';
+    }
+    return text;
 }
 
 inline std::string str(const boost::json::object& o, std::string_view key)

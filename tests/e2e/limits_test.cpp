@@ -69,7 +69,9 @@ TEST(LimitsTest, RunningOutOfDescriptorsSlowsFetchesButFailsNone)
         urls.push_back(server.url("/slow?ms=40&i=" + std::to_string(i)));
     }
     // 32 descriptors: a worker keeps about 20 for sockets, far fewer than its 64 fetches.
-    const auto run = run_crawl_with_descriptor_limit(32, urls, {"-v", "-w", "2", "-c", "64", "--per-host", "0"});
+    // No retries: a URL that failed for want of a descriptor must not be rescued by a second try.
+    const auto run = run_crawl_with_descriptor_limit(32, urls, {"-v", "-w", "2", "-c", "64", "--per-host", "0",
+                                                                "--retries", "0", "--ignore-robots"});
     ASSERT_EQ(run.records.size(), urls.size()) << run.process.err;
     EXPECT_EQ(run.process.exit_code, 0) << run.process.err;
     for (const auto& [seq, r] : run.records) {
@@ -83,10 +85,10 @@ TEST(LimitsTest, HeaderCapsAreOptions)
 {
     test_server server;
     // The test server's responses have 4 or 5 header fields and about 120 header bytes.
-    const auto fields = run_crawl({server.url("/page/1")}, {"--max-header-fields", "2"});
+    const auto fields = run_crawl({server.url("/page/1")}, {"--max-header-fields", "2", "--ignore-robots"});
     ASSERT_EQ(fields.records.size(), 1u);
     EXPECT_EQ(error_class_of(fields.at(1)), "protocol");
-    const auto bytes = run_crawl({server.url("/page/1")}, {"--max-header-size", "1K"});
+    const auto bytes = run_crawl({server.url("/page/1")}, {"--max-header-size", "1K", "--ignore-robots"});
     EXPECT_TRUE(bytes.at(1).at("ok").as_bool()) << "1 KiB is enough for this header";
     const auto usage = run_process({CRAWL_BIN, "--max-header-size", "100", "x"});
     EXPECT_EQ(usage.exit_code, 2) << "below 1 KiB is refused";

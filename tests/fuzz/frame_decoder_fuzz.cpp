@@ -60,13 +60,35 @@ void check_round_trip(wire::frame_type type, const std::string& payload)
         break;
     case wire::frame_type::result:
         if (const auto r = wire::decode_result(payload)) {
-            wire::result owned{r->seq, r->error, r->http_status, r->wire_bytes, r->body_bytes, std::string(r->line)};
+            wire::result owned;
+            owned.seq = r->seq;
+            owned.error = r->error;
+            owned.http_status = r->http_status;
+            owned.wire_bytes = r->wire_bytes;
+            owned.body_bytes = r->body_bytes;
+            owned.retry_after_ms = r->retry_after_ms;
+            owned.line = std::string(r->line);
             wire::append_frame(owned, again);
+        }
+        break;
+    case wire::frame_type::robots_job:
+        if (const auto j = wire::decode_robots_job(payload)) {
+            wire::append_frame(*j, again);
+        }
+        break;
+    case wire::frame_type::robots_result:
+        if (const auto r = wire::decode_robots_result(payload)) {
+            wire::append_frame(*r, again);
         }
         break;
     case wire::frame_type::shutdown:
         if (payload.empty()) {
             wire::append_shutdown_frame(again);
+        }
+        break;
+    case wire::frame_type::drain:
+        if (payload.empty()) {
+            wire::append_drain_frame(again);
         }
         break;
     }

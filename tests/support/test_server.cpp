@@ -41,6 +41,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -163,6 +164,17 @@ const std::string& huge_block()
     return block;
 }
 
+/// An IMF-fixdate, written here independently of the crawler's own date code.
+std::string http_date(std::chrono::system_clock::time_point t)
+{
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return buf;
+}
+
 std::optional<std::uint64_t> parse_number(std::string_view text)
 {
     std::uint64_t value = 0;
@@ -229,11 +241,43 @@ public:
 
     void count_connection() noexcept { connections_.fetch_add(1); }
     [[nodiscard]] std::uint64_t connections_accepted() const noexcept { return connections_.load(); }
-    void count_request(const std::string& path)
+    void count_request(const std::string& path, std::string host, std::string target)
     {
         requests_.fetch_add(1);
         const std::scoped_lock lock(paths_mutex_);
         ++path_counts_[path];
+        log_.push_back({std::move(host), std::move(target), std::chrono::steady_clock::now()});
+    }
+    [[nodiscard]] std::vector<logged_request> requests_log(std::string_view prefix) const
+    {
+        const std::scoped_lock lock(paths_mutex_);
+        std::vector<logged_request> out;
+        for (const auto& r : log_) {
+            if (std::string_view(r.target).starts_with(prefix)) {
+                out.push_back(r);
+            }
+        }
+        return out;
+    }
+    void set_response(std::string path, scripted_response response)
+    {
+        const std::scoped_lock lock(scripted_mutex_);
+        scripted_[std::move(path)] = std::move(response);
+    }
+    [[nodiscard]] std::optional<scripted_response> scripted_for(const std::string& path) const
+    {
+        const std::scoped_lock lock(scripted_mutex_);
+        const auto it = scripted_.find(path);
+        if (it == scripted_.end()) {
+            return std::nullopt;
+        }
+        return it->second;
+    }
+    /// Counts a request for `key` and returns how many came before it (for /status-then-ok).
+    std::uint64_t next_attempt(const std::string& key)
+    {
+        const std::scoped_lock lock(scripted_mutex_);
+        return attempts_[key]++;
     }
     [[nodiscard]] std::uint64_t requests_received() const noexcept { return requests_.load(); }
     [[nodiscard]] std::uint64_t requests_for(std::string_view prefix) const
@@ -326,6 +370,11 @@ private:
     std::atomic<std::uint64_t> requests_{0};
     mutable std::mutex paths_mutex_;
     std::map<std::string, std::uint64_t, std::less<>> path_counts_;
+    std::vector<logged_request> log_;
+
+    mutable std::mutex scripted_mutex_;
+    std::map<std::string, scripted_response> scripted_;
+    std::map<std::string, std::uint64_t> attempts_;
 
     std::mutex connections_mutex_;
     std::condition_variable connections_cv_;
@@ -859,6 +908,47 @@ net::awaitable<next_step> route_crash(exchange& ex)
     co_return next_step::abort;
 }
 
+net::awaitable<next_step> route_scripted(exchange& ex)
+{
+    const auto scripted = ex.core.scripted_for(ex.req.path);
+    if (!scripted) {
+        co_return co_await route_not_found(ex); // removed meanwhile
+    }
+    if (scripted->delay.count() > 0) {
+        co_await ex.conn.sleep(scripted->delay);
+    }
+    field_list extra;
+    for (const auto& [name, value] : scripted->headers) {
+        extra.emplace_back(name, value);
+    }
+    co_return co_await ex.send(scripted->status, scripted->content_type, scripted->body, std::move(extra));
+}
+
+net::awaitable<next_step> route_status_then_ok(exchange& ex)
+{
+    // The first `fail` requests for `key` fail with `code` (0: the connection closes without an
+    // answer), optionally with Retry-After (`retry-after` seconds, or `retry-date`: an HTTP-date
+    // that many seconds ahead); later ones get page 1.
+    const std::string key(ex.param("key").value_or(""));
+    const std::uint64_t attempt = ex.core.next_attempt(key);
+    if (attempt >= ex.number_param("fail", 1)) {
+        co_return co_await ex.send(200, html_type, routes::page_html(1));
+    }
+    const auto code = static_cast<unsigned>(ex.number_param("code", 503));
+    if (code == 0) {
+        co_return next_step::abort;
+    }
+    field_list extra;
+    if (const auto secs = ex.param("retry-after")) {
+        extra.emplace_back("Retry-After", std::string(*secs));
+    }
+    if (ex.param("retry-date")) {
+        const auto ahead = std::chrono::seconds(static_cast<std::int64_t>(ex.number_param("retry-date", 0)));
+        extra.emplace_back("Retry-After", http_date(std::chrono::system_clock::now() + ahead));
+    }
+    co_return co_await ex.send(code, html_type, small_html("Status " + std::to_string(code)), std::move(extra));
+}
+
 struct route {
     std::string_view path;
     bool prefix; ///< match every path that starts with `path`
@@ -906,6 +996,7 @@ constexpr std::array route_table{
     route{"/charset/win1252-meta", false, &route_win1252_meta},
     route{"/keepalive-then-close", false, &route_keepalive_then_close},
     route{"/crash",                false, &route_crash},
+    route{"/status-then-ok",       false, &route_status_then_ok},
 };
 // clang-format on
 
@@ -995,9 +1086,15 @@ public:
             }
             const http::request<http::string_body> message = parser.release();
             const request_view req = make_request_view(message, client_, server_);
-            core_.count_request(req.path);
+            const auto host = message.find(http::field::host);
+            core_.count_request(req.path, host == message.end() ? std::string() : std::string(host->value()),
+                                std::string(message.target()));
             exchange ex(core_, *this, req);
-            const next_step step = co_await find_route(req.path)(ex);
+            route_handler handler = &route_scripted;
+            if (!core_.scripted_for(req.path)) {
+                handler = find_route(req.path);
+            }
+            const next_step step = co_await handler(ex);
             if (step == next_step::close) {
                 co_await close_gracefully();
             }
@@ -1219,6 +1316,16 @@ std::uint64_t test_server::requests_received() const noexcept
 std::uint64_t test_server::requests_for(std::string_view prefix) const
 {
     return impl_->core.requests_for(prefix);
+}
+
+std::vector<logged_request> test_server::requests_log(std::string_view prefix) const
+{
+    return impl_->core.requests_log(prefix);
+}
+
+void test_server::set_response(std::string path, scripted_response response)
+{
+    impl_->core.set_response(std::move(path), std::move(response));
 }
 
 } // namespace crawl::test

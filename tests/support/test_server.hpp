@@ -4,10 +4,13 @@
 // blocking calls while the server answers. Routes: see tests/support/README.md ("Test server routes")
 // and the table in test_server.cpp.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace crawl::test {
 
@@ -16,6 +19,22 @@ struct server_options {
     std::string address = "127.0.0.1";
     std::uint16_t port = 0;      ///< 0: pick a free port
     unsigned threads = 1;        ///< io_context threads (the demo uses more)
+};
+
+/// A fixed answer for one path, set by a test (robots.txt variants, say).
+struct scripted_response {
+    unsigned status = 200;
+    std::string content_type = "text/plain";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers; ///< extra fields
+    std::chrono::milliseconds delay{0}; ///< wait this long before answering
+};
+
+/// One request as the server saw it.
+struct logged_request {
+    std::string host;   ///< the Host field
+    std::string target; ///< path and query, as sent
+    std::chrono::steady_clock::time_point at; ///< when its header had been read
 };
 
 class test_server {
@@ -39,6 +58,12 @@ public:
     [[nodiscard]] std::uint64_t requests_received() const noexcept;
     /// Requests received for paths starting with `prefix`.
     [[nodiscard]] std::uint64_t requests_for(std::string_view prefix) const;
+    /// Every request so far whose target starts with `prefix`, in arrival order.
+    [[nodiscard]] std::vector<logged_request> requests_log(std::string_view prefix = "/") const;
+
+    /// Serves `response` for requests whose path (without query) is exactly `path`, ahead of
+    /// the built-in routes; thread-safe, may be called while a crawl runs.
+    void set_response(std::string path, scripted_response response);
 
 private:
     struct impl;

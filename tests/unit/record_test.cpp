@@ -23,6 +23,7 @@ record full_record()
     r.final_url = "https://www.example.com/a?b=1";
     r.status = 200;
     r.redirects = 1;
+    r.attempts = 2;
     r.content_type = "text/html";
     r.charset = "utf-8";
     r.content_encoding = "gzip";
@@ -37,6 +38,7 @@ record full_record()
     r.hash = "sha256:abc123";
     r.time_ms = {1.5, 2.25, 0, 10.125, 123.4567};
     r.worker = 3;
+    r.duplicate_of = 0;
     return r;
 }
 
@@ -82,12 +84,13 @@ TEST(RecordJson, FullRecordIsExact)
 {
     const std::string expected =
         R"({"seq":42,"url":"https://example.com/a?b=1","final_url":"https://www.example.com/a?b=1",)"
-        R"("status":200,"ok":true,"error":null,"redirects":1,"content_type":"text/html",)"
+        R"("status":200,"ok":true,"error":null,"redirects":1,"attempts":2,"content_type":"text/html",)"
         R"("charset":"utf-8","content_encoding":"gzip","wire_bytes":12345,"body_bytes":54321,)"
         "\"title\":\"Hello \\\"World\\\" \xC3\xA9\","
         R"("description":"A\nB","canonical":"https://www.example.com/a","lang":"en",)"
         R"("links_count":2,"hash":"sha256:abc123",)"
-        R"("time_ms":{"dns":1.5,"connect":2.25,"tls":0,"ttfb":10.125,"total":123.457},"worker":3})"
+        R"("time_ms":{"dns":1.5,"connect":2.25,"tls":0,"ttfb":10.125,"total":123.457},"worker":3,)"
+        R"("duplicate_of":null})"
         "\n";
     EXPECT_EQ(jsonl(full_record()), expected);
 }
@@ -108,14 +111,25 @@ TEST(RecordJson, NullsAndErrorObject)
 {
     const std::string expected =
         R"({"seq":7,"url":"not a url","final_url":null,"status":null,"ok":false,)"
-        R"("error":{"class":"invalid_url","message":"no scheme"},"redirects":0,)"
+        R"("error":{"class":"invalid_url","message":"no scheme"},"redirects":0,"attempts":0,)"
         R"("content_type":null,"charset":null,"content_encoding":null,"wire_bytes":0,)"
         R"("body_bytes":0,"title":null,"description":null,"canonical":null,"lang":null,)"
         R"("links_count":0,"hash":null,)"
         R"("time_ms":{"dns":null,"connect":null,"tls":null,"ttfb":null,"total":null},)"
-        R"("worker":null})"
+        R"("worker":null,"duplicate_of":null})"
         "\n";
     EXPECT_EQ(jsonl(error_record()), expected);
+}
+
+TEST(RecordJson, DuplicateOf)
+{
+    record r;
+    r.seq = 9;
+    r.url = "http://a/";
+    r.duplicate_of = 4;
+    const std::string line = jsonl(r);
+    EXPECT_NE(line.find(R"("worker":null,"duplicate_of":4})"), std::string::npos) << line;
+    EXPECT_NE(csv(r).find(",,4\n"), std::string::npos) << csv(r);
 }
 
 TEST(RecordJson, OkNeedsTwoHundredsAndNoError)
@@ -202,9 +216,9 @@ TEST(RecordJson, EveryFieldRoundTripsInOrder)
     }
     const std::vector<std::string> expected_keys = {
         "seq",   "url",         "final_url", "status",      "ok",    "error",
-        "redirects", "content_type", "charset", "content_encoding", "wire_bytes", "body_bytes",
-        "title", "description", "canonical", "lang",        "links_count", "links",
-        "hash",  "time_ms",     "worker"};
+        "redirects", "attempts", "content_type", "charset", "content_encoding", "wire_bytes",
+        "body_bytes", "title", "description", "canonical", "lang",        "links_count", "links",
+        "hash",  "time_ms",     "worker", "duplicate_of"};
     EXPECT_EQ(keys, expected_keys);
 
     const auto str = [&](const char* k) { return std::string(o.at(k).as_string()); };
@@ -215,6 +229,7 @@ TEST(RecordJson, EveryFieldRoundTripsInOrder)
     EXPECT_EQ(o.at("ok").as_bool(), true);
     EXPECT_TRUE(o.at("error").is_null());
     EXPECT_EQ(o.at("redirects").to_number<int>(), r.redirects);
+    EXPECT_EQ(o.at("attempts").to_number<unsigned>(), r.attempts);
     EXPECT_EQ(str("content_type"), r.content_type);
     EXPECT_EQ(str("charset"), r.charset);
     EXPECT_EQ(str("content_encoding"), r.content_encoding);
@@ -238,6 +253,7 @@ TEST(RecordJson, EveryFieldRoundTripsInOrder)
     EXPECT_DOUBLE_EQ(t.at("ttfb").to_number<double>(), 10.125);
     EXPECT_DOUBLE_EQ(t.at("total").to_number<double>(), 123.457);
     EXPECT_EQ(o.at("worker").to_number<int>(), r.worker);
+    EXPECT_TRUE(o.at("duplicate_of").is_null());
 
     const boost::json::object e = boost::json::parse(jsonl(error_record())).as_object();
     EXPECT_EQ(std::string_view(e.at("error").at("class").as_string()), "invalid_url");
@@ -258,9 +274,9 @@ TEST(RecordJson, LargeNumbers)
 }
 
 const std::string csv_header_text =
-    "seq,url,final_url,status,ok,error_class,error_message,redirects,content_type,charset,"
+    "seq,url,final_url,status,ok,error_class,error_message,redirects,attempts,content_type,charset,"
     "content_encoding,wire_bytes,body_bytes,title,description,canonical,lang,links_count,hash,"
-    "time_dns_ms,time_connect_ms,time_tls_ms,time_ttfb_ms,time_total_ms,worker\n";
+    "time_dns_ms,time_connect_ms,time_tls_ms,time_ttfb_ms,time_total_ms,worker,duplicate_of\n";
 
 TEST(RecordCsv, Header)
 {
@@ -288,30 +304,31 @@ TEST(RecordCsv, QuotingAndLineBreaks)
     r.links = {"not,in,csv"};
     r.time_ms = {0.5, -1, -1, 3, 4.25};
     r.worker = 0;
+    r.attempts = 3;
     const std::string expected =
-        "5,\"https://e.com/a,b\",\"https://e.com/a,b\",404,false,http_status,HTTP 404,0,"
+        "5,\"https://e.com/a,b\",\"https://e.com/a,b\",404,false,http_status,HTTP 404,0,3,"
         "\"text/html; charset=\"\"utf-8\"\"\",utf-8,,100,50,\"Say \"\"hi\"\"  now\","
-        "\"line1 line2\",,,3,,0.5,,,3,4.25,0\n";
+        "\"line1 line2\",,,3,,0.5,,,3,4.25,0,\n";
     EXPECT_EQ(csv(r), expected);
 }
 
 TEST(RecordCsv, NullsAreEmptyFields)
 {
-    const std::string expected = "7,not a url,,,false,invalid_url,no scheme,0"
+    const std::string expected = "7,not a url,,,false,invalid_url,no scheme,0,0"
                                  ",,,"       // content_type, charset, content_encoding
                                  ",0,0"      // wire_bytes, body_bytes
                                  ",,,,"      // title, description, canonical, lang
                                  ",0"        // links_count
-                                 ",,,,,,,\n"; // hash, five timings, worker
+                                 ",,,,,,,,\n"; // hash, five timings, worker, duplicate_of
     EXPECT_EQ(csv(error_record()), expected);
 }
 
 TEST(RecordCsv, FullRecordRow)
 {
     const std::string expected =
-        "42,https://example.com/a?b=1,https://www.example.com/a?b=1,200,true,,,1,text/html,"
+        "42,https://example.com/a?b=1,https://www.example.com/a?b=1,200,true,,,1,2,text/html,"
         "utf-8,gzip,12345,54321,\"Hello \"\"World\"\" \xC3\xA9\",\"A B\","
-        "https://www.example.com/a,en,2,sha256:abc123,1.5,2.25,0,10.125,123.457,3\n";
+        "https://www.example.com/a,en,2,sha256:abc123,1.5,2.25,0,10.125,123.457,3,\n";
     EXPECT_EQ(csv(full_record()), expected);
 }
 

@@ -32,7 +32,23 @@ result sample_result()
     r.http_status = 503;
     r.wire_bytes = 123456789012ULL;
     r.body_bytes = 42;
+    r.retry_after_ms = 1500;
     r.line = "{\"seq\":1}\n";
+    return r;
+}
+
+robots_result sample_robots_result()
+{
+    robots_result r;
+    r.id = (1ULL << 63) | 9;
+    r.error = error_class::none;
+    r.http_status = 200;
+    r.wire_bytes = 300;
+    r.verdict = robots_verdict::rules;
+    r.crawl_delay_ms = 2500;
+    r.message = "HTTP 200";
+    r.rules.push_back(robots::rule{false, "/private"});
+    r.rules.push_back(robots::rule{true, "/private/ok*$"});
     return r;
 }
 
@@ -72,13 +88,22 @@ std::string mixed_stream(std::vector<owned_frame>& expected)
     std::mt19937_64 rng(7);
     for (int i = 0; i < 200; ++i) {
         std::string one;
-        switch (i % 4) {
+        switch (i % 6) {
         case 0:
             append_frame(hello{protocol_version, static_cast<std::uint32_t>(i), 4242}, one);
             break;
         case 1:
-            append_frame(job{static_cast<std::uint64_t>(i), std::string(rng() % 300, 'u')}, one);
+            append_frame(job{static_cast<std::uint64_t>(i), 1, std::string(rng() % 300, 'u')}, one);
             break;
+        case 3:
+            append_frame(robots_job{static_cast<std::uint64_t>(i), "http://h:1/robots.txt"}, one);
+            break;
+        case 4: {
+            robots_result r = sample_robots_result();
+            r.rules.resize(rng() % 50, robots::rule{true, "/x"});
+            append_frame(r, one);
+            break;
+        }
         case 2: {
             result r = sample_result();
             r.seq = static_cast<std::uint64_t>(i);
@@ -109,8 +134,10 @@ TEST(WireFrame, HelloLayoutIsByteExact)
 TEST(WireFrame, JobLayoutIsByteExact)
 {
     std::string out;
-    append_frame(job{0x1122, "http://a/"}, out);
-    EXPECT_EQ(out, bytes({21, 0, 0, 0, 2, 0x22, 0x11, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0}) + "http://a/");
+    append_frame(job{0x1122, 3, "http://a/"}, out);
+    EXPECT_EQ(out, bytes({25, 0, 0, 0, 2, 0x22, 0x11, 0, 0, 0, 0, 0, 0, // header, seq
+                          3, 0, 0, 0,                                  // attempt
+                          9, 0, 0, 0}) + "http://a/");
 }
 
 TEST(WireFrame, ResultLayoutIsByteExact)
@@ -122,16 +149,97 @@ TEST(WireFrame, ResultLayoutIsByteExact)
     r.http_status = 0x01F4; // 500
     r.wire_bytes = 0x0102030405ULL;
     r.body_bytes = 7;
+    r.retry_after_ms = 0x0A0B0C0D;
     r.line = "L\n";
     append_frame(r, out);
-    const std::string expected = bytes({33, 0, 0, 0, 3,                // header
+    const std::string expected = bytes({37, 0, 0, 0, 3,                // header
                                         5, 0, 0, 0, 0, 0, 0, 0,        // seq
                                         3,                             // error class dns
                                         0xF4, 0x01,                    // status
                                         5, 4, 3, 2, 1, 0, 0, 0,        // wire bytes
                                         7, 0, 0, 0, 0, 0, 0, 0,        // body bytes
+                                        0x0D, 0x0C, 0x0B, 0x0A,        // Retry-After ms
                                         2, 0, 0, 0}) + "L\n";           // line
     EXPECT_EQ(out, expected);
+}
+
+TEST(WireFrame, RobotsJobLayoutIsByteExact)
+{
+    std::string out;
+    append_frame(robots_job{0x8000000000000001ULL, "http://a/robots.txt"}, out);
+    EXPECT_EQ(out, bytes({31, 0, 0, 0, 5, 1, 0, 0, 0, 0, 0, 0, 0x80, 19, 0, 0, 0}) + "http://a/robots.txt");
+}
+
+TEST(WireFrame, RobotsResultLayoutIsByteExact)
+{
+    robots_result r;
+    r.id = 2;
+    r.error = error_class::connect;
+    r.http_status = 0;
+    r.wire_bytes = 0x10;
+    r.retry_after_ms = no_millis;
+    r.verdict = robots_verdict::disallow_all;
+    r.crawl_delay_ms = 0x01020304;
+    r.message = "m";
+    r.rules.push_back(robots::rule{true, "/a"});
+    std::string out;
+    append_frame(r, out);
+    const std::string expected = bytes({44, 0, 0, 0, 6,                  // header
+                                        2, 0, 0, 0, 0, 0, 0, 0,          // id
+                                        4,                               // error class connect
+                                        0, 0,                            // status
+                                        0x10, 0, 0, 0, 0, 0, 0, 0,       // wire bytes
+                                        0xFF, 0xFF, 0xFF, 0xFF,          // no Retry-After
+                                        2,                               // verdict disallow_all
+                                        4, 3, 2, 1,                      // Crawl-delay ms
+                                        1, 0, 0, 0, 'm',                 // message
+                                        1, 0, 0, 0,                      // rule count
+                                        1, 2, 0, 0, 0, '/', 'a'});       // allow, pattern
+    EXPECT_EQ(out, expected);
+}
+
+TEST(WireFrame, RobotsFramesRoundTripAndRejectDamage)
+{
+    std::string out;
+    append_frame(sample_robots_result(), out);
+    const std::string payload = out.substr(header_size);
+    const auto back = decode_robots_result(payload);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->id, sample_robots_result().id);
+    EXPECT_EQ(back->crawl_delay_ms, 2500u);
+    EXPECT_EQ(back->verdict, robots_verdict::rules);
+    EXPECT_EQ(back->message, "HTTP 200");
+    ASSERT_EQ(back->rules.size(), 2u);
+    EXPECT_FALSE(back->rules[0].allow);
+    EXPECT_EQ(back->rules[1].pattern, "/private/ok*$");
+    for (std::size_t cut = 0; cut < payload.size(); ++cut) {
+        EXPECT_FALSE(decode_robots_result(payload.substr(0, cut))) << "cut at " << cut;
+    }
+    EXPECT_FALSE(decode_robots_result(payload + '\0'));
+    std::string bad = payload;
+    bad[8] = static_cast<char>(error_class_count); // error class
+    EXPECT_FALSE(decode_robots_result(bad));
+    bad = payload;
+    bad[23] = 3; // verdict
+    EXPECT_FALSE(decode_robots_result(bad));
+    bad = payload;
+    bad[43] = '\x7f'; // rule count (its top byte) far beyond the payload
+    EXPECT_FALSE(decode_robots_result(bad));
+
+    std::string job_out;
+    append_frame(robots_job{7, "https://h/robots.txt"}, job_out);
+    const auto job_back = decode_robots_job(job_out.substr(header_size));
+    ASSERT_TRUE(job_back);
+    EXPECT_EQ(job_back->id, 7u);
+    EXPECT_EQ(job_back->url, "https://h/robots.txt");
+    EXPECT_FALSE(decode_robots_job(job_out.substr(header_size, job_out.size() - header_size - 1)));
+}
+
+TEST(WireFrame, DrainLayoutIsByteExact)
+{
+    std::string out;
+    append_drain_frame(out);
+    EXPECT_EQ(out, bytes({0, 0, 0, 0, 7}));
 }
 
 TEST(WireFrame, ShutdownLayoutIsByteExact)
@@ -156,10 +264,11 @@ TEST(WireFrame, JobRoundTripsIncludingBinaryAndEmptyUrl)
 {
     for (const std::string& url : {""s, "https://example.com/a?b=c"s, "\0\xff\n"s}) {
         std::string out;
-        append_frame(job{0xFFFFFFFFFFFFFFFFULL, url}, out);
+        append_frame(job{0xFFFFFFFFFFFFFFFFULL, 2, url}, out);
         const auto j = decode_job(std::string_view(out).substr(header_size));
         ASSERT_TRUE(j);
         EXPECT_EQ(j->seq, 0xFFFFFFFFFFFFFFFFULL);
+        EXPECT_EQ(j->attempt, 2u);
         EXPECT_EQ(j->url, url);
     }
 }
@@ -178,6 +287,7 @@ TEST(WireFrame, ResultRoundTripsEveryErrorClass)
         EXPECT_EQ(v->http_status, r.http_status);
         EXPECT_EQ(v->wire_bytes, r.wire_bytes);
         EXPECT_EQ(v->body_bytes, r.body_bytes);
+        EXPECT_EQ(v->retry_after_ms, r.retry_after_ms);
         EXPECT_EQ(v->line, r.line);
     }
 }
@@ -190,15 +300,15 @@ TEST(WireFrame, MalformedPayloadsAreRejected)
     EXPECT_TRUE(decode_hello(std::string(12, '\0')));
 
     std::string job_payload;
-    append_frame(job{1, "abc"}, job_payload);
+    append_frame(job{1, 1, "abc"}, job_payload);
     job_payload.erase(0, header_size);
     EXPECT_TRUE(decode_job(job_payload));
     EXPECT_FALSE(decode_job(job_payload.substr(0, job_payload.size() - 1))); // string cut
     EXPECT_FALSE(decode_job(job_payload + "x"));                            // trailing
-    EXPECT_FALSE(decode_job(job_payload.substr(0, 10)));                    // short length
+    EXPECT_FALSE(decode_job(job_payload.substr(0, 14)));                    // short length
     std::string huge_length = job_payload;
-    huge_length[8] = '\xff';
-    huge_length[11] = '\xff'; // string length far past the end
+    huge_length[12] = '\xff';
+    huge_length[15] = '\xff'; // string length far past the end
     EXPECT_FALSE(decode_job(huge_length));
 
     std::string result_payload;
@@ -268,7 +378,7 @@ TEST(WireFrameReader, DecodesPayloadsItReturns)
 TEST(WireFrameReader, PartialFrameIsPending)
 {
     std::string stream;
-    append_frame(job{1, "http://x/"}, stream);
+    append_frame(job{1, 1, "http://x/"}, stream);
     frame_reader reader;
     auto space = reader.prepare(stream.size() - 1);
     ASSERT_GE(space.size(), stream.size() - 1);
@@ -308,7 +418,7 @@ TEST(WireFrameReader, MaxPayloadLengthIsAcceptedAndWaitsForData)
 
 TEST(WireFrameReader, UnknownTypeThrows)
 {
-    for (const int type : {0, 5, 0xff}) {
+    for (const int type : {0, 8, 0xff}) {
         frame_reader reader;
         feed(reader, bytes({0, 0, 0, 0, type}));
         EXPECT_THROW(reader.next(), std::runtime_error) << "type " << type;
@@ -320,7 +430,7 @@ TEST(WireFrameReader, BufferStaysSmallForASteadyStream)
     // A long stream of small frames read in 4 KiB pieces must not grow the buffer: the
     // consumed prefix is reused.
     std::string one;
-    append_frame(job{1, std::string(100, 'a')}, one);
+    append_frame(job{1, 1, std::string(100, 'a')}, one);
     frame_reader reader;
     std::size_t frames = 0;
     std::size_t max_space = 0;

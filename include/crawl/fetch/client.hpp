@@ -1,6 +1,7 @@
 #pragma once
 // HTTP/1.1 and HTTPS GET with keep-alive pooling, redirects and deadlines, streaming the final
-// response's body to a handler (through response::reader). One client per worker process; single-threaded use only.
+// response's body to a handler (through response::reader). One client per worker process;
+// single-threaded use only.
 
 #include "crawl/fetch/options.hpp"
 #include "crawl/response/body_handler.hpp"
@@ -27,6 +28,7 @@ struct outcome {
     std::uint64_t wire_bytes = 0; ///< response bytes of every hop (header, framing, body)
     std::string content_type;
     std::string content_encoding;
+    std::string retry_after; ///< the last response's Retry-After field, as sent
     record::timings time_ms; ///< dns/connect/tls/ttfb of the last hop; total of the whole URL
 };
 
@@ -37,10 +39,11 @@ public:
     client(const client&) = delete;
     client& operator=(const client&) = delete;
 
-    /// Fetches `target`, following redirects. Never throws for network or protocol failures:
-    /// they come back in outcome::error. Running out of file descriptors is not a failure: the
-    /// fetch waits for one, and that wait does not count against its deadlines.
-    boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler);
+    /// Fetches `target`, following at most `max_redirects` redirects. Never throws for network
+    /// or protocol failures: they come back in outcome::error. Running out of file descriptors
+    /// is not a failure: the fetch waits for one, and that wait does not count against its
+    /// deadlines.
+    boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects);
 
     /// Times a fetch found no free file descriptor and waited for one (README, "File descriptors").
     [[nodiscard]] std::uint64_t descriptor_waits() const noexcept;

@@ -29,6 +29,7 @@ struct record {
     error_class error = error_class::none;
     std::string error_message;
     int redirects = 0;
+    unsigned attempts = 0;  ///< fetch attempts made (retries + 1); 0 when none was made
     std::string content_type;
     std::string charset;
     std::string content_encoding;
@@ -43,6 +44,7 @@ struct record {
     std::string hash;       ///< "sha256:<hex>" of the decoded body; empty when no body was read
     timings time_ms;
     int worker = -1;        ///< worker id; -1 when the supervisor answered by itself
+    std::uint64_t duplicate_of = 0; ///< --dedup: seq of the line with the same URL; 0 = none
 
     /// ok is derived, never stored: a final 2xx response and no error.
     [[nodiscard]] bool ok() const noexcept

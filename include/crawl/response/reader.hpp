@@ -78,12 +78,15 @@ public:
     /// empty until a header parsed completely.
     [[nodiscard]] std::string_view content_type() const;
     [[nodiscard]] std::string_view content_encoding() const;
+    /// Its Retry-After field, as sent (empty until a header parsed completely).
+    [[nodiscard]] std::string_view retry_after() const;
     /// Non-empty for a 301/302/303/307/308 with a non-blank Location: the redirect to follow.
     [[nodiscard]] const std::string& location() const noexcept { return location_; }
     /// The response was read to its end and the server allows another request on the connection.
     [[nodiscard]] bool reusable() const noexcept { return reusable_; }
 
 private:
+    [[nodiscard]] std::string_view field(boost::beast::http::field name) const;
     step fail(failure f);
     step finish_body();
 

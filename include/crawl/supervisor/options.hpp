@@ -3,6 +3,7 @@
 
 #include "crawl/worker/options.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -18,7 +19,24 @@ struct options {
     bool quiet = false;
     bool verbose = false;      ///< diagnostics on stderr: limits, caps, per-worker counters
     std::optional<bool> progress; ///< unset: on when stderr is a terminal
+
+    bool robots = true;                   ///< obey robots.txt (--ignore-robots turns it off)
+    std::chrono::milliseconds delay{0};   ///< least time between request starts to one host
+    std::chrono::milliseconds max_delay{30'000}; ///< cap on what Crawl-delay may raise it to
+    unsigned retries = 2;                 ///< extra attempts after a transient failure
+    std::chrono::milliseconds retry_base{500};      ///< backoff before the first retry (then doubled)
+    std::chrono::milliseconds max_retry_wait{60'000}; ///< longest backoff; longer Retry-After: give up
+    unsigned host_errors = 10;            ///< consecutive connect failures/timeouts that end a host; 0 = never
+    bool resume = false;                  ///< skip input lines already recorded in `output`, append the rest
+    std::optional<std::chrono::milliseconds> max_time; ///< budget for the whole run
+    bool dedup = false;                   ///< fetch each normalized URL once
 };
+
+/// Exit statuses (README, "Exit status").
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_some_failed = 1;
+inline constexpr int exit_usage = 2;
+inline constexpr int exit_out_of_time = 3;
 
 /// Runs the crawl and returns the process exit status (README, "Exit status").
 int run(const options& opts);

@@ -3,6 +3,7 @@
 // Every frame is [u32 payload length, little endian][u8 type][payload]. Integers are little
 // endian; strings are [u32 length][bytes].
 
+#include "crawl/robots/robots.hpp"
 #include "crawl/util/error_class.hpp"
 
 #include <cstddef>
@@ -11,10 +12,11 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crawl::wire {
 
-inline constexpr std::uint32_t protocol_version = 1;
+inline constexpr std::uint32_t protocol_version = 2;
 inline constexpr std::size_t header_size = 5;
 /// Frames larger than this are a protocol violation (a record line with 100k links fits).
 inline constexpr std::uint32_t max_payload = 64u << 20;
@@ -24,7 +26,14 @@ enum class frame_type : std::uint8_t {
     job = 2,      ///< supervisor → worker: one URL to fetch
     result = 3,   ///< worker → supervisor: one finished record
     shutdown = 4, ///< supervisor → worker: cancel everything in flight and exit
+    robots_job = 5,    ///< supervisor → worker: fetch one origin's robots.txt
+    robots_result = 6, ///< worker → supervisor: the rules for our product token, or a verdict
+    drain = 7,         ///< supervisor → worker: start nothing more, finish what is running
 };
+
+/// The u32 that stands for "no value" in millisecond fields (Retry-After, Crawl-delay);
+/// real values are clamped below it.
+inline constexpr std::uint32_t no_millis = 0xFFFFFFFFu;
 
 struct hello {
     std::uint32_t version = protocol_version;
@@ -33,8 +42,9 @@ struct hello {
 };
 
 struct job {
-    std::uint64_t seq = 0; ///< input line number (1-based)
-    std::string url;       ///< the input line, trimmed
+    std::uint64_t seq = 0;     ///< input line number (1-based)
+    std::uint32_t attempt = 1; ///< 1 for the first try; goes into the record's "attempts"
+    std::string url;           ///< the input line, trimmed
 };
 
 /// A finished record plus the few facts the supervisor aggregates into its summary, so it
@@ -45,6 +55,7 @@ struct result {
     std::uint16_t http_status = 0; ///< 0 when no response arrived
     std::uint64_t wire_bytes = 0;
     std::uint64_t body_bytes = 0;
+    std::uint32_t retry_after_ms = no_millis; ///< the response's Retry-After, if it had one
     std::string line; ///< the serialized record, ending in '\n'
 };
 
@@ -55,7 +66,32 @@ struct result_view {
     std::uint16_t http_status = 0;
     std::uint64_t wire_bytes = 0;
     std::uint64_t body_bytes = 0;
+    std::uint32_t retry_after_ms = no_millis;
     std::string_view line;
+};
+
+struct robots_job {
+    std::uint64_t id = 0; ///< chosen by the supervisor, echoed in the answer
+    std::string url; ///< the robots.txt URL: scheme://host:port/robots.txt
+};
+
+/// What robots.txt says about an origin (RFC 9309 2.3.1).
+enum class robots_verdict : std::uint8_t {
+    rules = 0,        ///< fetched (2xx): obey `rules`
+    allow_all = 1,    ///< unavailable (4xx, or too many redirects): no restrictions
+    disallow_all = 2, ///< unreachable (5xx or a network failure): crawl nothing there
+};
+
+struct robots_result {
+    std::uint64_t id = 0;
+    error_class error = error_class::none; ///< the fetch's failure, if any
+    std::uint16_t http_status = 0;
+    std::uint64_t wire_bytes = 0;
+    std::uint32_t retry_after_ms = no_millis;
+    robots_verdict verdict = robots_verdict::allow_all;
+    std::uint32_t crawl_delay_ms = no_millis;
+    std::string message;              ///< why, for the records of disallowed URLs
+    std::vector<robots::rule> rules;  ///< the selected group's rules (verdict rules)
 };
 
 /// Append one complete frame to `out`. Throw std::length_error when the payload would exceed
@@ -63,7 +99,10 @@ struct result_view {
 void append_frame(const hello& h, std::string& out);
 void append_frame(const job& j, std::string& out);
 void append_frame(const result& r, std::string& out);
+void append_frame(const robots_job& j, std::string& out);
+void append_frame(const robots_result& r, std::string& out);
 void append_shutdown_frame(std::string& out);
+void append_drain_frame(std::string& out);
 
 /// One decoded frame; payload points into the frame_reader's buffer.
 struct frame_view {
@@ -74,6 +113,8 @@ struct frame_view {
 std::optional<hello> decode_hello(std::string_view payload);
 std::optional<job> decode_job(std::string_view payload);
 std::optional<result_view> decode_result(std::string_view payload);
+std::optional<robots_job> decode_robots_job(std::string_view payload);
+std::optional<robots_result> decode_robots_result(std::string_view payload);
 
 /// Incremental frame decoder over a byte stream: read() into prepare(), commit() what
 /// arrived, then call next() until it returns nothing. Views returned by next() stay valid

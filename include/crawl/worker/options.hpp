@@ -4,6 +4,8 @@
 #include "crawl/fetch/options.hpp"
 #include "crawl/record/record.hpp"
 
+#include <string>
+
 namespace crawl::worker {
 
 struct options {
@@ -11,6 +13,7 @@ struct options {
     unsigned concurrency = 64; ///< fetches in flight at once
     bool links = false;        ///< put each page's link list in its record
     record::format format = record::format::jsonl;
+    std::string robots_agent = "crawl"; ///< product token that selects our robots.txt group
     bool verbose = false;      ///< report the worker's counters on stderr when it exits
 };
 

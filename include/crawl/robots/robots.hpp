@@ -1,0 +1,71 @@
+#pragma once
+// robots.txt (RFC 9309): parsing, group selection by product token, and longest-match rules
+// with '*' and '$'. Pure: no I/O; the worker fetches the file, the supervisor asks the rules.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crawl::robots {
+
+/// Bytes of a robots.txt that are parsed (RFC 9309 2.5: at least 500 KiB); the rest is ignored.
+inline constexpr std::size_t max_bytes = 500 * 1024;
+
+/// One Allow or Disallow line of the selected group, its path pattern in canonical form
+/// (see canonical_path): '*' matches any run of octets, a final '$' anchors at the end.
+struct rule {
+    bool allow = false;
+    std::string pattern;
+};
+
+/// The rules that apply to one crawler on one origin. Default-constructed: allow everything.
+/// Distinct objects: safe. Shared objects: safe for concurrent const use.
+class rules {
+public:
+    /// Adds a rule; the pattern is brought to canonical form. An empty pattern is no rule
+    /// (RFC 9309: "Disallow:" with no path allows everything).
+    void add(bool allow, std::string_view pattern);
+
+    /// Crawl-delay of the selected group (non-standard, seconds, may be fractional).
+    void set_crawl_delay(std::optional<double> seconds) noexcept { crawl_delay_ = seconds; }
+    [[nodiscard]] std::optional<double> crawl_delay() const noexcept { return crawl_delay_; }
+
+    struct verdict {
+        bool allowed = true;
+        const rule* matched = nullptr; ///< the deciding rule; null when none matched
+    };
+    /// Decides for a request target (path and query, as sent in the request line). The most
+    /// specific match wins (the longest pattern); an Allow wins a tie with a Disallow; no match,
+    /// and /robots.txt itself, are allowed.
+    [[nodiscard]] verdict check(std::string_view path_and_query) const;
+
+    /// The rules, most specific first.
+    [[nodiscard]] const std::vector<rule>& list() const noexcept { return rules_; }
+
+private:
+    std::vector<rule> rules_; ///< sorted: longer patterns first, Allow before Disallow on ties
+    std::optional<double> crawl_delay_;
+};
+
+/// Parses a robots.txt body (its first max_bytes) and returns the rules for the crawler whose
+/// product token is `agent`: the groups naming that token (case-insensitively) combined, or
+/// else the '*' groups combined, or else no rules. Unknown lines are ignored, as are rules
+/// before the first User-agent line.
+[[nodiscard]] rules parse(std::string_view body, std::string_view agent);
+
+/// The product token a User-Agent string starts with: its leading letters, '_' and '-'
+/// ("MyBot/2.1 (+https://x)" → "MyBot"); the whole string when it has none.
+[[nodiscard]] std::string product_token(std::string_view user_agent);
+
+/// RFC 9309 2.2.2 canonical form of a path or pattern, so equivalent spellings compare equal:
+/// %XX of an unreserved character is decoded, every other %XX gets uppercase hex digits, and
+/// octets outside printable US-ASCII (UTF-8, controls, space) and a '%' that starts no escape
+/// are percent-encoded.
+[[nodiscard]] std::string canonical_path(std::string_view path);
+
+/// True when `pattern` (canonical) matches `path` (canonical) from its first octet.
+[[nodiscard]] bool matches(std::string_view pattern, std::string_view path) noexcept;
+
+} // namespace crawl::robots

@@ -1,0 +1,270 @@
+#include "crawl/robots/robots.hpp"
+
+#include "crawl/util/text.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace crawl::robots {
+namespace {
+
+constexpr char hex_digits[] = "0123456789ABCDEF";
+
+int hex_value(char c) noexcept
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+bool is_unreserved(unsigned char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+void append_escaped(unsigned char c, std::string& out)
+{
+    out += '%';
+    out += hex_digits[c >> 4];
+    out += hex_digits[c & 0xF];
+}
+
+bool is_token_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+}
+
+/// The lines of a group: the agents it names and its rule lines in order.
+struct group {
+    std::vector<std::string> agents; ///< lowercase product tokens, or "*"
+    std::vector<rule> lines;         ///< raw patterns
+    std::optional<double> crawl_delay;
+};
+
+std::optional<double> parse_delay(std::string_view value) noexcept
+{
+    double seconds = 0;
+    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc{} || ptr == value.data() || !std::isfinite(seconds) || seconds < 0) {
+        return std::nullopt;
+    }
+    return seconds;
+}
+
+/// The agent a User-agent line names, as compared with our token: "*" or its product token,
+/// lowercase ("Googlebot/2.1" names "googlebot").
+std::string line_agent(std::string_view value)
+{
+    if (!value.empty() && value.front() == '*') {
+        return "*";
+    }
+    std::size_t n = 0;
+    while (n < value.size() && is_token_char(value[n])) {
+        ++n;
+    }
+    return text::to_lower_ascii(value.substr(0, n));
+}
+
+std::vector<group> split_groups(std::string_view body)
+{
+    if (body.size() > max_bytes) {
+        body = body.substr(0, max_bytes);
+        // A line cut in half could read as a shorter, different rule: drop it.
+        const auto last_break = body.find_last_of("\r\n");
+        body = last_break == std::string_view::npos ? std::string_view() : body.substr(0, last_break);
+    }
+    if (body.starts_with("\xEF\xBB\xBF")) {
+        body.remove_prefix(3);
+    }
+    std::vector<group> groups;
+    bool in_rules = true; // a User-agent line after rules (or first of all) starts a new group
+    while (!body.empty()) {
+        const auto end = body.find_first_of("\r\n");
+        std::string_view line = body.substr(0, end);
+        body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
+        line = line.substr(0, line.find('#'));
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) {
+            continue;
+        }
+        const std::string key = text::to_lower_ascii(text::trim(line.substr(0, colon)));
+        const std::string_view value = text::trim(line.substr(colon + 1));
+        if (key == "user-agent") {
+            if (in_rules) {
+                groups.emplace_back();
+                in_rules = false;
+            }
+            groups.back().agents.push_back(line_agent(value));
+        } else if (key == "allow" || key == "disallow" || key == "crawl-delay") {
+            if (groups.empty()) {
+                continue; // rules before any User-agent line belong to no group
+            }
+            in_rules = true;
+            if (key == "crawl-delay") {
+                if (auto d = parse_delay(value)) {
+                    groups.back().crawl_delay = d;
+                }
+            } else {
+                groups.back().lines.push_back(rule{key == "allow", std::string(value)});
+            }
+        }
+        // Other lines (Sitemap, unknown keys) neither belong to a group nor end one.
+    }
+    return groups;
+}
+
+} // namespace
+
+std::string canonical_path(std::string_view path)
+{
+    std::string out;
+    out.reserve(path.size());
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        const auto c = static_cast<unsigned char>(path[i]);
+        if (c == '%') {
+            const int hi = i + 2 < path.size() ? hex_value(path[i + 1]) : -1;
+            const int lo = hi >= 0 ? hex_value(path[i + 2]) : -1;
+            if (lo >= 0) {
+                const auto decoded = static_cast<unsigned char>(hi * 16 + lo);
+                if (is_unreserved(decoded)) {
+                    out += static_cast<char>(decoded);
+                } else {
+                    append_escaped(decoded, out);
+                }
+                i += 2;
+            } else {
+                append_escaped(c, out); // a bare '%' is the octet '%' itself
+            }
+        } else if (c <= 0x20 || c >= 0x7F) {
+            append_escaped(c, out);
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+bool matches(std::string_view pattern, std::string_view path) noexcept
+{
+    const bool anchored = pattern.ends_with('$');
+    if (anchored) {
+        pattern.remove_suffix(1);
+    }
+    // Split at '*': the first piece must be a prefix; each later piece is found leftmost after
+    // the previous one (leftmost is always safe: it leaves the most room for the rest); with
+    // '$' the last piece must also end the path.
+    std::size_t star = pattern.find('*');
+    const std::string_view first = pattern.substr(0, star);
+    if (!path.starts_with(first)) {
+        return false;
+    }
+    if (star == std::string_view::npos) {
+        return !anchored || path.size() == first.size();
+    }
+    std::size_t pos = first.size();
+    pattern.remove_prefix(star + 1);
+    for (;;) {
+        star = pattern.find('*');
+        const std::string_view piece = pattern.substr(0, star);
+        if (star == std::string_view::npos) {
+            if (anchored) {
+                return path.size() - pos >= piece.size() && path.ends_with(piece);
+            }
+            return path.find(piece, pos) != std::string_view::npos;
+        }
+        const auto found = path.find(piece, pos);
+        if (found == std::string_view::npos) {
+            return false;
+        }
+        pos = found + piece.size();
+        pattern.remove_prefix(star + 1);
+    }
+}
+
+void rules::add(bool allow, std::string_view pattern)
+{
+    if (pattern.empty()) {
+        return;
+    }
+    rule r{allow, canonical_path(pattern)};
+    // Keep the order check() relies on: longest first, Allow before Disallow on equal length.
+    const auto before = [](const rule& a, const rule& b) {
+        if (a.pattern.size() != b.pattern.size()) {
+            return a.pattern.size() > b.pattern.size();
+        }
+        return a.allow && !b.allow;
+    };
+    rules_.insert(std::upper_bound(rules_.begin(), rules_.end(), r, before), std::move(r));
+}
+
+rules::verdict rules::check(std::string_view path_and_query) const
+{
+    if (rules_.empty()) {
+        return {};
+    }
+    const std::string path = canonical_path(path_and_query);
+    if (path == "/robots.txt") {
+        return {};
+    }
+    for (const rule& r : rules_) {
+        if (matches(r.pattern, path)) {
+            return {r.allow, &r};
+        }
+    }
+    return {};
+}
+
+rules parse(std::string_view body, std::string_view agent)
+{
+    const std::string token = text::to_lower_ascii(product_token(agent));
+    std::vector<group> groups = split_groups(body);
+    const auto names = [&groups](std::size_t g, std::string_view who) {
+        return std::find(groups[g].agents.begin(), groups[g].agents.end(), who) != groups[g].agents.end();
+    };
+    std::vector<std::size_t> selected;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        if (names(g, token)) {
+            selected.push_back(g);
+        }
+    }
+    if (selected.empty()) {
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            if (names(g, "*")) {
+                selected.push_back(g);
+            }
+        }
+    }
+    rules out;
+    std::optional<double> delay;
+    for (const std::size_t g : selected) {
+        for (const rule& r : groups[g].lines) {
+            out.add(r.allow, r.pattern);
+        }
+        if (groups[g].crawl_delay && (!delay || *groups[g].crawl_delay > *delay)) {
+            delay = groups[g].crawl_delay;
+        }
+    }
+    out.set_crawl_delay(delay);
+    return out;
+}
+
+std::string product_token(std::string_view user_agent)
+{
+    user_agent = text::trim(user_agent);
+    std::size_t n = 0;
+    while (n < user_agent.size() && is_token_char(user_agent[n])) {
+        ++n;
+    }
+    return std::string(n == 0 ? user_agent : user_agent.substr(0, n));
+}
+
+} // namespace crawl::robots

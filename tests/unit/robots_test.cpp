@@ -1,0 +1,240 @@
+// robots.txt parsing and matching (RFC 9309), with the RFC's own examples.
+
+#include "crawl/robots/robots.hpp"
+
+#include <gtest/gtest.h>
+
+namespace crawl::robots {
+namespace {
+
+bool allowed(const rules& r, std::string_view path)
+{
+    return r.check(path).allowed;
+}
+
+// RFC 9309 5.1.
+constexpr std::string_view rfc_simple = "User-Agent: *\n"
+                                        "Disallow: *.gif$\n"
+                                        "Disallow: /example/\n"
+                                        "Allow: /publications/\n"
+                                        "\n"
+                                        "User-Agent: foobot\n"
+                                        "Disallow:/\n"
+                                        "Allow:/example/page.html\n"
+                                        "Allow:/example/allowed.gif\n"
+                                        "\n"
+                                        "User-Agent: barbot\n"
+                                        "User-Agent: bazbot\n"
+                                        "Disallow: /example/page.html\n"
+                                        "\n"
+                                        "User-Agent: quxbot\n";
+
+TEST(RobotsTest, RfcSimpleExampleSelectsGroupsByProductToken)
+{
+    struct row {
+        std::string_view agent;
+        std::string_view path;
+        bool allowed;
+    };
+    const row table[] = {
+        {"foobot", "/example/page.html", true},      {"foobot", "/example/allowed.gif", true},
+        {"foobot", "/publications/", false},         {"foobot", "/", false},
+        {"FooBot/1.0", "/example/page.html", true},  {"foobot", "/example/other.gif", false},
+        {"barbot", "/example/page.html", false},     {"bazbot", "/example/page.html", false},
+        {"barbot", "/example/other.html", true},     {"bazbot", "/x.gif", true},
+        {"quxbot", "/example/page.html", true},      {"quxbot", "/x.gif", true},
+        {"otherbot", "/x.gif", false},               {"otherbot", "/example/a", false},
+        {"otherbot", "/publications/a", true},       {"otherbot", "/index.html", true},
+        {"otherbot", "/a.gif?x=1", true}, // '$': the query is part of the matched target
+    };
+    for (const row& r : table) {
+        EXPECT_EQ(allowed(parse(rfc_simple, r.agent), r.path), r.allowed) << r.agent << " " << r.path;
+    }
+}
+
+TEST(RobotsTest, RfcLongestMatchExample)
+{
+    // RFC 9309 5.2.
+    const auto r = parse("User-Agent: foobot\nAllow: /example/page/\nDisallow: /example/page/disallowed.gif\n",
+                         "foobot");
+    EXPECT_TRUE(allowed(r, "/example/page/"));
+    EXPECT_TRUE(allowed(r, "/example/page/other.gif"));
+    EXPECT_FALSE(allowed(r, "/example/page/disallowed.gif"));
+    ASSERT_NE(r.check("/example/page/disallowed.gif").matched, nullptr);
+    EXPECT_EQ(r.check("/example/page/disallowed.gif").matched->pattern, "/example/page/disallowed.gif");
+}
+
+TEST(RobotsTest, AllowWinsATieAndLongerPatternsWin)
+{
+    const auto tie = parse("user-agent: *\ndisallow: /page\nallow: /page\n", "crawl");
+    EXPECT_TRUE(allowed(tie, "/page"));
+    EXPECT_TRUE(allowed(tie, "/page/x"));
+    const auto tie_reversed = parse("user-agent: *\nallow: /page\ndisallow: /page\n", "crawl");
+    EXPECT_TRUE(allowed(tie_reversed, "/page"));
+    const auto longer = parse("user-agent: *\nallow: /folder$\ndisallow: /folder\n", "crawl");
+    EXPECT_TRUE(allowed(longer, "/folder"));
+    EXPECT_FALSE(allowed(longer, "/folder/page"));
+    const auto root = parse("user-agent: *\ndisallow: /\nallow: /public/\n", "crawl");
+    EXPECT_FALSE(allowed(root, "/private"));
+    EXPECT_TRUE(allowed(root, "/public/a"));
+    EXPECT_TRUE(allowed(root, "/robots.txt")) << "robots.txt itself is implicitly allowed";
+}
+
+TEST(RobotsTest, WildcardAndEndAnchor)
+{
+    struct row {
+        std::string_view pattern;
+        std::string_view path;
+        bool match;
+    };
+    const row table[] = {
+        {"/fish", "/fish", true},
+        {"/fish", "/fish.html", true},
+        {"/fish", "/Fish.asp", false},
+        {"/fish*", "/fishheads/yummy.html", true},
+        {"/fish*", "/catfish", false},
+        {"/fish*.php", "/fish.php", true},
+        {"/fish*.php", "/fishheads/catfish.php?parameters", true},
+        {"/fish*.php", "/Fish.PHP", false},
+        {"/*.php$", "/filename.php", true},
+        {"/*.php$", "/folder/filename.php", true},
+        {"/*.php$", "/filename.php?parameters", false},
+        {"/*.php$", "/filename.php/", false},
+        {"/*.php$", "/filename.php5", false},
+        {"/*.php$", "/a.php.php", true},
+        {"/this/*/exactly", "/this/is/exactly", true},
+        {"/this/*/exactly", "/this/exactly", false},
+        {"/this/path/exactly$", "/this/path/exactly", true},
+        {"/this/path/exactly$", "/this/path/exactly/", false},
+        {"*", "/anything", true},
+        {"/$", "/", true},
+        {"/$", "/a", false},
+        {"/a*b*c$", "/axxbyyc", true},
+        {"/a*b*c$", "/axxbyycz", false},
+        {"/a*b*c$", "/abcbc", true},
+        {"/a$b", "/a$b", true}, // '$' only anchors at the end of a pattern
+        {"/**x", "/yx", true},
+    };
+    for (const row& r : table) {
+        EXPECT_EQ(matches(r.pattern, r.path), r.match) << r.pattern << " vs " << r.path;
+    }
+}
+
+TEST(RobotsTest, PercentEncodingEquivalence)
+{
+    // RFC 9309 2.2.2's table: robots.txt path, then the URL path that must match it.
+    struct row {
+        std::string_view pattern;
+        std::string_view path;
+    };
+    const row table[] = {
+        {"/foo/bar?baz=quz", "/foo/bar?baz=quz"},
+        {"/foo/bar/\xE3\x83\x84", "/foo/bar/%E3%83%84"},
+        {"/foo/bar/%E3%83%84", "/foo/bar/%E3%83%84"},
+        {"/foo/bar/%e3%83%84", "/foo/bar/%E3%83%84"},
+        {"/foo/bar/%62%61%7A", "/foo/bar/baz"},
+        {"/foo/bar/baz", "/foo/bar/%62%61%7a"},
+    };
+    for (const row& r : table) {
+        const auto rs = parse("user-agent: *\ndisallow: " + std::string(r.pattern) + "\n", "crawl");
+        EXPECT_FALSE(allowed(rs, r.path)) << r.pattern << " should match " << r.path;
+    }
+    // A reserved character stays distinct from its escape.
+    const auto slash = parse("user-agent: *\ndisallow: /a%2Fb\n", "crawl");
+    EXPECT_TRUE(allowed(slash, "/a/b"));
+    EXPECT_FALSE(allowed(slash, "/a%2fb"));
+    EXPECT_EQ(canonical_path("/a b/%7e/%zz/%"), "/a%20b/~/%25zz/%25");
+}
+
+TEST(RobotsTest, GroupsCombineAndRulesOutsideGroupsAreIgnored)
+{
+    // RFC 9309 2.2.1: groups naming the same agent are combined.
+    const std::string body = "Disallow: /before-any-agent\n"
+                             "user-agent: ExampleBot\n"
+                             "disallow: /foo\n"
+                             "disallow: /bar\n"
+                             "sitemap: https://example.com/sitemap.xml\n"
+                             "\n"
+                             "user-agent: *\n"
+                             "disallow: /star-only\n"
+                             "\n"
+                             "user-agent: examplebot\n"
+                             "disallow: /baz\n";
+    const auto r = parse(body, "ExampleBot");
+    EXPECT_FALSE(allowed(r, "/foo"));
+    EXPECT_FALSE(allowed(r, "/bar"));
+    EXPECT_FALSE(allowed(r, "/baz"));
+    EXPECT_TRUE(allowed(r, "/star-only")) << "a named group replaces '*' entirely";
+    EXPECT_TRUE(allowed(r, "/before-any-agent"));
+    const auto other = parse(body, "crawl");
+    EXPECT_FALSE(allowed(other, "/star-only"));
+    EXPECT_TRUE(allowed(other, "/foo"));
+    EXPECT_EQ(other.list().size(), 1u);
+}
+
+TEST(RobotsTest, SyntaxTolerance)
+{
+    // CR, CRLF and LF line ends, a BOM, comments, odd case and spacing, empty Disallow.
+    const std::string body = "\xEF\xBB\xBFUSER-AGENT : crawl # us\r"
+                             "  Disallow :   /private   # keep out\r\n"
+                             "disallow:\n"
+                             "Allow: /private/ok\n"
+                             "no colon here\n"
+                             "unknown: /x\n";
+    const auto r = parse(body, "crawl/0.1.0");
+    EXPECT_FALSE(allowed(r, "/private"));
+    EXPECT_TRUE(allowed(r, "/private/ok/x"));
+    EXPECT_TRUE(allowed(r, "/public"));
+    EXPECT_EQ(r.list().size(), 2u);
+    EXPECT_TRUE(allowed(parse("", "crawl"), "/anything"));
+    EXPECT_TRUE(allowed(parse("user-agent: *\ndisallow:\n", "crawl"), "/anything"));
+}
+
+TEST(RobotsTest, ParsesOnlyTheFirst500KiB)
+{
+    std::string body = "user-agent: *\ndisallow: /early\n";
+    while (body.size() < max_bytes - 100) {
+        body += "# padding padding padding padding padding padding padding padding padding\n";
+    }
+    const std::string inside = body + "disallow: /inside\n";
+    std::string outside = inside;
+    while (outside.size() < max_bytes + 10) {
+        outside += "# more padding\n";
+    }
+    outside += "disallow: /late\n";
+    const auto r = parse(outside, "crawl");
+    EXPECT_FALSE(allowed(r, "/early"));
+    EXPECT_FALSE(allowed(r, "/inside"));
+    EXPECT_TRUE(allowed(r, "/late")) << "past 500 KiB is ignored";
+    // A rule cut by the limit is dropped, not read as a shorter (wider) rule.
+    std::string cut = body;
+    cut.append(max_bytes - cut.size() - 15, '#');
+    cut += "\ndisallow: /abcdefgh\n"; // the limit falls after "disallow: /abc"
+    ASSERT_GT(cut.size(), max_bytes);
+    ASSERT_LT(cut.find("disallow: /abcdefgh"), max_bytes);
+    EXPECT_TRUE(allowed(parse(cut, "crawl"), "/abc"));
+}
+
+TEST(RobotsTest, CrawlDelay)
+{
+    EXPECT_EQ(parse("user-agent: *\ncrawl-delay: 2.5\n", "crawl").crawl_delay(), 2.5);
+    EXPECT_EQ(parse("user-agent: *\ncrawl-delay: 1\nuser-agent: *\ncrawl-delay: 3\n", "crawl").crawl_delay(), 3.0);
+    EXPECT_FALSE(parse("user-agent: *\ncrawl-delay: soon\n", "crawl").crawl_delay());
+    EXPECT_FALSE(parse("user-agent: *\ncrawl-delay: -1\n", "crawl").crawl_delay());
+    EXPECT_FALSE(parse("user-agent: other\ncrawl-delay: 5\n", "crawl").crawl_delay());
+    // A Crawl-delay line belongs to its group: the next User-agent starts a new one.
+    const auto r = parse("user-agent: a\ncrawl-delay: 4\nuser-agent: crawl\ndisallow: /x\n", "crawl");
+    EXPECT_FALSE(r.crawl_delay());
+    EXPECT_FALSE(allowed(r, "/x"));
+}
+
+TEST(RobotsTest, ProductToken)
+{
+    EXPECT_EQ(product_token("crawl/0.1.0"), "crawl");
+    EXPECT_EQ(product_token("MyBot/2.1 (+https://example.com/bot)"), "MyBot");
+    EXPECT_EQ(product_token("  Foo-Bar_x "), "Foo-Bar_x");
+    EXPECT_EQ(product_token("007"), "007");
+}
+
+} // namespace
+} // namespace crawl::robots
