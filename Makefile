@@ -1,11 +1,14 @@
 # The two commands of the quick start, plus a few conveniences.
 #   make demo   install what is missing, build Release, crawl the bundled demo site on loopback
-#   make test   install what is missing, build with ASan+UBSan and -Werror, run the whole suite
+#   make test   install what is missing, build with ASan+UBSan and -Werror, run the whole suite,
+#               then build the libFuzzer targets and run each for CI_FUZZ_SECONDS
+#   make fuzz   run each libFuzzer target for FUZZ_SECONDS (README, "Fuzzing")
 JOBS ?= $(shell nproc)
 BUILD_TYPE_DIR = build/release
-TEST_DIR = build/asan
+FUZZ_SECONDS ?= 60
+CI_FUZZ_SECONDS ?= 15
 
-.PHONY: deps build demo test clean
+.PHONY: deps build demo test fuzz clean
 
 deps:
 	@scripts/install-deps
@@ -18,9 +21,13 @@ demo: build
 	@scripts/demo $(BUILD_TYPE_DIR)
 
 test: deps
-	cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug -DCRAWL_SANITIZE=address,undefined -DCRAWL_WERROR=ON
-	cmake --build $(TEST_DIR) -j $(JOBS)
-	cd $(TEST_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 300
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+	JOBS=$(JOBS) scripts/fuzz $(CI_FUZZ_SECONDS)
+
+fuzz: deps
+	JOBS=$(JOBS) scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build

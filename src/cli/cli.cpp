@@ -167,6 +167,10 @@ int main(int argc, char** argv)
         ->capture_default_str()->check(CLI::Range(0, 100));
     app.add_option("--max-body", f.max_body, "Decoded body bytes per page (suffixes K, M, G)")
         ->capture_default_str()->transform(CLI::AsSizeValue(false))->check(CLI::Range(1ull, 1ull << 40));
+    app.add_option("--max-header-size", f.max_header_bytes, "Response header bytes, status line included (suffixes K, M)")
+        ->capture_default_str()->transform(CLI::AsSizeValue(false))->check(CLI::Range(1024u, 16u << 20));
+    app.add_option("--max-header-fields", f.max_header_fields, "Header fields per response")
+        ->capture_default_str()->check(CLI::Range(1u, 1'000'000u));
     app.add_option("-A,--user-agent", f.user_agent, "User-Agent header")->capture_default_str();
     app.add_option("-H,--header", headers, "Extra request header 'Name: value' (repeatable; 'Name:' removes)");
     app.add_option("--resolve", resolves, "Use ADDR for HOST:PORT instead of DNS, as curl (repeatable)");
@@ -178,6 +182,8 @@ int main(int argc, char** argv)
     app.add_flag("-k,--insecure", f.insecure, "Do not verify TLS certificates or host names");
     app.add_flag("--links", w.links, "Include each page's links in its record");
     app.add_flag("-q,--quiet", opts.quiet, "No summary on stderr");
+    app.add_flag("-v,--verbose", opts.verbose,
+                 "Diagnostics on stderr: descriptor limit, caps, each worker's counters at its end");
     app.add_flag("--progress", progress, "Show a progress line on stderr (default: when stderr is a terminal)");
     app.add_flag("--no-progress", no_progress, "Never show the progress line");
     app.add_option("--stats", opts.stats_file, "Write the summary as JSON to FILE");
@@ -213,6 +219,7 @@ int main(int argc, char** argv)
             opts.progress = progress;
         }
         w.format = format == "csv" ? record::format::csv : record::format::jsonl;
+        w.verbose = opts.verbose;
         f.max_idle_per_host = opts.per_host == 0 ? w.concurrency : std::min(w.concurrency, opts.per_host);
         f.max_idle_total = std::max(f.max_idle_total, w.concurrency);
         f.total_timeout = seconds_to_ms(timeout);

@@ -29,9 +29,8 @@ namespace {
 constexpr std::size_t sniff_bytes = 1024;
 // Enough to see a BOM, which outranks a header charset.
 constexpr std::size_t bom_bytes = 3;
-// Decoded text kept back while waiting for a '>' (PARSING.md rule 2); past this much the
-// text is pushed anyway so that a page without '>' cannot grow the carry without bound.
-constexpr std::size_t carry_limit = 64 * 1024;
+// Decoded text handed to libxml2 per push, before the cut after its last '>' (see push()).
+constexpr std::size_t push_window = 64 * 1024;
 // Raw input decoded and pushed at a time, whatever size the caller feeds.
 constexpr std::size_t slice_bytes = 64 * 1024;
 // An href this long cannot resolve to a link of at most max_url_bytes; skip it unparsed.
@@ -499,33 +498,38 @@ struct html_extractor::impl {
         push(false);
     }
 
-    // Gives libxml2 the decoded text up to just after its last '>' and keeps the rest: a tag
-    // (or "</script>") split across two pushes confuses 2.9.14 (PARSING.md rule 2).
+    // Gives libxml2 the decoded text in pieces whose ends depend on the text alone, never on
+    // how it was fed: libxml2 2.9.14's output depends on where its input is split (an
+    // unterminated quoted attribute value swallows the rest of the piece it is in), so pushes
+    // that followed the feeds would make the result depend on the network's packet sizes.
+    // Each piece is the next push_window bytes cut just after their last '>' (a tag or
+    // "</script>" split across two pushes confuses 2.9.14, PARSING.md rule 2), or before
+    // their last '<' when they hold no '>', or whole when they hold neither.
     void push(bool terminate)
     {
         if (ctxt_ == nullptr) {
             return;
         }
-        if (terminate) {
-            parse(pending_, true);
-            pending_.clear();
-            return;
-        }
-        std::size_t cut = pending_.rfind('>');
-        if (cut != std::string::npos) {
-            ++cut;
-        } else {
-            const std::size_t lt = pending_.rfind('<');
-            cut = lt == std::string::npos ? 0 : lt;
-            if (pending_.size() > carry_limit && cut == 0) {
-                cut = pending_.size();
+        std::size_t done = 0;
+        while (pending_.size() - done >= push_window && !failed_) {
+            const std::string_view window = std::string_view(pending_).substr(done, push_window);
+            std::size_t cut = window.rfind('>');
+            if (cut != std::string_view::npos) {
+                ++cut;
+            } else {
+                cut = window.rfind('<');
+                if (cut == std::string_view::npos || cut == 0) {
+                    cut = window.size();
+                }
             }
+            parse(window.substr(0, cut), false);
+            done += cut;
         }
-        if (cut == 0) {
-            return;
+        if (terminate && !failed_) {
+            parse(std::string_view(pending_).substr(done), true);
+            done = pending_.size();
         }
-        parse(std::string_view(pending_).substr(0, cut), false);
-        pending_.erase(0, cut);
+        pending_.erase(0, done);
     }
 
     void parse(std::string_view text, bool terminate)

@@ -4,8 +4,11 @@
 
 #include "resolver.hpp"
 
+#include "crawl/response/reader.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -13,8 +16,13 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/resource.h>
 
 #include <array>
+#include <cerrno>
+#include <filesystem>
+#include <limits>
+#include <list>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -32,9 +40,6 @@ using error_code = boost::system::error_code;
 namespace {
 
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
-constexpr std::size_t chunk_size = 16 * 1024;
-// A redirect's body is read and dropped to keep the connection when it is this small.
-constexpr std::size_t max_drained_redirect_body = 64 * 1024;
 // Idle pooled connections older than this are likely closed by the server already.
 constexpr auto max_idle_age = std::chrono::seconds(30);
 
@@ -49,11 +54,6 @@ std::string seconds_text(std::chrono::milliseconds d)
     return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
 }
 
-bool is_redirect(int status)
-{
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
 // Errors that mean "the peer closed the connection": on a reused connection before any byte
 // of the response, the request is retried once on a fresh one.
 bool is_closed_by_peer(const error_code& ec)
@@ -62,26 +62,98 @@ bool is_closed_by_peer(const error_code& ec)
            ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
 }
 
-bool is_http_error(const error_code& ec)
+// The process is out of descriptors (RLIMIT_NOFILE) or the system is (ENFILE): not the URL's
+// fault, so the fetch waits for one instead of failing.
+bool is_descriptor_shortage(const error_code& ec)
 {
-    return ec.category() == http::make_error_code(http::error::end_of_stream).category();
+    return ec == net::error::no_descriptors ||
+           ec == error_code(ENFILE, boost::system::system_category());
 }
 
-failure http_parse_failure(const error_code& ec, const options& opts)
+// Descriptors a worker leaves to everything but its sockets: DNS lookups, iconv loading a
+// charset module, the sanitizers' own pipes and /proc reads. Without them, running out of
+// sockets would also break those.
+constexpr std::size_t descriptor_headroom = 16;
+
+/// How many sockets this process may hold: its share of RLIMIT_NOFILE once the descriptors
+/// already open (stdio, pipes, the event loop's own) and the headroom are set aside.
+std::size_t socket_budget()
 {
-    if (ec == http::error::header_limit) {
-        return {error_class::protocol,
-                "response header exceeds " + std::to_string(opts.max_header_bytes) + " bytes"};
+    struct rlimit lim {};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) {
+        return std::numeric_limits<std::size_t>::max();
     }
-    return {error_class::protocol, "malformed response: " + ec.message()};
+    std::size_t in_use = 0;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) {
+        ++in_use;
+    }
+    const auto limit = static_cast<std::size_t>(lim.rlim_cur);
+    return limit > in_use + descriptor_headroom ? limit - in_use - descriptor_headroom : 1;
 }
+
+/// Counts this client's open sockets and wakes a fetch waiting for a descriptor when one of
+/// them closes (the longest waiter first). Single-threaded, like the client.
+class descriptor_gate {
+public:
+    explicit descriptor_gate(net::any_io_executor ex) : executor_(ex) {}
+
+    void opened() noexcept { ++open_; }
+    void closed() noexcept
+    {
+        --open_;
+        if (!waiters_.empty()) { // one descriptor back: one waiter may retry
+            waiter* w = waiters_.front();
+            waiters_.pop_front();
+            w->woken = true;
+            w->timer.cancel();
+        }
+    }
+    [[nodiscard]] std::size_t open() const noexcept { return open_; }
+
+    /// Until one of our sockets closes, or `at_most` passed (a descriptor may also come back
+    /// from elsewhere: a finished DNS lookup, another process for ENFILE).
+    net::awaitable<void> wait(clock::duration at_most)
+    {
+        waiter w(executor_, at_most);
+        const auto me = waiters_.insert(waiters_.end(), &w);
+        co_await w.timer.async_wait(nothrow);
+        if (!w.woken) {
+            waiters_.erase(me);
+        }
+    }
+
+private:
+    struct waiter {
+        waiter(net::any_io_executor ex, clock::duration d) : timer(ex, d) {}
+        net::steady_timer timer;
+        bool woken = false;
+    };
+
+    net::any_io_executor executor_;
+    std::list<waiter*> waiters_;
+    std::size_t open_ = 0;
+};
 
 /// One connection: plain or TLS, plus the read buffer that must persist between responses.
 struct connection {
+    explicit connection(std::weak_ptr<descriptor_gate> g) : gate(std::move(g)) {}
+    ~connection()
+    {
+        // Weak: a coroutine frame destroyed with the io_context may outlive the client.
+        if (const auto g = gate.lock(); g && counted) {
+            g->closed();
+        }
+    }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    std::weak_ptr<descriptor_gate> gate;
+    bool counted = false; ///< counted in the gate as holding a descriptor
     std::string key;
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
-    beast::flat_buffer buffer;
+    beast::flat_buffer buffer; ///< capped at response::buffer_limit
     clock::time_point idle_since;
     unsigned uses = 0;
 
@@ -114,7 +186,9 @@ failure timeout_failure(clock::time_point total_deadline, const options& opts, s
 
 struct client::impl {
     impl(net::any_io_executor ex, const options& o)
-        : executor(ex), opts(o), tls(ssl::context::tls_client), dns(ex, o)
+        : executor(ex), opts(o), limits{o.max_header_bytes, o.max_header_fields, o.max_body},
+          tls(ssl::context::tls_client), dns(ex, o), descriptors(std::make_shared<descriptor_gate>(ex)),
+          max_sockets(socket_budget())
     {
         tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
         // Idle pooled TLS connections keep no read/write buffers.
@@ -133,8 +207,12 @@ struct client::impl {
 
     net::any_io_executor executor;
     const options& opts;
+    response::limits limits;
     ssl::context tls;
     resolver dns;
+    std::shared_ptr<descriptor_gate> descriptors;
+    std::size_t max_sockets; ///< sockets open at once, connecting, in use or idle
+    std::uint64_t descriptor_waits = 0;
     std::unordered_map<std::string, std::vector<std::unique_ptr<connection>>> idle;
     std::size_t idle_count = 0;
 
@@ -151,7 +229,11 @@ struct client::impl {
                 idle.erase(it);
                 it = idle.end();
             }
-            if (clock::now() - conn->idle_since < max_idle_age) {
+            // Bytes waiting on an idle connection were sent unasked (or are the server's close):
+            // either way they must not be read as the answer to the next request.
+            error_code ec;
+            const auto unsolicited = conn->tcp().socket().available(ec);
+            if (clock::now() - conn->idle_since < max_idle_age && !ec && unsolicited == 0) {
                 return conn;
             }
             conn->close();
@@ -175,52 +257,116 @@ struct client::impl {
         ++idle_count;
     }
 
-    net::awaitable<std::unique_ptr<connection>> connect(const url::target& t, clock::time_point deadline,
-                                                        outcome& out)
+    /// Closes the idle connection unused the longest, whatever its host; false when none.
+    bool close_oldest_idle()
     {
-        const auto connect_deadline = std::min(deadline, clock::now() + opts.connect_timeout);
-        const auto dns_start = clock::now();
-        auto answer = co_await dns.resolve(t.host, t.port, connect_deadline);
-        out.time_ms.dns = answer.looked_up ? ms_since(dns_start) : 0.0;
-        if (answer.error.cls != error_class::none) {
-            if (answer.error.cls == error_class::timeout) {
-                answer.error = timeout_failure(deadline, opts, answer.error.message);
-            }
-            out.error = std::move(answer.error);
-            co_return nullptr;
-        }
-
-        auto conn = std::make_unique<connection>();
-        conn->key = pool_key(t);
-        if (t.tls()) {
-            conn->secure.emplace(executor, tls);
-        } else {
-            conn->plain.emplace(executor);
-        }
-        auto& stream = conn->tcp();
-        const auto connect_start = clock::now();
-        stream.expires_at(connect_deadline);
-        auto [ec, endpoint] = co_await stream.async_connect(answer.endpoints, nothrow);
-        if (ec) {
-            out.error = ec == beast::error::timeout
-                            ? timeout_failure(deadline, opts,
-                                              "connect to " + t.host_port() + " timed out after " +
-                                                  seconds_text(opts.connect_timeout))
-                            : failure{error_class::connect, "connect to " + t.host_port() + ": " + ec.message()};
-            co_return nullptr;
-        }
-        out.time_ms.connect = ms_since(connect_start);
-        error_code ignored;
-        stream.socket().set_option(tcp::no_delay(true), ignored);
-
-        if (conn->secure) {
-            if (!co_await handshake(*conn, t, connect_deadline, deadline, out)) {
-                co_return nullptr;
+        auto oldest = idle.end();
+        for (auto it = idle.begin(); it != idle.end(); ++it) {
+            if (oldest == idle.end() || it->second.front()->idle_since < oldest->second.front()->idle_since) {
+                oldest = it;
             }
         }
-        co_return conn;
+        if (oldest == idle.end()) {
+            return false;
+        }
+        oldest->second.erase(oldest->second.begin()); // its destructor closes it
+        --idle_count;
+        if (oldest->second.empty()) {
+            idle.erase(oldest);
+        }
+        return true;
     }
 
+    /// Called when this client holds max_sockets sockets, or connecting ran out of descriptors
+    /// anyway (DNS lookups live off the headroom). Frees an idle connection if there is one; otherwise waits until one
+    /// of ours closes. That wait does not count against
+    /// the URL's deadlines (they move by as much), as long as this worker holds sockets that
+    /// will close; holding none, it counts, so a limit too low for even one socket ends in a
+    /// connect error instead of a hang. Returns false when the URL has to give up.
+    net::awaitable<bool> wait_for_descriptor(clock::time_point& deadline, clock::time_point& connect_deadline)
+    {
+        ++descriptor_waits;
+        if (close_oldest_idle()) {
+            co_return true;
+        }
+        const auto start = clock::now();
+        if (descriptors->open() > 0) {
+            co_await descriptors->wait(std::chrono::milliseconds(100));
+            const auto waited = clock::now() - start;
+            deadline += waited;
+            connect_deadline += waited;
+            co_return true;
+        }
+        if (start >= connect_deadline) {
+            co_return false;
+        }
+        co_await descriptors->wait(std::min<clock::duration>(std::chrono::milliseconds(50), connect_deadline - start));
+        co_return true;
+    }
+
+    net::awaitable<std::unique_ptr<connection>> connect(const url::target& t, clock::time_point& deadline,
+                                                        outcome& out)
+    {
+        auto connect_deadline = std::min(deadline, clock::now() + opts.connect_timeout);
+        for (;;) {
+            if (descriptors->open() >= max_sockets) { // our share of the descriptors is in use
+                co_await wait_for_descriptor(deadline, connect_deadline);
+                continue;
+            }
+            const auto dns_start = clock::now();
+            auto answer = co_await dns.resolve(t.host, t.port, connect_deadline);
+            out.time_ms.dns = answer.looked_up ? ms_since(dns_start) : 0.0;
+            if (answer.error.cls != error_class::none) {
+                if (answer.error.cls == error_class::timeout) {
+                    answer.error = timeout_failure(deadline, opts, answer.error.message);
+                }
+                out.error = std::move(answer.error);
+                co_return nullptr;
+            }
+
+            auto conn = std::make_unique<connection>(descriptors);
+            conn->key = pool_key(t);
+            conn->buffer.max_size(response::buffer_limit(limits));
+            if (t.tls()) {
+                conn->secure.emplace(executor, tls);
+            } else {
+                conn->plain.emplace(executor);
+            }
+            auto& stream = conn->tcp();
+            conn->counted = true; // from here on it holds (or is about to hold) a descriptor
+            descriptors->opened();
+            const auto connect_start = clock::now();
+            stream.expires_at(connect_deadline);
+            auto [ec, endpoint] = co_await stream.async_connect(answer.endpoints, nothrow);
+            if (ec && is_descriptor_shortage(ec)) {
+                const bool retry = co_await wait_for_descriptor(deadline, connect_deadline);
+                if (retry) {
+                    continue;
+                }
+                out.error = {error_class::connect, "connect to " + t.host_port() +
+                                                       ": no file descriptor free and none held by this worker"};
+                co_return nullptr;
+            }
+            if (ec) {
+                out.error = ec == beast::error::timeout
+                                ? timeout_failure(deadline, opts,
+                                                  "connect to " + t.host_port() + " timed out after " +
+                                                      seconds_text(opts.connect_timeout))
+                                : failure{error_class::connect, "connect to " + t.host_port() + ": " + ec.message()};
+                co_return nullptr;
+            }
+            out.time_ms.connect = ms_since(connect_start);
+            error_code ignored;
+            stream.socket().set_option(tcp::no_delay(true), ignored);
+
+            if (conn->secure) {
+                if (!co_await handshake(*conn, t, connect_deadline, deadline, out)) {
+                    co_return nullptr;
+                }
+            }
+            co_return conn;
+        }
+    }
     net::awaitable<bool> handshake(connection& conn, const url::target& t, clock::time_point connect_deadline,
                                    clock::time_point deadline, outcome& out)
     {
@@ -282,7 +428,7 @@ struct client::impl {
 
     template <class Stream>
     net::awaitable<exchange_result> exchange(Stream& stream, connection& conn, const url::target& t,
-                                             clock::time_point deadline, body_handler& handler, outcome& out)
+                                             clock::time_point deadline, response::body_handler& handler, outcome& out)
     {
         exchange_result result;
         const bool reused = conn.uses++ > 0;
@@ -307,113 +453,58 @@ struct client::impl {
 
         // Beast reads as much as the buffer has room for (at least 512 bytes): without room for
         // a whole chunk, a 20 KB body takes 40 recvmsg calls instead of two.
-        conn.buffer.reserve(chunk_size);
-        // The response header; informational 1xx responses (100 Continue) are skipped.
-        std::optional<http::response_parser<http::buffer_body>> parser;
-        for (;;) {
-            parser.emplace();
-            parser->header_limit(opts.max_header_bytes);
-            parser->body_limit(opts.max_body + opts.max_body / 8 + 64 * 1024);
+        conn.buffer.reserve(response::chunk_size);
+        // The response: crawl's caps, 1xx skipping and body handling live in the reader; this
+        // loop only does the reads and knows the deadlines.
+        response::reader rd(limits, out.final_url, handler);
+        while (rd.next() == response::step::read_header) {
             arm();
-            auto [ec, n] = co_await http::async_read_header(stream, conn.buffer, *parser, nothrow);
+            auto [ec, n] = co_await http::async_read_header(stream, conn.buffer, rd.parser(), nothrow);
             out.wire_bytes += n;
-            if (ec) {
-                if (reused && n == 0 && conn.buffer.size() == 0 && is_closed_by_peer(ec)) {
-                    result.retry_fresh = true;
-                } else if (ec == beast::error::timeout) {
-                    result.error = timeout_failure(deadline, opts,
-                                                   "no response header within " + seconds_text(opts.read_timeout));
-                } else if (ec == http::error::body_limit) { // Content-Length alone is over the cap
-                    result.error = {error_class::body_too_large,
-                                    "Content-Length exceeds --max-body of " + std::to_string(opts.max_body) + " bytes"};
-                } else if (is_closed_by_peer(ec) || !is_http_error(ec)) {
-                    result.error = {error_class::read, "reading the response header: " + ec.message()};
-                } else {
-                    result.error = http_parse_failure(ec, opts);
-                }
+            if (ec && reused && n == 0 && conn.buffer.size() == 0 && is_closed_by_peer(ec)) {
+                result.retry_fresh = true;
                 co_return result;
             }
-            const auto status = static_cast<int>(parser->get().result_int());
-            if (status >= 200 || status == 101 || status < 100) {
-                break;
+            rd.header_read(ec, n);
+            if (rd.error().cls == error_class::timeout) {
+                result.error = timeout_failure(deadline, opts,
+                                               "no response header within " + seconds_text(opts.read_timeout));
+                co_return result;
             }
         }
         out.time_ms.ttfb = ms_since(sent);
-        auto& head = parser->get();
-        out.status = static_cast<int>(head.result_int());
-        out.content_type = std::string(head[http::field::content_type]);
-        out.content_encoding = std::string(head[http::field::content_encoding]);
-        out.retry_after = std::string(head[http::field::retry_after]);
-
-        const bool redirect = is_redirect(out.status) && head.count(http::field::location) > 0;
-        if (redirect) {
-            result.location = std::string(head[http::field::location]);
-        } else {
-            const response_info info{out.status, out.content_type, out.content_encoding, out.final_url};
-            if (auto f = handler.on_header(info); f.cls != error_class::none) {
-                result.error = std::move(f);
-                co_return result;
-            }
-        }
-
-        std::array<char, chunk_size> chunk;
-        std::size_t drained = 0;
-        while (!parser->is_done()) {
-            if (redirect && drained > max_drained_redirect_body) {
-                co_return result; // not worth reading: the connection is dropped instead
-            }
-            parser->get().body().data = chunk.data();
-            parser->get().body().size = chunk.size();
+        out.status = rd.status();
+        out.content_type = std::string(rd.content_type());
+        out.content_encoding = std::string(rd.content_encoding());
+        out.retry_after = std::string(rd.retry_after());
+        while (rd.next() == response::step::read_body) {
+            rd.prepare_body();
             arm();
-            auto [ec, n] = co_await http::async_read(stream, conn.buffer, *parser, nothrow);
+            // read_some returns after each batch the socket delivers, so the read timeout is an idle
+            // timeout (async_read would wait for a full chunk under one arming).
+            auto [ec, n] = co_await http::async_read_some(stream, conn.buffer, rd.parser(), nothrow);
             out.wire_bytes += n;
-            const std::size_t got = chunk.size() - parser->get().body().size;
-            if (ec == http::error::need_buffer) {
-                ec = {};
-            }
-            if (ec == ssl::error::stream_truncated && parser->need_eof()) {
+            if (ec == ssl::error::stream_truncated && rd.parser().need_eof()) {
                 // Servers often close TLS without close_notify; for a close-delimited body
                 // that is the end of the body, not an attack on it.
-                parser->put_eof(ec);
+                rd.parser().put_eof(ec);
             }
-            if (got > 0) {
-                drained += got;
-                if (!redirect) {
-                    if (auto f = handler.on_body({chunk.data(), got}); f.cls != error_class::none) {
-                        result.error = std::move(f);
-                        co_return result;
-                    }
-                }
-            }
-            if (ec) {
-                if (ec == beast::error::timeout) {
-                    result.error = timeout_failure(deadline, opts,
-                                                   "body read idle for " + seconds_text(opts.read_timeout));
-                } else if (ec == http::error::body_limit) {
-                    result.error = {error_class::body_too_large,
-                                    "body exceeds " + std::to_string(opts.max_body) + " bytes"};
-                } else if (ec == http::error::partial_message || is_closed_by_peer(ec) ||
-                           !is_http_error(ec)) {
-                    result.error = {error_class::read, "connection closed mid-body: " + ec.message()};
-                } else {
-                    result.error = http_parse_failure(ec, opts);
-                }
-                co_return result;
-            }
+            rd.body_read(ec);
         }
-        if (!redirect) {
-            if (auto f = handler.on_end(); f.cls != error_class::none) {
-                result.error = std::move(f);
-                co_return result;
-            }
+        result.error = rd.error();
+        if (result.error.cls == error_class::timeout) {
+            result.error = timeout_failure(deadline, opts, "body read idle for " + seconds_text(opts.read_timeout));
         }
-        result.reusable = parser->keep_alive();
+        result.location = rd.location();
+        // Bytes past the end of the response are not ours to interpret: a server that sends
+        // more than it declared could otherwise answer the next request on this connection.
+        result.reusable = rd.reusable() && conn.buffer.size() == 0;
         co_return result;
     }
 
     /// One hop: a pooled or fresh connection, one exchange, retried once on a fresh
     /// connection when a reused one turns out to be closed.
-    net::awaitable<exchange_result> hop(const url::target& t, clock::time_point deadline, body_handler& handler,
+    net::awaitable<exchange_result> hop(const url::target& t, clock::time_point& deadline, response::body_handler& handler,
                                         outcome& out)
     {
         const auto key = pool_key(t);
@@ -453,11 +544,11 @@ struct client::impl {
         }
     }
 
-    net::awaitable<outcome> get(url::target target, body_handler& handler, int max_redirects)
+    net::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects)
     {
         outcome out;
         const auto start = clock::now();
-        const auto deadline = start + opts.total_timeout;
+        auto deadline = start + opts.total_timeout; // moved on by waits for a descriptor
         std::unordered_set<std::string> visited; // no braced list here: GCC 12 coroutine bug
         visited.insert(target.href);
         for (;;) {
@@ -499,9 +590,14 @@ client::client(net::any_io_executor executor, const options& opts) : impl_(std::
 
 client::~client() = default;
 
-net::awaitable<outcome> client::get(url::target target, body_handler& handler, int max_redirects)
+net::awaitable<outcome> client::get(url::target target, response::body_handler& handler, int max_redirects)
 {
     return impl_->get(std::move(target), handler, max_redirects);
+}
+
+std::uint64_t client::descriptor_waits() const noexcept
+{
+    return impl_->descriptor_waits;
 }
 
 } // namespace crawl::fetch

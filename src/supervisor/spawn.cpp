@@ -1,5 +1,6 @@
 #include "spawn.hpp"
 
+#include "crawl/util/exit_child.hpp"
 #include "crawl/worker/worker.hpp"
 
 #include <fcntl.h>
@@ -87,7 +88,7 @@ spawned_worker spawn_worker(unsigned id, const worker::options& opts)
         (void)jobs_write.release(); // closed by close_range already
         (void)results_read.release();
         const int status = worker::run(id, std::move(jobs_read), std::move(results_write), opts);
-        ::_exit(status);
+        exit_child(status); // _exit, after the leak check in sanitizer builds
     }
     return spawned_worker{pid, std::move(jobs_write), std::move(results_read)};
 }
@@ -110,6 +111,7 @@ reaped_worker reap(pid_t pid)
     out.sys_seconds = cpu_seconds(usage.ru_stime);
     if (WIFEXITED(status)) {
         out.how = "exited with status " + std::to_string(WEXITSTATUS(status));
+        out.clean = WEXITSTATUS(status) == 0;
     } else if (WIFSIGNALED(status)) {
         const int sig = WTERMSIG(status);
         const char* name = sigabbrev_np(sig);

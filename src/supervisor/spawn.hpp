@@ -19,12 +19,14 @@ struct spawned_worker {
 
 /// Forks worker `id`. The child resets signal handling, asks the kernel to kill it when the
 /// supervisor dies, closes every descriptor but its two pipe ends and stderr, runs
-/// worker::run and _exits: it never returns here. Throws std::system_error if pipe or fork fail.
+/// worker::run and exits through exit_child (_exit, plus the leak check in sanitizer builds):
+/// it never returns here. Throws std::system_error if pipe or fork fail.
 spawned_worker spawn_worker(unsigned id, const worker::options& opts);
 
 /// How a reaped worker ended and what it used (from wait4's rusage).
 struct reaped_worker {
     std::string how; ///< "exited with status 1", "killed by signal 9 (SIGKILL)"
+    bool clean = false; ///< exited with status 0
     long peak_rss_kb = 0;
     double user_seconds = 0;
     double sys_seconds = 0;

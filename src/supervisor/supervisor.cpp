@@ -10,6 +10,7 @@
 #include "crawl/util/fingerprint_set.hpp"
 #include "crawl/util/text.hpp"
 #include "crawl/wire/frame.hpp"
+#include "descriptor_limit.hpp"
 #include "input.hpp"
 #include "resume.hpp"
 #include "scheduler.hpp"
@@ -732,6 +733,12 @@ private:
         stats_.worker_processes.push_back({slot.id, static_cast<int>(slot.pid), reaped.peak_rss_kb,
                                            reaped.user_seconds, reaped.sys_seconds, reaped.how});
         if (slot.closing) {
+            if (!reaped.clean) {
+                // Every record is in, but a worker that fails on its way out (a crash in
+                // teardown, a sanitizer's leak report) is a bug worth saying so, even with -q.
+                std::fprintf(stderr, "crawl: worker %u (pid %d) %s after its last record\n", slot.id,
+                             static_cast<int>(slot.pid), reaped.how.c_str());
+            }
             slot.exited = true;
             // Stopped by a signal or --max-time: unfinished URLs get no record.
             undone_ += slot.in_flight.size();
@@ -1004,6 +1011,21 @@ int run(const options& opts)
     }
     // A closed reader of our output shows up as EPIPE from write(), handled as a stop.
     ::signal(SIGPIPE, SIG_IGN);
+
+    // Every connection is a descriptor: take all the kernel allows before forking (the workers
+    // inherit it). Running out anyway only slows fetches down (fetch::client waits for one).
+    const descriptor_limit fds = raise_descriptor_limit();
+    if (opts.verbose) {
+        std::fprintf(stderr, "crawl: descriptor limit (RLIMIT_NOFILE): %llu, raised from %llu (hard limit %llu)\n",
+                     static_cast<unsigned long long>(fds.after), static_cast<unsigned long long>(fds.before),
+                     static_cast<unsigned long long>(fds.hard));
+        const auto& w = opts.worker;
+        std::fprintf(stderr,
+                     "crawl: %u workers, %u requests in flight each, %u per host; per response at most %u header "
+                     "bytes, %u header fields, %llu decoded body bytes, %d redirects\n",
+                     opts.workers, w.concurrency, opts.per_host, w.fetch.max_header_bytes, w.fetch.max_header_fields,
+                     static_cast<unsigned long long>(w.fetch.max_body), w.fetch.max_redirects);
+    }
 
     // Fork first: the workers start from a process that has no io_context, no threads and
     // no Asio descriptors yet.

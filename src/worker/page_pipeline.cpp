@@ -6,7 +6,7 @@ namespace crawl::worker {
 
 page_pipeline::page_pipeline(const options& opts, record::record& out) : opts_(opts), record_(out) {}
 
-failure page_pipeline::on_header(const fetch::response_info& info)
+failure page_pipeline::on_header(const response::response_info& info)
 {
     const auto coding = decode::parse_content_encoding(info.content_encoding);
     if (!coding) {

@@ -68,9 +68,9 @@ std::uint32_t retry_after_millis(std::string_view value)
 
 /// Collects a robots.txt body, decoded, up to one byte past what the parser reads (so the
 /// parser can tell that the file went on and drop a line the cap cut in half).
-class robots_body final : public fetch::body_handler {
+class robots_body final : public response::body_handler {
 public:
-    failure on_header(const fetch::response_info& info) override
+    failure on_header(const response::response_info& info) override
     {
         const auto coding = decode::parse_content_encoding(info.content_encoding);
         if (!coding) {
@@ -129,6 +129,15 @@ public:
     }
 
     [[nodiscard]] int exit_status() const noexcept { return exit_status_; }
+
+    /// With --verbose: what this worker did, for diagnosing a run (descriptor waits show a
+    /// descriptor limit that throttled it).
+    void report() const
+    {
+        std::fprintf(stderr, "crawl: worker %u (pid %d): %llu URLs, %llu waits for a free file descriptor\n", id_,
+                     static_cast<int>(::getpid()), static_cast<unsigned long long>(fetched_),
+                     static_cast<unsigned long long>(client_.descriptor_waits()));
+    }
 
 private:
     void on_coroutine_end(const std::exception_ptr& e)
@@ -215,6 +224,7 @@ private:
                 continue;
             }
             fetched f = co_await fetch_one(std::move(next.job));
+            ++fetched_;
             if (!shutting_down_) {
                 emit(f);
             }
@@ -359,6 +369,7 @@ private:
     std::string output_;
     std::string line_;
     unsigned fetchers_done_ = 0;
+    std::uint64_t fetched_ = 0;
     bool input_closed_ = false;
     bool shutting_down_ = false;
     int exit_status_ = 0;
@@ -372,6 +383,9 @@ int run(unsigned worker_id, unique_fd jobs, unique_fd results, const options& op
     worker_loop loop(ioc, worker_id, std::move(jobs), std::move(results), opts);
     loop.start();
     ioc.run();
+    if (opts.verbose) {
+        loop.report();
+    }
     return loop.exit_status();
 }
 

@@ -49,6 +49,7 @@ TEST(CliTest, CsvOutput)
     test_server server;
     const auto path = write_temp_file("csv.txt", server.url("/page/1") + "\nnot a url\n");
     const auto r = run_process({CRAWL_BIN, "--no-progress", "--format", "csv", path});
+    expect_no_sanitizer_report(r);
     EXPECT_EQ(r.exit_code, 1);
     std::vector<std::string> lines;
     std::istringstream in(r.out);
@@ -67,6 +68,7 @@ TEST(CliTest, SummaryAndStatsFile)
     const auto stats = write_temp_file("stats.json", "");
     const auto path = write_temp_file("summary.txt", server.url("/page/1") + "\n" + server.url("/status/500") + "\n");
     const auto r = run_process({CRAWL_BIN, "--no-progress", "-w", "2", "--stats", stats, path});
+    expect_no_sanitizer_report(r);
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_NE(r.err.find("crawl: 2 URLs"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("ok 1, failed 1: http_status 1"), std::string::npos) << r.err;

@@ -30,6 +30,16 @@ struct crawl_run {
     }
 };
 
+/// Fails the test when a process of the run printed a sanitizer report. The supervisor and
+/// its workers share stderr, and every ASan, LeakSanitizer and UBSan report contains one of
+/// these; a worker's leaks reach it because workers exit through crawl::exit_child.
+inline void expect_no_sanitizer_report(const process_result& p)
+{
+    for (const std::string_view sign : {"Sanitizer", "runtime error:"}) {
+        EXPECT_EQ(p.err.find(sign), std::string::npos) << "sanitizer report on stderr:\n" << p.err;
+    }
+}
+
 /// Splits JSONL output into objects; fails the test on a line that is not a JSON object.
 inline void parse_records(crawl_run& run)
 {
@@ -67,6 +77,7 @@ inline crawl_run run_crawl(const std::vector<std::string>& input_lines, std::vec
     argv.push_back(path);
     crawl_run run;
     run.process = run_process(argv, {}, timeout);
+    expect_no_sanitizer_report(run.process);
     parse_records(run);
     return run;
 }

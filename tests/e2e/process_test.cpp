@@ -116,6 +116,7 @@ TEST(ProcessTest, SigintWritesFinishedRecordsAndExits130)
     crawl.send_signal(SIGINT);
     const auto start = std::chrono::steady_clock::now();
     auto result = crawl.wait(15s);
+    expect_no_sanitizer_report(result);
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s) << "in-flight requests are cancelled, not awaited";
     EXPECT_EQ(result.exit_code, 130) << result.err;
     crawl_run run;

@@ -412,6 +412,19 @@ TEST(ExtractChunks, ScriptEndTagSplitAnywhere)
     }
 }
 
+// Found by html_extract_fuzz (corpus: regress_unterminated_quote): libxml2 2.9.14 lets an
+// unterminated quoted attribute value swallow the rest of the chunk it was pushed in, so a
+// push boundary that followed the feeds made `>` the title in one split and nothing in another.
+TEST(ExtractChunks, UnterminatedAttributeQuoteDoesNotDependOnChunking)
+{
+    const std::string body = "<title\" t=\">>";
+    const page_info whole = extract(body, "shift_jis");
+    for (const std::size_t size : {1UL, 2UL, 11UL, 12UL}) {
+        SCOPED_TRACE("chunk size " + std::to_string(size));
+        expect_same(extract(body, "shift_jis", true, fixed(size)), whole);
+    }
+}
+
 TEST(ExtractHostile, RandomBytes)
 {
     std::mt19937_64 rng(7);

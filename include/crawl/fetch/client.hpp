@@ -1,8 +1,10 @@
 #pragma once
 // HTTP/1.1 and HTTPS GET with keep-alive pooling, redirects and deadlines, streaming the final
-// response's body to a handler. One client per worker process; single-threaded use only.
+// response's body to a handler (through response::reader). One client per worker process;
+// single-threaded use only.
 
 #include "crawl/fetch/options.hpp"
+#include "crawl/response/body_handler.hpp"
 #include "crawl/record/record.hpp"
 #include "crawl/url/url.hpp"
 #include "crawl/util/error_class.hpp"
@@ -16,26 +18,6 @@
 #include <string_view>
 
 namespace crawl::fetch {
-
-/// The final response's header, as the body handler needs it.
-struct response_info {
-    int status = 0;
-    std::string_view content_type;
-    std::string_view content_encoding;
-    std::string_view final_url;
-};
-
-/// Receives the final (non-redirect) response. Returning a failure stops the fetch: the
-/// connection is closed and the failure becomes the outcome's.
-class body_handler {
-public:
-    virtual ~body_handler() = default;
-    virtual failure on_header(const response_info& info) = 0;
-    /// Body bytes as they arrive, still content-encoded, in chunks of at most 16 KiB.
-    virtual failure on_body(std::string_view bytes) = 0;
-    /// The body ended completely.
-    virtual failure on_end() = 0;
-};
 
 /// What happened to one URL at the HTTP level.
 struct outcome {
@@ -58,8 +40,13 @@ public:
     client& operator=(const client&) = delete;
 
     /// Fetches `target`, following at most `max_redirects` redirects. Never throws for network
-    /// or protocol failures: they come back in outcome::error.
-    boost::asio::awaitable<outcome> get(url::target target, body_handler& handler, int max_redirects);
+    /// or protocol failures: they come back in outcome::error. Running out of file descriptors
+    /// is not a failure: the fetch waits for one, and that wait does not count against its
+    /// deadlines.
+    boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects);
+
+    /// Times a fetch found no free file descriptor and waited for one (README, "File descriptors").
+    [[nodiscard]] std::uint64_t descriptor_waits() const noexcept;
 
 private:
     struct impl;

@@ -22,7 +22,8 @@ struct options {
     std::chrono::milliseconds read_timeout{15'000};    ///< response header wait, then each idle read
     int max_redirects = 5;
     std::uint64_t max_body = 16u << 20;                ///< decoded bytes
-    std::uint32_t max_header_bytes = 128u << 10;       ///< response header block
+    std::uint32_t max_header_bytes = 128u << 10;       ///< response header block (status line + fields)
+    std::uint32_t max_header_fields = 1000;            ///< field lines per response
     std::string user_agent;
     /// Extra request headers in order; an empty value removes a default header (as curl -H "X:").
     std::vector<std::pair<std::string, std::string>> headers;

@@ -17,6 +17,7 @@ struct options {
     std::string output;        ///< path; empty = stdout
     std::string stats_file;    ///< summary as JSON; empty = none
     bool quiet = false;
+    bool verbose = false;      ///< diagnostics on stderr: limits, caps, per-worker counters
     std::optional<bool> progress; ///< unset: on when stderr is a terminal
 
     bool robots = true;                   ///< obey robots.txt (--ignore-robots turns it off)

@@ -14,6 +14,7 @@ struct options {
     bool links = false;        ///< put each page's link list in its record
     record::format format = record::format::jsonl;
     std::string robots_agent = "crawl"; ///< product token that selects our robots.txt group
+    bool verbose = false;      ///< report the worker's counters on stderr when it exits
 };
 
 } // namespace crawl::worker

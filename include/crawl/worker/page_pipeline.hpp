@@ -14,11 +14,11 @@ namespace crawl::worker {
 
 /// Receives the final response of one URL from the fetch client, decodes it chunk by chunk,
 /// hashes the decoded bytes and, for HTML, feeds them to the extractor. Never holds the body.
-class page_pipeline final : public fetch::body_handler {
+class page_pipeline final : public response::body_handler {
 public:
     page_pipeline(const options& opts, record::record& out);
 
-    failure on_header(const fetch::response_info& info) override;
+    failure on_header(const response::response_info& info) override;
     failure on_body(std::string_view bytes) override;
     failure on_end() override;
 

@@ -1,0 +1,87 @@
+// Fuzz target: the streaming HTML extractor (extract::html_extractor) on arbitrary bytes,
+// fed in arbitrary pieces, under each kind of Content-Type charset.
+// Input: u8 header charset (index into `labels`, mod its size), u8 flags (bit 0: keep
+// links), u16 split seed, then the body.
+// Checks: the result is identical however the body is split (the requirement);
+// every extracted string is valid UTF-8 within its documented size; every link and the
+// canonical URL are normalized http(s) URLs; links_count matches the kept list.
+
+#include "crawl/extract/html_extractor.hpp"
+#include "crawl/url/url.hpp"
+#include "crawl/util/text.hpp"
+#include "fuzz_input.hpp"
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace crawl;
+
+// Labels as servers send them: empty, canonical, aliases, legacy multi-byte, UTF-16, unknown.
+constexpr std::array<std::string_view, 12> labels = {
+    "", "utf-8", "UTF8", "iso-8859-1", "windows-1252", "EUC-KR", "shift_jis", "gb2312",
+    "big5", "utf-16le", "iso-2022-jp", "x-no-such-charset",
+};
+
+extract::page_info extract_pieces(std::string_view charset, bool keep_links, const std::vector<std::string_view>& pieces)
+{
+    extract::html_extractor ex("http://example.com/dir/page.html?x=1", charset, keep_links);
+    for (const auto piece : pieces) {
+        ex.feed(piece);
+    }
+    ex.finish();
+    return ex.result();
+}
+
+void check_text(const std::string& s, const char* what)
+{
+    fuzz::check(text::is_valid_utf8(s), what);
+    fuzz::check(s.size() <= extract::max_text_bytes, what);
+}
+
+void check_url(const std::string& s, const char* what)
+{
+    if (s.empty()) {
+        return;
+    }
+    fuzz::check(s.size() <= extract::max_url_bytes, what);
+    const auto t = url::parse_input(s);
+    fuzz::check(t.has_value() && t->href == s, what);
+}
+
+bool same(const extract::page_info& a, const extract::page_info& b)
+{
+    return a.title == b.title && a.description == b.description && a.canonical == b.canonical &&
+           a.lang == b.lang && a.base == b.base && a.charset == b.charset && a.links_count == b.links_count &&
+           a.links == b.links;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    fuzz::input in(data, size);
+    const auto charset = labels[in.byte() % labels.size()];
+    const bool keep_links = (in.byte() & 1) != 0;
+    const auto seed = in.u16();
+    const auto body = in.rest();
+
+    const std::vector<std::string_view> whole{body};
+    const auto at_once = extract_pieces(charset, keep_links, whole);
+    const auto in_pieces = extract_pieces(charset, keep_links, fuzz::split(body, seed));
+    fuzz::check(same(at_once, in_pieces), "extraction depends on how the body was split");
+
+    check_text(at_once.title, "title not valid UTF-8 or too long");
+    check_text(at_once.description, "description not valid UTF-8 or too long");
+    check_text(at_once.lang, "lang not valid UTF-8 or too long");
+    check_url(at_once.canonical, "canonical not a normalized URL");
+    check_url(at_once.base, "base not a normalized URL");
+    for (const auto& link : at_once.links) {
+        check_url(link, "link not a normalized URL");
+    }
+    fuzz::check(keep_links ? at_once.links.size() == at_once.links_count : at_once.links.empty(),
+                "links_count and the kept links disagree");
+    return 0;
+}
