@@ -1,0 +1,140 @@
+// Fuzz target: robots.txt parsing and rule matching (robots::parse, rules::check,
+// robots::matches, robots::canonical_path) on arbitrary bytes, as a hostile server's
+// robots.txt would carry them.
+// Input: one byte choosing the crawler's User-Agent, then the robots.txt body.
+// Checks: the selected rules are canonical and in check()'s order; Crawl-delay, when set, is
+// a finite number of seconds >= 0; canonical_path is idempotent; and for a set of probe
+// paths (every value in the body, every rule's pattern made literal, a few fixed ones)
+// matches() agrees with a plain dynamic-programming wildcard matcher and check() picks the
+// longest matching rule, Allow winning ties, /robots.txt always allowed.
+
+#include "crawl/robots/robots.hpp"
+#include "fuzz_input.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace crawl;
+
+/// The reference matcher: '*' matches any run of octets, a final '$' anchors the pattern at
+/// the end of the path, and without it the pattern need only match a prefix.
+bool reference_match(std::string_view pattern, std::string_view path)
+{
+    std::string glob(pattern);
+    if (glob.ends_with('$')) {
+        glob.pop_back();
+    } else {
+        glob += '*';
+    }
+    // can[j]: the pattern's first i octets match the path's first j octets.
+    std::vector<char> can(path.size() + 1, 0);
+    can[0] = 1;
+    for (const char p : glob) {
+        if (p == '*') {
+            for (std::size_t j = 1; j <= path.size(); ++j) {
+                can[j] = static_cast<char>(can[j] || can[j - 1]);
+            }
+        } else {
+            for (std::size_t j = path.size(); j > 0; --j) {
+                can[j] = static_cast<char>(can[j - 1] && path[j - 1] == p);
+            }
+            can[0] = 0;
+        }
+    }
+    return can[path.size()] != 0;
+}
+
+std::vector<std::string> probe_paths(std::string_view body, const robots::rules& rules)
+{
+    std::vector<std::string> probes = {"/", "/robots.txt", "/a/b?c=d", "/%7Ea/%2f", ""};
+    while (!body.empty() && probes.size() < 48) {
+        const auto end = body.find_first_of("\r\n");
+        const std::string_view line = body.substr(0, end);
+        body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
+        const auto colon = line.find(':');
+        if (colon != std::string_view::npos) {
+            probes.emplace_back(line.substr(colon + 1));
+        }
+    }
+    for (const robots::rule& r : rules.list()) {
+        if (probes.size() >= 96) {
+            break;
+        }
+        std::string literal = r.pattern;
+        std::erase(literal, '*');
+        probes.push_back(literal);
+        probes.push_back(literal + "x");
+    }
+    return probes;
+}
+
+void check_rules(const robots::rules& rules)
+{
+    const auto& list = rules.list();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        fuzz::check(!list[i].pattern.empty(), "an empty pattern became a rule");
+        fuzz::check(robots::canonical_path(list[i].pattern) == list[i].pattern, "a rule's pattern is not canonical");
+        if (i > 0) {
+            const auto& a = list[i - 1];
+            const auto& b = list[i];
+            const bool ordered = a.pattern.size() > b.pattern.size() ||
+                                 (a.pattern.size() == b.pattern.size() && (a.allow || !b.allow));
+            fuzz::check(ordered, "rules not longest first, Allow before Disallow");
+        }
+    }
+    if (const auto delay = rules.crawl_delay()) {
+        fuzz::check(std::isfinite(*delay) && *delay >= 0, "Crawl-delay negative or not finite");
+    }
+}
+
+void check_verdict(const robots::rules& rules, const std::string& probe)
+{
+    const std::string path = robots::canonical_path(probe);
+    fuzz::check(robots::canonical_path(path) == path, "canonical_path is not idempotent");
+    std::size_t longest = 0;
+    bool any = false;
+    bool allowed_at_longest = false;
+    for (const robots::rule& r : rules.list()) {
+        const bool m = robots::matches(r.pattern, path);
+        fuzz::check(m == reference_match(r.pattern, path), "matches() disagrees with the reference matcher");
+        if (!m) {
+            continue;
+        }
+        if (!any || r.pattern.size() > longest) {
+            longest = r.pattern.size();
+            allowed_at_longest = r.allow;
+            any = true;
+        } else if (r.pattern.size() == longest) {
+            allowed_at_longest = allowed_at_longest || r.allow;
+        }
+    }
+    const auto v = rules.check(probe);
+    if (path == "/robots.txt" || !any) {
+        fuzz::check(v.allowed && v.matched == nullptr, "allowed without a matching rule expected");
+        return;
+    }
+    fuzz::check(v.matched != nullptr, "a matching rule was not found");
+    fuzz::check(v.matched->pattern.size() == longest, "check() did not pick the longest match");
+    fuzz::check(v.allowed == allowed_at_longest && v.matched->allow == v.allowed, "wrong verdict on a tie");
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    static constexpr const char* agents[] = {"crawl/1.0", "Googlebot/2.1 (+http://www.google.com/bot.html)", "",
+                                             "*", "a-b_c", "FOO"};
+    fuzz::input in(data, size);
+    const char* agent = agents[in.byte() % std::size(agents)];
+    const std::string_view body = in.rest();
+    const robots::rules rules = robots::parse(body, agent);
+    check_rules(rules);
+    for (const std::string& probe : probe_paths(body, rules)) {
+        check_verdict(rules, probe);
+    }
+    return 0;
+}
