@@ -1,7 +1,8 @@
 // crawl-micro: Google Benchmark of the CPU-bound stages over the benchmark corpus
 // (bench/corpus/files, or the generated stand-in): inflate, extract, inflate+extract,
 // the worker's whole page pipeline (inflate + SHA-256 + extract), frame encode and decode, and
-// record serialization. items_per_second is pages per second of one core.
+// record serialization. items_per_second is pages per second of one core. Also robots.txt
+// parsing and checking, for a typical file and for 500 KiB hostile ones.
 //
 //   crawl-micro [--benchmark_filter=REGEX] [--benchmark_repetitions=N] ...
 //   CRAWL_CORPUS=DIR crawl-micro        (another corpus directory)
@@ -11,6 +12,7 @@
 #include "crawl/decode/inflater.hpp"
 #include "crawl/extract/html_extractor.hpp"
 #include "crawl/record/record.hpp"
+#include "crawl/robots/robots.hpp"
 #include "crawl/util/sha256.hpp"
 #include "crawl/wire/frame.hpp"
 
@@ -19,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <string>
 
 namespace {
 
@@ -263,6 +266,51 @@ void frame_decode(benchmark::State& state)
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(data().records.size()));
 }
 
+/// robots.txt bodies: 0 a typical one (a few dozen rules); 1 and 2 hostile ones, as large as
+/// RFC 9309 asks crawlers to read: 1 distinct literal paths, 2 rules that all begin with a
+/// wildcard, so that every one of them can match any path.
+std::string robots_body(std::int64_t kind)
+{
+    std::string body = "User-agent: *\n";
+    if (kind == 0) {
+        for (int i = 0; i < 40; ++i) {
+            body += (i % 4 == 0 ? "Allow: /section" : "Disallow: /section") + std::to_string(i) + "/*?sort=\n";
+        }
+        return body + "Disallow: /*.pdf$\nCrawl-delay: 1\n";
+    }
+    for (int i = 0; body.size() < robots::max_bytes - 64; ++i) {
+        body += (kind == 1 ? "Disallow: /item/" : "Disallow: /*x*y") + std::to_string(i) + "\n";
+    }
+    return body;
+}
+
+void robots_parse(benchmark::State& state)
+{
+    const std::string body = robots_body(state.range(0));
+    for (auto _ : state) {
+        auto rules = robots::parse(body, "crawl");
+        benchmark::DoNotOptimize(rules.list().data());
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
+}
+
+/// The supervisor's cost per URL on a host with such a robots.txt.
+void robots_check(benchmark::State& state)
+{
+    const auto rules = robots::parse(robots_body(state.range(0)), "crawl");
+    std::vector<std::string> paths;
+    for (int i = 0; i < 64; ++i) {
+        paths.push_back("/section" + std::to_string(i) + "/item/" + std::to_string(i * 7919) + "/page.html?id=" +
+                        std::to_string(i));
+    }
+    for (auto _ : state) {
+        for (const auto& p : paths) {
+            benchmark::DoNotOptimize(rules.check(p).allowed);
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(paths.size()));
+}
+
 BENCHMARK(inflate)->Unit(benchmark::kMillisecond);
 BENCHMARK(extract_html)->Unit(benchmark::kMillisecond)->Arg(16 * 1024)->Arg(1 << 20);
 BENCHMARK(inflate_extract)->Unit(benchmark::kMillisecond);
@@ -272,6 +320,8 @@ BENCHMARK(record_jsonl)->Unit(benchmark::kMicrosecond);
 BENCHMARK(record_csv)->Unit(benchmark::kMicrosecond);
 BENCHMARK(frame_encode)->Unit(benchmark::kMicrosecond);
 BENCHMARK(frame_decode)->Unit(benchmark::kMicrosecond);
+BENCHMARK(robots_parse)->Unit(benchmark::kMillisecond)->Arg(0)->Arg(1)->Arg(2);
+BENCHMARK(robots_check)->Unit(benchmark::kMicrosecond)->Arg(0)->Arg(1)->Arg(2);
 
 } // namespace
 

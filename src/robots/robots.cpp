@@ -190,20 +190,38 @@ bool matches(std::string_view pattern, std::string_view path) noexcept
     }
 }
 
-void rules::add(bool allow, std::string_view pattern)
+rules::rules(std::vector<rule> list, std::optional<double> crawl_delay) : crawl_delay_(crawl_delay)
 {
-    if (pattern.empty()) {
-        return;
+    std::erase_if(list, [](const rule& r) { return r.pattern.empty(); });
+    for (rule& r : list) {
+        r.pattern = canonical_path(r.pattern);
     }
-    rule r{allow, canonical_path(pattern)};
-    // Keep the order check() relies on: longest first, Allow before Disallow on equal length.
-    const auto before = [](const rule& a, const rule& b) {
+    // The order check() breaks ties in and list() promises: longest first, Allow first.
+    std::stable_sort(list.begin(), list.end(), [](const rule& a, const rule& b) {
         if (a.pattern.size() != b.pattern.size()) {
             return a.pattern.size() > b.pattern.size();
         }
         return a.allow && !b.allow;
+    });
+    rules_ = std::move(list);
+    by_prefix_.reserve(rules_.size());
+    for (std::uint32_t i = 0; i < rules_.size(); ++i) {
+        std::string_view literal = rules_[i].pattern;
+        literal = literal.substr(0, literal.find('*'));
+        if (literal.size() == rules_[i].pattern.size() && literal.ends_with('$')) {
+            literal.remove_suffix(1); // the anchor, not an octet
+        }
+        by_prefix_.push_back({i, static_cast<std::uint32_t>(literal.size())});
+    }
+    const auto prefix = [this](const prefix_entry& e) {
+        return std::string_view(rules_[e.rule].pattern).substr(0, e.prefix_size);
     };
-    rules_.insert(std::upper_bound(rules_.begin(), rules_.end(), r, before), std::move(r));
+    // string_view compares octets as unsigned char, as the walk in check() does. Rules that
+    // share a prefix stay in list order, so check() reads them front to back.
+    std::sort(by_prefix_.begin(), by_prefix_.end(), [&prefix](const prefix_entry& a, const prefix_entry& b) {
+        const int order = prefix(a).compare(prefix(b));
+        return order < 0 || (order == 0 && a.rule < b.rule);
+    });
 }
 
 rules::verdict rules::check(std::string_view path_and_query) const
@@ -215,12 +233,36 @@ rules::verdict rules::check(std::string_view path_and_query) const
     if (path == "/robots.txt") {
         return {};
     }
-    for (const rule& r : rules_) {
-        if (matches(r.pattern, path)) {
-            return {r.allow, &r};
+    const rule* best = nullptr;
+    const auto consider = [&best, &path](const rule& r) {
+        const bool better = best == nullptr || r.pattern.size() > best->pattern.size() ||
+                            (r.pattern.size() == best->pattern.size() && r.allow && !best->allow);
+        if (better && matches(r.pattern, path)) {
+            best = &r;
         }
+    };
+    // Walk the sorted prefixes like a trie: [lo, hi) holds the entries whose prefix begins
+    // with the path's first `depth` octets; those whose prefix is exactly that sort first.
+    auto lo = by_prefix_.begin();
+    auto hi = by_prefix_.end();
+    for (std::size_t depth = 0;; ++depth) {
+        for (; lo != hi && lo->prefix_size == depth; ++lo) {
+            consider(rules_[lo->rule]);
+        }
+        if (lo == hi || depth == path.size()) {
+            break;
+        }
+        const auto octet = [this, depth](const prefix_entry& e) {
+            return static_cast<unsigned char>(rules_[e.rule].pattern[depth]);
+        };
+        const auto c = static_cast<unsigned char>(path[depth]);
+        lo = std::partition_point(lo, hi, [&](const prefix_entry& e) { return octet(e) < c; });
+        hi = std::partition_point(lo, hi, [&](const prefix_entry& e) { return octet(e) == c; });
     }
-    return {};
+    if (best == nullptr) {
+        return {};
+    }
+    return {best->allow, best};
 }
 
 rules parse(std::string_view body, std::string_view agent)
@@ -243,18 +285,17 @@ rules parse(std::string_view body, std::string_view agent)
             }
         }
     }
-    rules out;
+    std::vector<rule> selected_rules;
     std::optional<double> delay;
     for (const std::size_t g : selected) {
-        for (const rule& r : groups[g].lines) {
-            out.add(r.allow, r.pattern);
+        for (rule& r : groups[g].lines) {
+            selected_rules.push_back(std::move(r));
         }
         if (groups[g].crawl_delay && (!delay || *groups[g].crawl_delay > *delay)) {
             delay = groups[g].crawl_delay;
         }
     }
-    out.set_crawl_delay(delay);
-    return out;
+    return rules(std::move(selected_rules), delay);
 }
 
 std::string product_token(std::string_view user_agent)

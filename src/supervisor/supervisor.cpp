@@ -381,9 +381,7 @@ private:
         o.delay = opts_.delay;
         o.unreachable = std::move(unreachable);
         if (answer != nullptr && answer->verdict == wire::robots_verdict::rules) {
-            for (const auto& r : answer->rules) {
-                o.rules.add(r.allow, r.pattern);
-            }
+            o.rules = robots::rules(answer->rules);
             if (answer->crawl_delay_ms != wire::no_millis) {
                 o.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
             }

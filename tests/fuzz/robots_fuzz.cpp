@@ -5,11 +5,13 @@
 // Checks: the selected rules are canonical and in check()'s order; Crawl-delay, when set, is
 // a finite number of seconds >= 0; canonical_path is idempotent; and for a set of probe
 // paths (every value in the body, every rule's pattern made literal, a few fixed ones)
-// matches() agrees with a plain dynamic-programming wildcard matcher and check() picks the
-// longest matching rule, Allow winning ties, /robots.txt always allowed.
+// matches() agrees with a plain dynamic-programming wildcard matcher and check() (which only
+// tries the rules its prefix index offers) decides as trying every rule would: the longest
+// match, Allow winning ties, /robots.txt always allowed (tests/support/robots_reference.hpp).
 
 #include "crawl/robots/robots.hpp"
 #include "fuzz_input.hpp"
+#include "support/robots_reference.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -19,34 +21,6 @@
 namespace {
 
 using namespace crawl;
-
-/// The reference matcher: '*' matches any run of octets, a final '$' anchors the pattern at
-/// the end of the path, and without it the pattern need only match a prefix.
-bool reference_match(std::string_view pattern, std::string_view path)
-{
-    std::string glob(pattern);
-    if (glob.ends_with('$')) {
-        glob.pop_back();
-    } else {
-        glob += '*';
-    }
-    // can[j]: the pattern's first i octets match the path's first j octets.
-    std::vector<char> can(path.size() + 1, 0);
-    can[0] = 1;
-    for (const char p : glob) {
-        if (p == '*') {
-            for (std::size_t j = 1; j <= path.size(); ++j) {
-                can[j] = static_cast<char>(can[j] || can[j - 1]);
-            }
-        } else {
-            for (std::size_t j = path.size(); j > 0; --j) {
-                can[j] = static_cast<char>(can[j - 1] && path[j - 1] == p);
-            }
-            can[0] = 0;
-        }
-    }
-    return can[path.size()] != 0;
-}
 
 std::vector<std::string> probe_paths(std::string_view body, const robots::rules& rules)
 {
@@ -95,31 +69,18 @@ void check_verdict(const robots::rules& rules, const std::string& probe)
 {
     const std::string path = robots::canonical_path(probe);
     fuzz::check(robots::canonical_path(path) == path, "canonical_path is not idempotent");
-    std::size_t longest = 0;
-    bool any = false;
-    bool allowed_at_longest = false;
     for (const robots::rule& r : rules.list()) {
-        const bool m = robots::matches(r.pattern, path);
-        fuzz::check(m == reference_match(r.pattern, path), "matches() disagrees with the reference matcher");
-        if (!m) {
-            continue;
-        }
-        if (!any || r.pattern.size() > longest) {
-            longest = r.pattern.size();
-            allowed_at_longest = r.allow;
-            any = true;
-        } else if (r.pattern.size() == longest) {
-            allowed_at_longest = allowed_at_longest || r.allow;
-        }
+        fuzz::check(robots::matches(r.pattern, path) == test::reference_match(r.pattern, path),
+                    "matches() disagrees with the reference matcher");
     }
+    const auto expected = test::reference_check(rules, probe);
     const auto v = rules.check(probe);
-    if (path == "/robots.txt" || !any) {
-        fuzz::check(v.allowed && v.matched == nullptr, "allowed without a matching rule expected");
-        return;
+    fuzz::check(v.allowed == expected.allowed, "check() decided otherwise than trying every rule");
+    fuzz::check((v.matched != nullptr) == expected.matched, "check() found a deciding rule where none is, or none");
+    if (v.matched != nullptr) {
+        fuzz::check(v.matched->pattern.size() == expected.longest, "check() did not pick the longest match");
+        fuzz::check(v.matched->allow == v.allowed, "the deciding rule says otherwise than the verdict");
     }
-    fuzz::check(v.matched != nullptr, "a matching rule was not found");
-    fuzz::check(v.matched->pattern.size() == longest, "check() did not pick the longest match");
-    fuzz::check(v.allowed == allowed_at_longest && v.matched->allow == v.allowed, "wrong verdict on a tie");
 }
 
 } // namespace

@@ -1,8 +1,13 @@
 // robots.txt parsing and matching (RFC 9309), with the RFC's own examples.
 
 #include "crawl/robots/robots.hpp"
+#include "support/robots_reference.hpp"
 
 #include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
 
 namespace crawl::robots {
 namespace {
@@ -234,6 +239,65 @@ TEST(RobotsTest, ProductToken)
     EXPECT_EQ(product_token("MyBot/2.1 (+https://example.com/bot)"), "MyBot");
     EXPECT_EQ(product_token("  Foo-Bar_x "), "Foo-Bar_x");
     EXPECT_EQ(product_token("007"), "007");
+}
+
+TEST(RobotsTest, PrefixIndexDecidesAsTryingEveryRule)
+{
+    // Short patterns and paths over a tiny alphabet, so literal prefixes nest and collide,
+    // wildcards and anchors sit anywhere, and most paths match several rules.
+    std::mt19937 rng(9309);
+    const auto pick = [&rng](std::string_view alphabet, std::size_t max_len, std::size_t first_fixed) {
+        std::string out = first_fixed ? "/" : "";
+        const std::size_t len = std::uniform_int_distribution<std::size_t>(0, max_len)(rng);
+        for (std::size_t i = 0; i < len; ++i) {
+            out += alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(rng)];
+        }
+        return out;
+    };
+    std::size_t decided_by_a_rule = 0;
+    for (int round = 0; round < 300; ++round) {
+        std::vector<rule> list;
+        const int n = std::uniform_int_distribution<int>(1, 40)(rng);
+        for (int i = 0; i < n; ++i) {
+            list.push_back({rng() % 2 == 0, pick("/ab*$", 6, rng() % 4)});
+        }
+        const rules r(list);
+        for (int i = 0; i < 40; ++i) {
+            const std::string path = pick("/ab$", 8, rng() % 8);
+            const auto expected = crawl::test::reference_check(r, path);
+            const auto got = r.check(path);
+            ASSERT_EQ(got.allowed, expected.allowed) << "path " << path << ", round " << round;
+            ASSERT_EQ(got.matched != nullptr, expected.matched) << "path " << path << ", round " << round;
+            if (got.matched != nullptr) {
+                ASSERT_EQ(got.matched->pattern.size(), expected.longest) << "path " << path << ", round " << round;
+                ++decided_by_a_rule;
+            }
+        }
+    }
+    EXPECT_GT(decided_by_a_rule, 3000U) << "the generator should make most paths match some rule";
+}
+
+TEST(RobotsTest, EveryRuleOfANearlyHalfMegabyteFileCounts)
+{
+    // 16,000 Disallow lines and 3,200 longer Allow lines: about 440 KB, under the 500 KiB the
+    // RFC asks crawlers to read. Each must still decide the paths it is the longest match for.
+    std::string body = "User-agent: *\n";
+    for (int i = 0; i < 16000; ++i) {
+        body += "Disallow: /item/" + std::to_string(i) + "/\n";
+    }
+    for (int i = 0; i < 16000; i += 5) {
+        body += "Allow: /item/" + std::to_string(i) + "/public\n";
+    }
+    ASSERT_LT(body.size(), max_bytes);
+    const auto r = parse(body, "crawl");
+    EXPECT_EQ(r.list().size(), 19200U);
+    EXPECT_FALSE(allowed(r, "/item/15999/x"));
+    EXPECT_FALSE(allowed(r, "/item/0/"));
+    EXPECT_TRUE(allowed(r, "/item/16000/"));
+    EXPECT_TRUE(allowed(r, "/item/1"));
+    EXPECT_TRUE(allowed(r, "/item/15995/public/page"));
+    EXPECT_FALSE(allowed(r, "/item/15996/public/page"));
+    EXPECT_EQ(r.check("/item/10/public").matched->pattern, "/item/10/public");
 }
 
 } // namespace
