@@ -80,6 +80,40 @@ TEST(RobotsTxtTest, RulesDecideWhatIsFetchedAndRobotsTxtIsFetchedOnce)
     EXPECT_NE(run.process.err.find("robots_disallowed 20"), std::string::npos) << run.process.err;
 }
 
+TEST(RobotsTxtTest, EveryRuleOfANearlyHalfMegabyteRobotsTxtCounts)
+{
+    // 20,000 anchored rules, one per even page, then one more at the end: the file is parsed
+    // by a worker, sent to the supervisor as a frame of rules and checked there per URL.
+    std::string body = "User-agent: *\n";
+    for (int i = 0; i < 40000; i += 2) {
+        body += "Disallow: /page/" + std::to_string(i) + "$\n";
+    }
+    body += "Disallow: /gzip/7\n";
+    ASSERT_LT(body.size(), 500u * 1024);
+    test_server server;
+    server.set_response("/robots.txt", robots_txt(body));
+    std::vector<std::string> urls;
+    for (int i = 0; i < 40; ++i) {
+        urls.push_back(server.url("/page/" + std::to_string(i * 997)));
+    }
+    for (int i = 0; i < 10; ++i) {
+        urls.push_back(server.url("/gzip/" + std::to_string(i)));
+    }
+    const auto run = run_crawl(urls, {"-w", "2"});
+    ASSERT_EQ(run.records.size(), urls.size()) << run.process.err;
+    for (int i = 0; i < 40; ++i) {
+        SCOPED_TRACE(urls[static_cast<std::size_t>(i)]);
+        const bool disallowed = (i * 997) % 2 == 0 && i * 997 < 40000;
+        EXPECT_EQ(error_class_of(run.at(static_cast<std::uint64_t>(i) + 1)), disallowed ? "robots_disallowed" : "none");
+    }
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(error_class_of(run.at(41 + static_cast<std::uint64_t>(i))), i == 7 ? "robots_disallowed" : "none");
+    }
+    EXPECT_EQ(server.requests_for("/robots.txt"), 1u);
+    EXPECT_EQ(server.requests_for("/page/"), 20u);
+    EXPECT_EQ(server.requests_for("/gzip/"), 9u);
+}
+
 TEST(RobotsTxtTest, UserAgentTokenSelectsTheGroup)
 {
     test_server server;
