@@ -190,6 +190,10 @@ int main(int argc, char** argv)
     app.add_flag("--ignore-robots", ignore_robots, "Do not fetch or obey robots.txt");
     app.add_option("--robots-agent", robots_agent,
                    "Product token that selects our robots.txt group (default: from --user-agent)");
+    app.add_option("--robots-cache", opts.robots_cache,
+                   "Bytes of robots.txt rules kept (suffixes K, M, G); beyond it the origin used longest ago "
+                   "is dropped, and fetched again if more of its URLs come")
+        ->capture_default_str()->transform(CLI::AsSizeValue(false))->check(CLI::Range(0ull, 1ull << 40));
     app.add_option("--delay", delay_ms, "Milliseconds between request starts to one host, across all workers")
         ->capture_default_str();
     app.add_option("--max-delay", max_delay_ms, "Most milliseconds robots.txt Crawl-delay may raise --delay to")

@@ -265,6 +265,18 @@ rules::verdict rules::check(std::string_view path_and_query) const
     return {best->allow, best};
 }
 
+std::size_t rules::memory_bytes() const noexcept
+{
+    std::size_t bytes = rules_.capacity() * sizeof(rule) + by_prefix_.capacity() * sizeof(prefix_entry);
+    for (const rule& r : rules_) {
+        // Short patterns live inside the string object (the small-string buffer).
+        if (r.pattern.capacity() > std::string().capacity()) {
+            bytes += r.pattern.capacity() + 1;
+        }
+    }
+    return bytes;
+}
+
 rules parse(std::string_view body, std::string_view agent)
 {
     const std::string token = text::to_lower_ascii(product_token(agent));

@@ -101,7 +101,9 @@ std::string format_summary(const run_stats& s)
     out += ", no response " + std::to_string(s.by_status_class[0]) + '\n';
     out += "  bytes: " + human_bytes(s.wire_bytes) + " on the wire, " + human_bytes(s.body_bytes) + " decoded\n";
     if (s.robots_fetched != 0 || s.retries != 0 || s.hosts_unreachable != 0) {
-        out += "  politeness: robots.txt " + std::to_string(s.robots_fetched) + ", retries " +
+        out += "  politeness: robots.txt " + std::to_string(s.robots_fetched) +
+               (s.robots_evicted != 0 ? " (" + std::to_string(s.robots_evicted) + " evicted from the cache)" : "") +
+               ", retries " +
                std::to_string(s.retries) + ", hosts given up " + std::to_string(s.hosts_unreachable) + '\n';
     }
     if (s.dedup) {
@@ -191,6 +193,7 @@ std::string format_stats_json(const run_stats& s)
         {"duplicates", s.duplicates},
         {"retries", s.retries},
         {"robots_fetched", s.robots_fetched},
+        {"robots_evicted", s.robots_evicted},
         {"hosts_unreachable", s.hosts_unreachable},
         {"resumed_lines", s.resumed_lines},
         {"torn_bytes", s.torn_bytes},

@@ -12,6 +12,7 @@
 #include "crawl/wire/frame.hpp"
 #include "descriptor_limit.hpp"
 #include "input.hpp"
+#include "origin_table.hpp"
 #include "resume.hpp"
 #include "scheduler.hpp"
 #include "spawn.hpp"
@@ -104,20 +105,6 @@ struct worker_slot {
     std::unordered_map<std::uint64_t, pending_url> in_flight; ///< by seq (robots: by id)
 };
 
-/// What robots.txt allows on one origin (scheme://host:port), known once its answer is in.
-struct origin_state {
-    /// A URL waiting for the origin's robots.txt, with the request target it will be checked on.
-    struct parked_url {
-        pending_url url;
-        std::string path;
-    };
-    bool known = false;
-    robots::rules rules;
-    std::string unreachable; ///< non-empty: nothing may be fetched; says why
-    milliseconds delay{0};   ///< --delay, raised by Crawl-delay up to --max-delay
-    std::vector<parked_url> parked;
-};
-
 /// Transient failures worth another attempt: no connection, no answer in time, an answer
 /// that says "later" (429, 500, 502, 503, 504), a connection lost before any response.
 bool retryable(error_class error, unsigned status)
@@ -156,6 +143,7 @@ public:
           window_(std::max<std::size_t>(1024, 4ull * opts.workers * credits_for(opts.worker.concurrency))),
           signals_(ioc, SIGINT, SIGTERM), input_wake_(ioc, net::steady_timer::time_point::max()),
           wake_timer_(ioc), deadline_timer_(ioc), progress_timer_(ioc), slots_(opts.workers),
+          origins_(opts.robots_cache),
           rng_(std::random_device{}())
     {
         stats_.workers = opts.workers;
@@ -195,6 +183,7 @@ public:
         stats_.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
         stats_.dedup_fingerprints = fingerprints_.size();
         stats_.dedup_memory_bytes = fingerprints_.memory_bytes();
+        stats_.robots_evicted = origins_.evictions();
         struct rusage usage {};
         if (::getrusage(RUSAGE_SELF, &usage) == 0) {
             stats_.supervisor_peak_rss_kb = own_peak_rss_kb(usage.ru_maxrss);
@@ -231,7 +220,7 @@ private:
     }
 
     /// URLs taken from the input that have no record yet and are not in flight.
-    [[nodiscard]] std::size_t waiting() const noexcept { return sched_.queued() + parked_; }
+    [[nodiscard]] std::size_t waiting() const noexcept { return sched_.queued() + origins_.parked(); }
 
     // ---- input ---------------------------------------------------------------------------
 
@@ -327,70 +316,60 @@ private:
     /// until the answer is in. Other origins go on meanwhile.
     void admit(const std::string& origin, pending_url url, std::string_view path)
     {
-        auto [it, inserted] = origins_.try_emplace(origin);
-        origin_state& o = it->second;
-        if (inserted) {
+        if (const robots_answer* known = origins_.answer(origin)) {
+            decide(*known, std::move(url), path);
+            return;
+        }
+        const std::string host_key = url.host_key;
+        if (origins_.park(origin, {std::move(url), std::string(path)})) {
             pending_url robots_job;
             robots_job.seq = robots_id_base | next_robots_id_++;
             robots_job.url = origin + "/robots.txt";
-            robots_job.host_key = url.host_key;
+            robots_job.host_key = host_key;
             robots_job.kind = job_kind::robots;
             robots_job.delay = opts_.delay;
             sched_.add(std::move(robots_job));
         }
-        if (!o.known) {
-            o.parked.push_back({std::move(url), std::string(path)});
-            ++parked_;
-            return;
-        }
-        decide(o, std::move(url), path);
     }
 
     /// A URL whose origin's robots.txt is known: a record if it may not be fetched, else queued.
-    void decide(const origin_state& o, pending_url url, std::string_view path)
+    void decide(const robots_answer& a, pending_url url, std::string_view path)
     {
         if (auto dead = dead_hosts_.find(url.host_key); dead != dead_hosts_.end()) {
             emit_own(url.seq, url.url, {error_class::host_unreachable, dead->second});
             return;
         }
-        if (!o.unreachable.empty()) {
+        if (!a.unreachable.empty()) {
             emit_own(url.seq, url.url,
                      {error_class::robots_disallowed,
-                      "robots.txt unreachable (" + o.unreachable + "): nothing may be fetched there"});
+                      "robots.txt unreachable (" + a.unreachable + "): nothing may be fetched there"});
             return;
         }
-        const auto verdict = o.rules.check(path);
+        const auto verdict = a.rules.check(path);
         if (!verdict.allowed) {
             emit_own(url.seq, url.url,
                      {error_class::robots_disallowed, "disallowed by robots.txt: Disallow: " + verdict.matched->pattern});
             return;
         }
-        url.delay = o.delay;
+        url.delay = a.delay;
         sched_.add(std::move(url));
     }
 
     /// The origin's robots.txt answer is final: decide every URL that waited for it.
     void settle_origin(const std::string& origin, const wire::robots_result* answer, std::string unreachable)
     {
-        auto it = origins_.find(origin);
-        if (it == origins_.end() || it->second.known) {
-            return;
-        }
-        origin_state& o = it->second;
-        o.known = true;
-        o.delay = opts_.delay;
-        o.unreachable = std::move(unreachable);
+        robots_answer a;
+        a.delay = opts_.delay;
+        a.unreachable = std::move(unreachable);
         if (answer != nullptr && answer->verdict == wire::robots_verdict::rules) {
-            o.rules = robots::rules(answer->rules);
+            a.rules = robots::rules(answer->rules);
             if (answer->crawl_delay_ms != wire::no_millis) {
-                o.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
+                a.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
             }
         }
-        auto parked = std::move(o.parked);
-        o.parked.clear();
-        parked_ -= parked.size();
-        for (auto& p : parked) {
-            decide(o, std::move(p.url), p.path);
+        auto settled = origins_.settle(origin, std::move(a));
+        for (auto& p : settled.parked) {
+            decide(*settled.answer, std::move(p.url), p.path);
         }
     }
 
@@ -946,8 +925,7 @@ private:
     net::steady_timer deadline_timer_;
     net::steady_timer progress_timer_;
     std::vector<worker_slot> slots_;
-    std::unordered_map<std::string, origin_state> origins_; ///< robots.txt per origin, for the run
-    std::size_t parked_ = 0;                                ///< URLs waiting for a robots.txt
+    origin_table origins_; ///< robots.txt per origin, within --robots-cache
     std::uint64_t next_robots_id_ = 0;
     std::unordered_map<std::string, unsigned> host_failures_;  ///< consecutive, per host:port
     std::unordered_map<std::string, std::string> dead_hosts_; ///< host:port → why it was given up

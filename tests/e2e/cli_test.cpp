@@ -34,7 +34,7 @@ TEST(CliTest, HelpAndVersion)
     for (const char* option : {"--workers", "--concurrency", "--per-host", "--output", "--format", "--timeout",
                                "--connect-timeout", "--max-redirects", "--max-body", "--user-agent", "--header",
                                "--resolve", "--cacert", "--insecure", "--links", "--quiet", "--progress", "--stats",
-                               "--ignore-robots", "--robots-agent", "--delay", "--max-delay", "--retries",
+                               "--ignore-robots", "--robots-agent", "--robots-cache", "--delay", "--max-delay", "--retries",
                                "--retry-base", "--max-retry-wait", "--host-errors", "--resume", "--max-time", "--dedup",
                                "Examples:", "Exit status", "3 stopped by --max-time"}) {
         EXPECT_NE(help.out.find(option), std::string::npos) << option;

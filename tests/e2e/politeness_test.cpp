@@ -114,6 +114,58 @@ TEST(RobotsTxtTest, EveryRuleOfANearlyHalfMegabyteRobotsTxtCounts)
     EXPECT_EQ(server.requests_for("/gzip/"), 9u);
 }
 
+TEST(RobotsTxtTest, RulesBeyondTheCacheAreEvictedAndFetchedAgainWhenNeeded)
+{
+    // Three origins whose rules take about 160 KB each in the supervisor, a cache of 256 KiB:
+    // each answer evicts the one before. Their second URLs come after 1,100 lines of a fourth
+    // origin that disallows everything (more than the supervisor reads ahead), so by then the
+    // first answers are gone and must be fetched again; the verdicts stay right throughout.
+    std::string big = "User-agent: *\n";
+    for (int i = 0; i < 2000; ++i) {
+        big += "Disallow: /private/area/" + std::to_string(i) + "/\n";
+    }
+    big += "Disallow: /secret\n";
+    test_server a;
+    test_server b;
+    test_server c;
+    test_server none_allowed;
+    for (test_server* s : {&a, &b, &c}) {
+        s->set_response("/robots.txt", robots_txt(big));
+    }
+    none_allowed.set_response("/robots.txt", robots_txt("User-agent: *\nDisallow: /\n"));
+    std::vector<std::string> urls = {a.url("/page/1"), b.url("/page/1"), c.url("/page/1")};
+    for (int i = 0; i < 1100; ++i) {
+        urls.push_back(none_allowed.url("/page/" + std::to_string(i)));
+    }
+    for (test_server* s : {&a, &b, &c}) {
+        urls.push_back(s->url("/secret"));
+        urls.push_back(s->url("/page/2"));
+    }
+    const auto stats = write_temp_file("robots-cache-stats.json", "");
+    const auto run = run_crawl(urls, {"-w", "1", "-c", "1", "--robots-cache", "256K", "--stats", stats});
+    ASSERT_EQ(run.records.size(), urls.size()) << run.process.err;
+    for (const auto& [seq, r] : run.records) {
+        const std::string url = str(r, "url");
+        SCOPED_TRACE(url);
+        const bool allowed = url.find(none_allowed.url("/")) == std::string::npos && url.find("/secret") == std::string::npos;
+        EXPECT_EQ(error_class_of(r), allowed ? "none" : "robots_disallowed");
+    }
+    const auto robots_requests =
+        a.requests_for("/robots.txt") + b.requests_for("/robots.txt") + c.requests_for("/robots.txt");
+    EXPECT_GE(robots_requests, 5u) << "at least two of the three were evicted and fetched again";
+    EXPECT_LE(robots_requests, 6u);
+    const auto totals = boost::json::parse(read_file(stats)).as_object();
+    EXPECT_GE(num(totals, "robots_evicted"), 3);
+    EXPECT_EQ(num(totals, "robots_fetched"), static_cast<std::int64_t>(robots_requests) + 1);
+    EXPECT_NE(run.process.err.find("evicted from the cache"), std::string::npos) << run.process.err;
+
+    // With the default cache every origin's robots.txt is fetched once.
+    const auto roomy = run_crawl(urls, {"-w", "1", "-c", "1"});
+    ASSERT_EQ(roomy.records.size(), urls.size()) << roomy.process.err;
+    EXPECT_EQ(a.requests_for("/robots.txt") + b.requests_for("/robots.txt") + c.requests_for("/robots.txt"),
+              robots_requests + 3);
+}
+
 TEST(RobotsTxtTest, UserAgentTokenSelectsTheGroup)
 {
     test_server server;

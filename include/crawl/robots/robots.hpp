@@ -51,6 +51,9 @@ public:
     /// otherwise in the order given).
     [[nodiscard]] const std::vector<rule>& list() const noexcept { return rules_; }
 
+    /// Heap bytes these rules hold (patterns, the list and its index), for cache budgets.
+    [[nodiscard]] std::size_t memory_bytes() const noexcept;
+
 private:
     /// A rule's literal prefix: rules_[rule].pattern's first `prefix_size` octets.
     struct prefix_entry {

@@ -21,6 +21,7 @@ struct options {
     std::optional<bool> progress; ///< unset: on when stderr is a terminal
 
     bool robots = true;                   ///< obey robots.txt (--ignore-robots turns it off)
+    std::size_t robots_cache = 64u << 20; ///< bytes of robots.txt rules kept, least recently used evicted
     std::chrono::milliseconds delay{0};   ///< least time between request starts to one host
     std::chrono::milliseconds max_delay{30'000}; ///< cap on what Crawl-delay may raise it to
     unsigned retries = 2;                 ///< extra attempts after a transient failure
