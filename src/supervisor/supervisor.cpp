@@ -11,9 +11,11 @@
 #include "crawl/util/text.hpp"
 #include "crawl/wire/frame.hpp"
 #include "descriptor_limit.hpp"
+#include "host_health.hpp"
 #include "input.hpp"
 #include "origin_table.hpp"
 #include "resume.hpp"
+#include "retry_policy.hpp"
 #include "scheduler.hpp"
 #include "spawn.hpp"
 #include "summary.hpp"
@@ -34,7 +36,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -105,19 +106,6 @@ struct worker_slot {
     std::unordered_map<std::uint64_t, pending_url> in_flight; ///< by seq (robots: by id)
 };
 
-/// Transient failures worth another attempt: no connection, no answer in time, an answer
-/// that says "later" (429, 500, 502, 503, 504), a connection lost before any response.
-bool retryable(error_class error, unsigned status)
-{
-    if (status == 429 || status == 500 || status == 502 || status == 503 || status == 504) {
-        return true;
-    }
-    if (error == error_class::connect || error == error_class::timeout) {
-        return true;
-    }
-    return (error == error_class::read || error == error_class::write) && status == 0;
-}
-
 /// The origin a robots.txt job is for: its URL without "/robots.txt".
 std::string origin_of_robots_url(const std::string& robots_url)
 {
@@ -143,8 +131,8 @@ public:
           window_(std::max<std::size_t>(1024, 4ull * opts.workers * credits_for(opts.worker.concurrency))),
           signals_(ioc, SIGINT, SIGTERM), input_wake_(ioc, net::steady_timer::time_point::max()),
           wake_timer_(ioc), deadline_timer_(ioc), progress_timer_(ioc), slots_(opts.workers),
-          origins_(opts.robots_cache),
-          rng_(std::random_device{}())
+          origins_(opts.robots_cache), hosts_(opts.host_errors),
+          retry_(opts.retries, opts.retry_base, opts.max_retry_wait, std::random_device{}())
     {
         stats_.workers = opts.workers;
         stats_.per_worker.assign(opts.workers, 0);
@@ -297,8 +285,8 @@ private:
         url.url = std::string(text);
         url.host_key = target->host_port();
         url.delay = opts_.delay;
-        if (auto dead = dead_hosts_.find(url.host_key); dead != dead_hosts_.end()) {
-            emit_own(url.seq, url.url, {error_class::host_unreachable, dead->second});
+        if (const std::string* why = hosts_.given_up(url.host_key)) {
+            emit_own(url.seq, url.url, {error_class::host_unreachable, *why});
             return;
         }
         if (!opts_.robots) {
@@ -335,8 +323,8 @@ private:
     /// A URL whose origin's robots.txt is known: a record if it may not be fetched, else queued.
     void decide(const robots_answer& a, pending_url url, std::string_view path)
     {
-        if (auto dead = dead_hosts_.find(url.host_key); dead != dead_hosts_.end()) {
-            emit_own(url.seq, url.url, {error_class::host_unreachable, dead->second});
+        if (const std::string* why = hosts_.given_up(url.host_key)) {
+            emit_own(url.seq, url.url, {error_class::host_unreachable, *why});
             return;
         }
         if (!a.unreachable.empty()) {
@@ -571,68 +559,46 @@ private:
 
     [[nodiscard]] bool would_retry(const pending_url& job, error_class error, unsigned status) const
     {
-        return retryable(error, status) && job.attempt <= opts_.retries && !dead_hosts_.contains(job.host_key);
+        return retry_.allows_retry(job.attempt, error, status) && hosts_.given_up(job.host_key) == nullptr;
     }
 
-    /// Retries a transient failure on a supervisor timer (the worker slot is free meanwhile):
-    /// exponential backoff with equal jitter, or the server's Retry-After when it sent one.
+    static std::optional<milliseconds> retry_after(std::uint32_t retry_after_ms)
+    {
+        if (retry_after_ms == wire::no_millis) {
+            return std::nullopt;
+        }
+        return milliseconds(retry_after_ms);
+    }
+
+    /// Retries a transient failure on a supervisor timer (the worker slot is free meanwhile).
     /// False when the job's result is final.
     bool schedule_retry(pending_url& job, error_class error, unsigned status, std::uint32_t retry_after_ms)
     {
         if (stopping_ || out_of_time_ || !would_retry(job, error, status)) {
             return false;
         }
-        milliseconds wait = backoff(job.attempt);
-        if (retry_after_ms != wire::no_millis) {
-            const milliseconds asked(retry_after_ms);
-            if (asked > opts_.max_retry_wait) {
-                return false; // retrying sooner than asked would be rude; waiting longer is not allowed
-            }
-            wait = asked;
+        const auto wait = retry_.wait_before_retry(job.attempt, retry_after(retry_after_ms));
+        if (!wait) {
+            return false;
         }
-        const auto when = clock::now() + wait;
         ++job.attempt;
         ++stats_.retries;
-        sched_.add_later(std::move(job), when);
+        sched_.add_later(std::move(job), clock::now() + *wait);
         return true;
     }
 
-    /// A 429 or 503 asks the whole host to slow down, whether or not this URL is tried again:
-    /// no request to it starts for the Retry-After (at most --max-retry-wait) or the backoff.
+    /// A 429 or 503 asks the whole host to slow down, whether or not this URL is tried again.
     void pause_host_if_asked(const pending_url& job, unsigned status, std::uint32_t retry_after_ms)
     {
-        if (status != 429 && status != 503) {
-            return;
+        if (const auto pause = retry_.host_pause(job.attempt, status, retry_after(retry_after_ms))) {
+            sched_.hold_host(job.host_key, clock::now() + *pause);
         }
-        milliseconds pause = backoff(job.attempt);
-        if (retry_after_ms != wire::no_millis) {
-            pause = std::min(milliseconds(retry_after_ms), opts_.max_retry_wait);
-        }
-        sched_.hold_host(job.host_key, clock::now() + pause);
     }
 
-    milliseconds backoff(unsigned attempt)
-    {
-        const double exponential = static_cast<double>(opts_.retry_base.count()) *
-                                   std::ldexp(1.0, static_cast<int>(std::min(attempt, 30u)) - 1);
-        const double cap = std::min(exponential, static_cast<double>(opts_.max_retry_wait.count()));
-        std::uniform_real_distribution<double> equal_jitter(cap / 2, cap);
-        return milliseconds(std::llround(equal_jitter(rng_)));
-    }
-
-    /// Counts consecutive connect failures and timeouts per host; at --host-errors the host is
-    /// given up. Any response resets the count.
     void note_host(const std::string& host_key, error_class error, unsigned status)
     {
-        if (opts_.host_errors == 0) {
-            return;
-        }
-        if (error == error_class::connect || error == error_class::timeout) {
-            if (++host_failures_[host_key] >= opts_.host_errors && !dead_hosts_.contains(host_key)) {
-                give_up_host(host_key);
-            }
-        } else if (status != 0) {
-            host_failures_.erase(host_key);
+        if (hosts_.note(host_key, error, status)) {
+            give_up_host(host_key);
         }
     }
 
@@ -640,11 +606,8 @@ private:
     /// every later one.
     void give_up_host(const std::string& host_key)
     {
-        host_failures_.erase(host_key);
         ++stats_.hosts_unreachable;
-        const std::string reason = host_key + " failed " + std::to_string(opts_.host_errors) +
-                                   " times in a row (connect failures or timeouts); not tried";
-        dead_hosts_.emplace(host_key, reason);
+        const std::string reason = *hosts_.given_up(host_key);
         for (auto& url : sched_.drop_host(host_key)) {
             if (url.kind == job_kind::robots) {
                 settle_origin(origin_of_robots_url(url.url), nullptr, reason);
@@ -927,10 +890,9 @@ private:
     std::vector<worker_slot> slots_;
     origin_table origins_; ///< robots.txt per origin, within --robots-cache
     std::uint64_t next_robots_id_ = 0;
-    std::unordered_map<std::string, unsigned> host_failures_;  ///< consecutive, per host:port
-    std::unordered_map<std::string, std::string> dead_hosts_; ///< host:port → why it was given up
+    host_health hosts_;
     fingerprint_set fingerprints_;
-    std::mt19937_64 rng_;
+    retry_policy retry_;
     run_stats stats_;
     std::string out_buf_;
     clock::time_point start_;
