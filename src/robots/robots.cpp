@@ -46,7 +46,7 @@ bool is_token_char(char c) noexcept
 /// The lines of a group: the agents it names and its rule lines in order.
 struct group {
     std::vector<std::string> agents; ///< lowercase product tokens, or "*"
-    std::vector<rule> lines;         ///< raw patterns
+    std::vector<rule> lines;         ///< raw patterns, as written
     std::optional<double> crawl_delay;
 };
 
@@ -193,16 +193,16 @@ bool matches(std::string_view pattern, std::string_view path) noexcept
 rules::rules(std::vector<rule> list, std::optional<double> crawl_delay) : crawl_delay_(crawl_delay)
 {
     std::erase_if(list, [](const rule& r) { return r.pattern.empty(); });
-    for (rule& r : list) {
-        r.pattern = canonical_path(r.pattern);
-    }
-    // The order check() breaks ties in and list() promises: longest first, Allow first.
-    std::stable_sort(list.begin(), list.end(), [](const rule& a, const rule& b) {
+    // The order list() promises (and check() breaks equal ties in): longest first, Allow first.
+    const auto before = [](const rule& a, const rule& b) {
         if (a.pattern.size() != b.pattern.size()) {
             return a.pattern.size() > b.pattern.size();
         }
         return a.allow && !b.allow;
-    });
+    };
+    if (!std::is_sorted(list.begin(), list.end(), before)) {
+        std::stable_sort(list.begin(), list.end(), before);
+    }
     rules_ = std::move(list);
     by_prefix_.reserve(rules_.size());
     for (std::uint32_t i = 0; i < rules_.size(); ++i) {
@@ -300,8 +300,8 @@ rules parse(std::string_view body, std::string_view agent)
     std::vector<rule> selected_rules;
     std::optional<double> delay;
     for (const std::size_t g : selected) {
-        for (rule& r : groups[g].lines) {
-            selected_rules.push_back(std::move(r));
+        for (const rule& r : groups[g].lines) {
+            selected_rules.push_back({r.allow, canonical_path(r.pattern)});
         }
         if (groups[g].crawl_delay && (!delay || *groups[g].crawl_delay > *delay)) {
             delay = groups[g].crawl_delay;

@@ -17,15 +17,14 @@ bool host_health::note(const std::string& host_key, error_class error, unsigned 
         return false;
     }
     failures_.erase(host_key);
-    given_up_.emplace(host_key, host_key + " failed " + std::to_string(threshold_) +
-                                    " times in a row (connect failures or timeouts); not tried");
+    given_up_.insert(host_key);
     return true;
 }
 
-const std::string* host_health::given_up(const std::string& host_key) const
+std::string host_health::why_given_up(const std::string& host_key) const
 {
-    const auto it = given_up_.find(host_key);
-    return it == given_up_.end() ? nullptr : &it->second;
+    return host_key + " failed " + std::to_string(threshold_) +
+           " times in a row (connect failures or timeouts); not tried";
 }
 
 } // namespace crawl::supervisor

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace crawl::supervisor {
 
@@ -19,15 +20,17 @@ public:
     /// host's URLs that are waiting.
     bool note(const std::string& host_key, error_class error, unsigned status);
 
-    /// Why the host was given up, or null while it is not.
-    [[nodiscard]] const std::string* given_up(const std::string& host_key) const;
+    [[nodiscard]] bool given_up(const std::string& host_key) const { return given_up_.contains(host_key); }
+
+    /// Why a host was given up, for its URLs' records.
+    [[nodiscard]] std::string why_given_up(const std::string& host_key) const;
 
     [[nodiscard]] std::size_t hosts_given_up() const noexcept { return given_up_.size(); }
 
 private:
     unsigned threshold_;
-    std::unordered_map<std::string, unsigned> failures_;     ///< consecutive, per host:port
-    std::unordered_map<std::string, std::string> given_up_;  ///< host:port → why
+    std::unordered_map<std::string, unsigned> failures_; ///< consecutive, per host:port
+    std::unordered_set<std::string> given_up_;           ///< host:port
 };
 
 } // namespace crawl::supervisor

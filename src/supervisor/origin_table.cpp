@@ -3,12 +3,12 @@
 namespace crawl::supervisor {
 namespace {
 
-/// What an answered origin costs: its answer's heap, its key (in the map and in the recency
-/// list) and the nodes around them, roughly.
+/// What an answered origin costs: its answer's heap, its key and the map and recency-list
+/// nodes around them, roughly.
 std::size_t cost_of(const std::string& origin, const robots_answer& a)
 {
     constexpr std::size_t node_overhead = 128;
-    return a.rules.memory_bytes() + a.unreachable.capacity() + 2 * origin.size() + sizeof(robots_answer) +
+    return a.rules.memory_bytes() + a.unreachable.capacity() + origin.capacity() + sizeof(robots_answer) +
            node_overhead;
 }
 
@@ -44,9 +44,9 @@ origin_table::settled origin_table::settle(const std::string& origin, robots_ans
     e.parked.clear();
     parked_ -= out.parked.size();
     e.answer = std::move(answer);
-    e.bytes = cost_of(origin, *e.answer);
+    e.bytes = cost_of(it->first, *e.answer);
     answer_bytes_ += e.bytes;
-    lru_.push_front(origin);
+    lru_.push_front(&it->first);
     e.recent = lru_.begin();
     evict_over_budget();
     out.answer = &*e.answer;
@@ -57,7 +57,7 @@ void origin_table::evict_over_budget()
 {
     // The newest answer (at the front) stays: its parked URLs are about to be decided on it.
     while (answer_bytes_ > budget_ && lru_.size() > 1) {
-        const auto it = origins_.find(lru_.back());
+        const auto it = origins_.find(*lru_.back());
         answer_bytes_ -= it->second.bytes;
         origins_.erase(it);
         lru_.pop_back();

@@ -63,7 +63,7 @@ private:
     struct entry {
         std::optional<robots_answer> answer;
         std::vector<parked_url> parked;
-        std::list<std::string>::iterator recent; ///< in lru_, once answered
+        std::list<const std::string*>::iterator recent; ///< in lru_, once answered
         std::size_t bytes = 0;                   ///< charged to the budget, once answered
     };
 
@@ -71,7 +71,8 @@ private:
 
     std::size_t budget_;
     std::unordered_map<std::string, entry> origins_;
-    std::list<std::string> lru_; ///< answered origins, most recently used first
+    /// Answered origins, most recently used first: their keys in origins_ (map nodes stay put).
+    std::list<const std::string*> lru_;
     std::size_t parked_ = 0;
     std::size_t answer_bytes_ = 0;
     std::uint64_t evictions_ = 0;

@@ -101,10 +101,12 @@ std::string format_summary(const run_stats& s)
     out += ", no response " + std::to_string(s.by_status_class[0]) + '\n';
     out += "  bytes: " + human_bytes(s.wire_bytes) + " on the wire, " + human_bytes(s.body_bytes) + " decoded\n";
     if (s.robots_fetched != 0 || s.retries != 0 || s.hosts_unreachable != 0) {
-        out += "  politeness: robots.txt " + std::to_string(s.robots_fetched) +
-               (s.robots_evicted != 0 ? " (" + std::to_string(s.robots_evicted) + " evicted from the cache)" : "") +
-               ", retries " +
-               std::to_string(s.retries) + ", hosts given up " + std::to_string(s.hosts_unreachable) + '\n';
+        out += "  politeness: robots.txt " + std::to_string(s.robots_fetched);
+        if (s.robots_evicted != 0) {
+            out += " (" + std::to_string(s.robots_evicted) + " evicted from the cache)";
+        }
+        out += ", retries " + std::to_string(s.retries) + ", hosts given up " + std::to_string(s.hosts_unreachable) +
+               '\n';
     }
     if (s.dedup) {
         out += "  dedup: " + std::to_string(s.dedup_fingerprints) + " distinct URLs in " +

@@ -172,6 +172,7 @@ public:
         stats_.dedup_fingerprints = fingerprints_.size();
         stats_.dedup_memory_bytes = fingerprints_.memory_bytes();
         stats_.robots_evicted = origins_.evictions();
+        stats_.hosts_unreachable = hosts_.hosts_given_up();
         struct rusage usage {};
         if (::getrusage(RUSAGE_SELF, &usage) == 0) {
             stats_.supervisor_peak_rss_kb = own_peak_rss_kb(usage.ru_maxrss);
@@ -285,8 +286,7 @@ private:
         url.url = std::string(text);
         url.host_key = target->host_port();
         url.delay = opts_.delay;
-        if (const std::string* why = hosts_.given_up(url.host_key)) {
-            emit_own(url.seq, url.url, {error_class::host_unreachable, *why});
+        if (refused_as_given_up(url)) {
             return;
         }
         if (!opts_.robots) {
@@ -323,8 +323,7 @@ private:
     /// A URL whose origin's robots.txt is known: a record if it may not be fetched, else queued.
     void decide(const robots_answer& a, pending_url url, std::string_view path)
     {
-        if (const std::string* why = hosts_.given_up(url.host_key)) {
-            emit_own(url.seq, url.url, {error_class::host_unreachable, *why});
+        if (refused_as_given_up(url)) {
             return;
         }
         if (!a.unreachable.empty()) {
@@ -344,13 +343,13 @@ private:
     }
 
     /// The origin's robots.txt answer is final: decide every URL that waited for it.
-    void settle_origin(const std::string& origin, const wire::robots_result* answer, std::string unreachable)
+    void settle_origin(const std::string& origin, wire::robots_result* answer, std::string unreachable)
     {
         robots_answer a;
         a.delay = opts_.delay;
         a.unreachable = std::move(unreachable);
         if (answer != nullptr && answer->verdict == wire::robots_verdict::rules) {
-            a.rules = robots::rules(answer->rules);
+            a.rules = robots::rules(std::move(answer->rules));
             if (answer->crawl_delay_ms != wire::no_millis) {
                 a.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
             }
@@ -507,7 +506,7 @@ private:
             return;
         }
         case wire::frame_type::robots_result: {
-            const auto result = wire::decode_robots_result(frame.payload);
+            auto result = wire::decode_robots_result(frame.payload);
             if (!result) {
                 throw std::runtime_error("malformed robots result frame");
             }
@@ -536,7 +535,7 @@ private:
                    static_cast<int>(slot.id));
     }
 
-    void take_robots_result(worker_slot& slot, const wire::robots_result& result)
+    void take_robots_result(worker_slot& slot, wire::robots_result& result)
     {
         pending_url job = take_in_flight(slot, result.id, job_kind::robots);
         stats_.wire_bytes += result.wire_bytes;
@@ -559,7 +558,7 @@ private:
 
     [[nodiscard]] bool would_retry(const pending_url& job, error_class error, unsigned status) const
     {
-        return retry_.allows_retry(job.attempt, error, status) && hosts_.given_up(job.host_key) == nullptr;
+        return retry_.allows_retry(job.attempt, error, status) && !hosts_.given_up(job.host_key);
     }
 
     static std::optional<milliseconds> retry_after(std::uint32_t retry_after_ms)
@@ -606,8 +605,7 @@ private:
     /// every later one.
     void give_up_host(const std::string& host_key)
     {
-        ++stats_.hosts_unreachable;
-        const std::string reason = *hosts_.given_up(host_key);
+        const std::string reason = hosts_.why_given_up(host_key);
         for (auto& url : sched_.drop_host(host_key)) {
             if (url.kind == job_kind::robots) {
                 settle_origin(origin_of_robots_url(url.url), nullptr, reason);
@@ -615,6 +613,16 @@ private:
                 emit_own(url.seq, url.url, {error_class::host_unreachable, reason});
             }
         }
+    }
+
+    /// A URL of a host given up gets its host_unreachable record here. True when it did.
+    bool refused_as_given_up(const pending_url& url)
+    {
+        if (!hosts_.given_up(url.host_key)) {
+            return false;
+        }
+        emit_own(url.seq, url.url, {error_class::host_unreachable, hosts_.why_given_up(url.host_key)});
+        return true;
     }
 
     /// A record the supervisor answers itself (bad input line, robots.txt, dead host, URL that
