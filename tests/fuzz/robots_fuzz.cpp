@@ -13,8 +13,8 @@
 #include "fuzz_input.hpp"
 #include "support/robots_reference.hpp"
 
-#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <string>
 #include <vector>
 

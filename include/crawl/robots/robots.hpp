@@ -27,8 +27,10 @@ class rules {
 public:
     rules() = default;
 
-    /// The rules of `list`, patterns brought to canonical form (see canonical_path); an empty
-    /// pattern is no rule (RFC 9309: "Disallow:" with no path allows everything).
+    /// The rules of `list`, whose patterns are in canonical form (canonical_path; parse()
+    /// makes them so, and list() hands them on so); an empty pattern is no rule (RFC 9309:
+    /// "Disallow:" with no path allows everything). A list already in list()'s order (as a
+    /// worker sends it to the supervisor) is taken as it is, without sorting again.
     /// `crawl_delay`: of the selected group (non-standard, seconds, may be fractional).
     explicit rules(std::vector<rule> list, std::optional<double> crawl_delay = std::nullopt);
 
