@@ -26,6 +26,7 @@ enum class job_kind : std::uint8_t {
 struct pending_url {
     std::uint64_t seq = 0; ///< input line number; for robots jobs an id with the top bit set
     std::string url;       ///< the input line, trimmed (robots: the robots.txt URL)
+    std::string origin;    ///< robots jobs: "scheme://host:port", the origin the answer is for
     std::string host_key;  ///< "host:port": the unit of per-host limits and pacing
     unsigned crashes = 0;  ///< deaths of workers holding it (counted fully only when alone)
     unsigned attempt = 1;  ///< 1-based; retries count up

@@ -1,0 +1,169 @@
+#pragma once
+// Every decision of a crawl, and none of its I/O. The coordinator takes events (input lines,
+// the workers' hellos, results, robots.txt answers and exits, the passing of time, signals,
+// the time budget, a broken output) and answers with jobs and stop requests to a worker_pool,
+// records in an output buffer, and the wish to be woken at a given time. supervisor.cpp feeds
+// it from the real world (pipes, timers, signals); tests feed it from a script, with a fake
+// pool and a fake clock, so every decision can be checked without a process.
+//
+// Per URL it decides: resume skipping, deduplication, robots.txt admission, which worker and
+// when (the scheduler: per-host limits, pacing, credits), retries and host pauses, hosts given
+// up, what a worker's death does to the URLs it held. Per run: when the input may be read
+// further, and when and how the run stops. Its phases:
+//
+//   running    takes input lines, dispatches, records
+//   finishing  every URL has its record: the workers' input is ended and they exit
+//   draining   --max-time passed: nothing new starts, what runs is recorded, the workers exit
+//   stopping   a signal, a broken output or a fatal error: the workers drop what they hold,
+//              send what they finished and exit
+//
+// running may go to any other phase; finishing and draining may still go to stopping. The run
+// is over when every worker has exited (done()).
+
+#include "crawl/supervisor/options.hpp"
+#include "crawl/util/fingerprint_set.hpp"
+#include "host_health.hpp"
+#include "origin_table.hpp"
+#include "resume.hpp"
+#include "retry_policy.hpp"
+#include "scheduler.hpp"
+#include "summary.hpp"
+#include "worker_pool.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace crawl::supervisor {
+
+class coordinator final : public pool_events {
+public:
+    /// What the coordinator needs from the world besides the options and the pool.
+    struct environment {
+        std::function<clock::time_point()> now;      ///< the time (tests: a fake clock)
+        std::function<void(std::string_view)> warn;  ///< one diagnostic line, for stderr
+        std::uint64_t seed = 0;                      ///< the retry jitter's random source
+        done_lines done;                             ///< --resume: lines an earlier run recorded
+        std::uint64_t torn_bytes = 0;                ///< --resume: what was cut off the output
+        bool output_is_new = true;                   ///< no records yet: a CSV output needs its header
+    };
+
+    /// The workers start unavailable: each takes jobs once it has said hello.
+    coordinator(const options& opts, worker_pool& pool, environment env);
+
+    // ---- events from the driver ----------------------------------------------------------
+
+    /// One input line (1-based `number`; `text` untrimmed, without its newline). `too_long`:
+    /// the line was longer than the input reader keeps.
+    void take_line(std::uint64_t number, std::string_view text, bool too_long);
+    /// The input has no more lines.
+    void input_ended();
+    /// A time that next_wakeup() named has come: paced hosts and retries may go.
+    void tick();
+
+    enum class signal_action : std::uint8_t {
+        stop,     ///< the stop has begun: workers send what is finished and exit
+        exit_now, ///< a second signal: the driver writes what it has and exits 128 + signal
+    };
+    signal_action interrupted(int signal);
+    /// --max-time has passed: nothing new starts; what runs is finished and recorded.
+    void out_of_time();
+    /// Writing the records failed with `error` (an errno value): the run stops; EPIPE (the
+    /// reader went away) is not worth a message.
+    void output_failed(int error);
+
+    // ---- pool_events ---------------------------------------------------------------------
+
+    void worker_ready(unsigned worker) override;
+    void page_result(unsigned worker, const wire::result_view& result) override;
+    void robots_result(unsigned worker, wire::robots_result& result) override;
+    void protocol_error(unsigned worker, std::string_view what) override;
+    void worker_exited(unsigned worker, const worker_exit& exit) override;
+
+    // ---- what the driver reads -----------------------------------------------------------
+
+    /// True while another input line is welcome: the run goes on and fewer URLs than the
+    /// window wait for a worker.
+    [[nodiscard]] bool wants_input() const noexcept;
+    /// When tick() is next due, or nullopt when nothing waits for time.
+    [[nodiscard]] std::optional<clock::time_point> next_wakeup() const { return sched_.next_wakeup(); }
+    /// Every worker has exited: the run is over.
+    [[nodiscard]] bool done() const noexcept;
+    /// Records not yet written, whole lines only; the driver writes and clears it.
+    [[nodiscard]] std::string& output() noexcept { return out_; }
+
+    /// For the progress line.
+    [[nodiscard]] const run_stats& stats() const noexcept { return stats_; }
+    [[nodiscard]] std::size_t in_flight() const noexcept { return sched_.in_flight(); }
+    /// URLs taken from the input that have no record yet and are not in flight.
+    [[nodiscard]] std::size_t waiting() const noexcept { return sched_.queued() + origins_.parked(); }
+
+    /// The totals once the run is over (the driver adds time and the supervisor's usage).
+    [[nodiscard]] run_stats final_stats() const;
+    /// The process exit status (docs/crawl.1, EXIT STATUS).
+    [[nodiscard]] int exit_status() const noexcept;
+
+private:
+    enum class phase : std::uint8_t { running, finishing, draining, stopping };
+
+    struct worker_slot {
+        std::unordered_map<std::uint64_t, pending_url> in_flight; ///< by seq (robots: by id)
+        bool ending = false; ///< we ended its input (finish, drain, shut down): its exit is expected
+        bool killed = false; ///< it broke the protocol: nothing more is taken from it
+        bool exited = false; ///< gone, and not replaced
+    };
+
+    // input (coordinator_input.cpp)
+    void admit_line(std::uint64_t number, std::string_view raw, bool too_long);
+    void admit(pending_url url, std::string origin, std::string path);
+    void decide(const robots_answer& a, pending_url url, std::string_view path);
+    void settle_origin(const std::string& origin, wire::robots_result* answer, std::string unreachable);
+
+    // dispatch and results
+    void after_event();
+    void dispatch();
+    void maybe_finish();
+    [[nodiscard]] std::optional<pending_url> take_in_flight(unsigned worker, std::uint64_t seq, job_kind kind);
+    [[nodiscard]] bool would_retry(const pending_url& job, error_class error, unsigned status) const;
+    bool schedule_retry(pending_url& job, error_class error, unsigned status, std::uint32_t retry_after_ms);
+    void pause_host_if_asked(const pending_url& job, unsigned status, std::uint32_t retry_after_ms);
+    void note_host(const std::string& host_key, error_class error, unsigned status);
+    void give_up_host(const std::string& host_key);
+    bool refused_as_given_up(const pending_url& url);
+    void emit_own(std::uint64_t seq, std::string_view url, const failure& f);
+    void emit_duplicate(std::uint64_t seq, std::string_view url, std::uint64_t first);
+    void append_record(std::string_view line);
+
+    // workers and stopping
+    void redispatch_after_crash(unsigned worker, const worker_exit& exit);
+    void begin_stop();
+
+    const options& opts_;
+    worker_pool& pool_;
+    environment env_;
+    scheduler sched_;
+    std::size_t window_;
+    std::vector<worker_slot> slots_;
+    origin_table origins_; ///< robots.txt per origin, within --robots-cache
+    std::uint64_t next_robots_id_ = 0;
+    host_health hosts_;
+    fingerprint_set fingerprints_;
+    retry_policy retry_;
+    run_stats stats_;
+    std::string out_;
+    phase phase_ = phase::running;
+    bool input_done_ = false;
+    // Why the run stopped early, when it did (the exit status tells them apart).
+    int stop_signal_ = 0;
+    bool output_broken_ = false;
+    bool fatal_ = false;
+    bool out_of_time_ = false; ///< --max-time passed before the run finished
+    unsigned crashes_without_progress_ = 0;
+    std::size_t undone_ = 0; ///< URLs taken from the input that this run leaves without a record
+};
+
+} // namespace crawl::supervisor

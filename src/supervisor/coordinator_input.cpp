@@ -1,0 +1,150 @@
+// The coordinator's admission of input lines: resume skipping, bad lines, deduplication, hosts
+// given up, and robots.txt (a URL waits, holding no worker, until its origin's answer is in).
+
+#include "coordinator.hpp"
+
+#include "crawl/url/url.hpp"
+#include "crawl/util/text.hpp"
+#include "input.hpp"
+
+namespace crawl::supervisor {
+
+namespace {
+
+/// Robots job ids live above every possible line number, so one in-flight map holds both.
+constexpr std::uint64_t robots_id_base = std::uint64_t{1} << 63;
+
+} // namespace
+
+void coordinator::take_line(std::uint64_t number, std::string_view raw, bool too_long)
+{
+    admit_line(number, raw, too_long);
+    after_event();
+}
+
+void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool too_long)
+{
+    const auto text = text::trim(raw);
+    if (text.empty() || text.front() == '#') {
+        return; // blank lines and comments keep their numbers but yield no record
+    }
+    // A line recorded by an earlier run is skipped; with --dedup its URL still claims its
+    // fingerprint, so a later repeat points at it.
+    const bool done = env_.done.contains(number);
+    if (done && !opts_.dedup) {
+        ++stats_.resumed_lines;
+        return;
+    }
+    if (too_long) {
+        if (done) {
+            ++stats_.resumed_lines;
+            return;
+        }
+        emit_own(number, text,
+                 {error_class::invalid_url, "line longer than " + std::to_string(input_lines::max_line) + " bytes"});
+        return;
+    }
+    auto target = url::parse_input(text);
+    if (done) {
+        if (target) {
+            (void)fingerprints_.insert(fingerprint64(target->href), number);
+        }
+        ++stats_.resumed_lines;
+        return;
+    }
+    if (!target) {
+        emit_own(number, text, target.error());
+        return;
+    }
+    if (opts_.dedup) {
+        if (const auto first = fingerprints_.insert(fingerprint64(target->href), number)) {
+            emit_duplicate(number, text, *first);
+            return;
+        }
+    }
+    pending_url url;
+    url.seq = number;
+    url.url = std::string(text);
+    url.host_key = target->host_port();
+    url.delay = opts_.delay;
+    if (refused_as_given_up(url)) {
+        return;
+    }
+    if (!opts_.robots) {
+        sched_.add(std::move(url));
+        return;
+    }
+    std::string origin = target->scheme + "://" + url.host_key;
+    admit(std::move(url), std::move(origin), std::move(target->request_target));
+}
+
+void coordinator::input_ended()
+{
+    input_done_ = true;
+    after_event();
+}
+
+/// Sends the URL on once its origin's robots.txt is known; the first URL of an origin queues
+/// the robots.txt fetch, and it and the next ones wait (parked, holding no worker) until the
+/// answer is in. Other origins go on meanwhile.
+void coordinator::admit(pending_url url, std::string origin, std::string path)
+{
+    if (const robots_answer* known = origins_.answer(origin)) {
+        decide(*known, std::move(url), path);
+        return;
+    }
+    const std::string host_key = url.host_key;
+    if (origins_.park(origin, {std::move(url), std::move(path)})) {
+        pending_url robots_job;
+        robots_job.seq = robots_id_base | next_robots_id_++;
+        robots_job.url = origin + "/robots.txt";
+        robots_job.origin = std::move(origin);
+        robots_job.host_key = host_key;
+        robots_job.kind = job_kind::robots;
+        robots_job.delay = opts_.delay;
+        sched_.add(std::move(robots_job));
+    }
+}
+
+/// A URL whose origin's robots.txt is known: a record if it may not be fetched, else queued.
+void coordinator::decide(const robots_answer& a, pending_url url, std::string_view path)
+{
+    if (refused_as_given_up(url)) {
+        return;
+    }
+    if (!a.unreachable.empty()) {
+        emit_own(url.seq, url.url,
+                 {error_class::robots_disallowed,
+                  "robots.txt unreachable (" + a.unreachable + "): nothing may be fetched there"});
+        return;
+    }
+    const auto verdict = a.rules.check(path);
+    if (!verdict.allowed) {
+        emit_own(url.seq, url.url,
+                 {error_class::robots_disallowed, "disallowed by robots.txt: Disallow: " + verdict.matched->pattern});
+        return;
+    }
+    url.delay = a.delay;
+    sched_.add(std::move(url));
+}
+
+/// The origin's robots.txt answer is final: decide every URL that waited for it.
+void coordinator::settle_origin(const std::string& origin, wire::robots_result* answer, std::string unreachable)
+{
+    using std::chrono::milliseconds;
+    robots_answer a;
+    a.delay = opts_.delay;
+    a.unreachable = std::move(unreachable);
+    if (answer != nullptr && answer->verdict == wire::robots_verdict::rules) {
+        a.rules = robots::rules(std::move(answer->rules));
+        if (answer->crawl_delay_ms != wire::no_millis) {
+            a.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
+        }
+    }
+    auto settled = origins_.settle(origin, std::move(a));
+    for (auto& p : settled.parked) {
+        decide(*settled.answer, std::move(p.url), p.path);
+    }
+}
+
+} // namespace crawl::supervisor
