@@ -86,6 +86,8 @@ public:
 
     // ---- what the driver reads -----------------------------------------------------------
 
+    /// True until the run finishes or stops: input lines are still taken.
+    [[nodiscard]] bool running() const noexcept { return phase_ == phase::running; }
     /// True while another input line is welcome: the run goes on and fewer URLs than the
     /// window wait for a worker.
     [[nodiscard]] bool wants_input() const noexcept;

@@ -93,19 +93,19 @@ spawned_worker spawn_worker(unsigned id, const worker::options& opts)
     return spawned_worker{pid, std::move(jobs_write), std::move(results_read)};
 }
 
-reaped_worker reap(pid_t pid)
+std::optional<worker_exit> reap_ended(pid_t pid)
 {
     int status = 0;
     struct rusage usage {};
     pid_t r = 0;
     do {
-        r = ::wait4(pid, &status, 0, &usage);
+        r = ::wait4(pid, &status, WNOHANG, &usage);
     } while (r < 0 && errno == EINTR);
-    reaped_worker out;
-    if (r < 0) {
-        out.how = std::string("could not be reaped: ") + std::strerror(errno);
-        return out;
+    if (r <= 0) {
+        return std::nullopt; // still running, or no such child
     }
+    worker_exit out;
+    out.pid = static_cast<int>(r);
     out.peak_rss_kb = usage.ru_maxrss;
     out.user_seconds = cpu_seconds(usage.ru_utime);
     out.sys_seconds = cpu_seconds(usage.ru_stime);

@@ -1,13 +1,14 @@
 #pragma once
-// Forking a worker process with exactly its two pipe ends.
+// Forking a worker process with exactly its two pipe ends, and reaping it without waiting.
 
 #include "crawl/util/unique_fd.hpp"
 #include "crawl/worker/options.hpp"
+#include "worker_pool.hpp"
 
 #include <sys/time.h>
 #include <sys/types.h>
 
-#include <string>
+#include <optional>
 
 namespace crawl::supervisor {
 
@@ -23,17 +24,9 @@ struct spawned_worker {
 /// it never returns here. Throws std::system_error if pipe or fork fail.
 spawned_worker spawn_worker(unsigned id, const worker::options& opts);
 
-/// How a reaped worker ended and what it used (from wait4's rusage).
-struct reaped_worker {
-    std::string how; ///< "exited with status 1", "killed by signal 9 (SIGKILL)"
-    bool clean = false; ///< exited with status 0
-    long peak_rss_kb = 0;
-    double user_seconds = 0;
-    double sys_seconds = 0;
-};
-
-/// Waits for `pid`.
-reaped_worker reap(pid_t pid);
+/// A child that has ended, reaped without waiting (wait4 with WNOHANG): `pid`, or any child
+/// when it is -1. nullopt while none has ended (or when there is none).
+std::optional<worker_exit> reap_ended(pid_t pid = -1);
 
 /// A rusage time in seconds.
 double cpu_seconds(const timeval& tv);

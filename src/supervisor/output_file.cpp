@@ -1,0 +1,44 @@
+#include "output_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace crawl::supervisor {
+
+std::variant<output_file, std::string> open_output(const options& opts, int input)
+{
+    output_file out;
+    try {
+        if (opts.resume) {
+            struct stat st {};
+            if (::fstat(input, &st) != 0 || !S_ISREG(st.st_mode)) {
+                return std::string("--resume needs the input in a regular file (its identity is checked)");
+            }
+            auto prepared =
+                open_for_resume(opts.output, identify_input(input, opts.worker.format), opts.worker.format);
+            out.owned = std::move(prepared.fd);
+            out.done = std::move(prepared.done);
+            out.is_new = prepared.empty;
+            out.torn_bytes = prepared.torn_bytes;
+        } else if (!opts.output.empty()) {
+            const int fd = ::open(opts.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd < 0) {
+                return std::system_error(errno, std::generic_category(), opts.output).what();
+            }
+            out.owned.reset(fd);
+        }
+    } catch (const resume_error& e) {
+        return std::string(e.what());
+    } catch (const std::system_error& e) {
+        return std::string(e.what());
+    }
+    if (out.owned) {
+        out.fd = out.owned.get();
+    }
+    return out;
+}
+
+} // namespace crawl::supervisor
