@@ -9,6 +9,7 @@
 #include "crawl/url/url.hpp"
 #include "crawl/util/fingerprint_set.hpp"
 #include "crawl/util/text.hpp"
+#include "crawl/wire/channel.hpp"
 #include "crawl/wire/frame.hpp"
 #include "descriptor_limit.hpp"
 #include "host_health.hpp"
@@ -24,11 +25,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -96,21 +95,24 @@ long own_peak_rss_kb(long fallback_kb)
 struct worker_slot {
     unsigned id = 0;
     pid_t pid = -1;
-    unsigned generation = 0;
-    std::optional<net::posix::stream_descriptor> jobs;
-    std::optional<net::posix::stream_descriptor> results;
-    std::string outbox; ///< job frames not yet handed to the pipe
-    bool writing = false;
+    /// Job frames out, result frames in; replaced with the worker (destroying it is safe at
+    /// any time: nothing of the old worker's is called back after).
+    std::optional<wire::channel> channel;
     bool closing = false; ///< we ended its input: its exit is expected
     bool exited = false;
     std::unordered_map<std::uint64_t, pending_url> in_flight; ///< by seq (robots: by id)
 };
 
-/// The origin a robots.txt job is for: its URL without "/robots.txt".
-std::string origin_of_robots_url(const std::string& robots_url)
+/// The rules a worker sent, moved into robots::rules (already canonical and in order, so
+/// nothing is re-sorted).
+robots::rules rules_from_the_wire(std::vector<wire::rule_data> rules)
 {
-    constexpr std::string_view suffix = "/robots.txt";
-    return robots_url.substr(0, robots_url.size() - suffix.size());
+    std::vector<robots::rule> list;
+    list.reserve(rules.size());
+    for (auto& rule : rules) {
+        list.push_back(robots::rule{rule.allow, std::move(rule.pattern)});
+    }
+    return robots::rules(std::move(list));
 }
 
 /// What main() set up before the loop: the output, and what --resume found in it.
@@ -198,11 +200,15 @@ private:
     void attach(worker_slot& slot, spawned_worker w)
     {
         slot.pid = w.pid;
-        slot.jobs.emplace(ioc_, w.jobs.release());
-        slot.results.emplace(ioc_, w.results.release());
+        slot.channel.emplace(ioc_.get_executor(), std::move(w.results), std::move(w.jobs));
         slot.closing = false;
         slot.exited = false;
-        net::co_spawn(ioc_, read_results(slot.id, slot.generation), rethrow);
+        slot.channel->start({
+            .on_frame = [this, &slot](const wire::frame_view& frame) { return take_frame(slot, frame); },
+            .on_frames_handled = [this] { after_results(); },
+            .on_read_end = [this, &slot](const wire::channel_error& why) { results_ended(slot, why); },
+            .on_write_end = nullptr, // a worker that cannot take jobs has died: its results end too
+        });
         // Jobs go to it once it says hello: until then it is still setting up (TLS trust store
         // and all), and a job sent now would start later than the pacing assumes.
         sched_.set_available(slot.id, false);
@@ -285,6 +291,7 @@ private:
         url.seq = line.number;
         url.url = std::string(text);
         url.host_key = target->host_port();
+        url.target = std::move(*target);
         url.delay = opts_.delay;
         if (refused_as_given_up(url)) {
             return;
@@ -293,8 +300,7 @@ private:
             sched_.add(std::move(url));
             return;
         }
-        std::string origin = target->scheme + "://" + url.host_key;
-        admit(origin, std::move(url), target->request_target);
+        admit(std::move(url));
     }
 
     // ---- robots.txt ----------------------------------------------------------------------
@@ -302,18 +308,23 @@ private:
     /// Sends the URL on once its origin's robots.txt is known; the first URL of an origin
     /// queues the robots.txt fetch, and it and the next ones wait (parked, holding no worker)
     /// until the answer is in. Other origins go on meanwhile.
-    void admit(const std::string& origin, pending_url url, std::string_view path)
+    void admit(pending_url url)
     {
+        std::string origin = url.target.scheme + "://" + url.host_key;
         if (const robots_answer* known = origins_.answer(origin)) {
+            const std::string path = url.target.request_target;
             decide(*known, std::move(url), path);
             return;
         }
-        const std::string host_key = url.host_key;
-        if (origins_.park(origin, {std::move(url), std::string(path)})) {
-            pending_url robots_job;
+        pending_url robots_job;
+        robots_job.target.scheme = url.target.scheme;
+        robots_job.target.host = url.target.host;
+        robots_job.target.port = url.target.port;
+        robots_job.host_key = url.host_key;
+        std::string path = url.target.request_target;
+        if (origins_.park(origin, {std::move(url), std::move(path)})) {
             robots_job.seq = robots_id_base | next_robots_id_++;
-            robots_job.url = origin + "/robots.txt";
-            robots_job.host_key = host_key;
+            robots_job.origin = std::move(origin);
             robots_job.kind = job_kind::robots;
             robots_job.delay = opts_.delay;
             sched_.add(std::move(robots_job));
@@ -349,7 +360,7 @@ private:
         a.delay = opts_.delay;
         a.unreachable = std::move(unreachable);
         if (answer != nullptr && answer->verdict == wire::robots_verdict::rules) {
-            a.rules = robots::rules(std::move(answer->rules));
+            a.rules = rules_from_the_wire(std::move(answer->rules));
             if (answer->crawl_delay_ms != wire::no_millis) {
                 a.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
             }
@@ -370,14 +381,16 @@ private:
         const auto now = clock::now();
         while (auto a = sched_.next(now)) {
             auto& slot = slots_[a->worker];
-            if (a->url.kind == job_kind::robots) {
-                wire::append_frame(wire::robots_job{a->url.seq, a->url.url}, slot.outbox);
+            const pending_url& url = a->url;
+            if (url.kind == job_kind::robots) {
+                wire::append_frame(wire::robots_job{url.seq, url.target.scheme, url.target.host, url.target.port},
+                                   slot.channel->outbox());
             } else {
-                wire::append_frame(wire::job{a->url.seq, a->url.attempt, a->url.url}, slot.outbox);
+                wire::append_frame(wire::job{url.seq, url.attempt, url.url, url.target}, slot.channel->outbox());
             }
-            const auto seq = a->url.seq;
+            slot.channel->flush();
+            const auto seq = url.seq;
             slot.in_flight.emplace(seq, std::move(a->url));
-            start_writer(slot);
         }
         if (waiting() < window_) {
             input_wake_.cancel();
@@ -407,77 +420,37 @@ private:
         });
     }
 
-    void start_writer(worker_slot& slot)
-    {
-        if (!slot.writing && !slot.outbox.empty() && slot.jobs) {
-            slot.writing = true;
-            net::co_spawn(ioc_, write_jobs(slot.id, slot.generation), rethrow);
-        }
-    }
-
-    net::awaitable<void> write_jobs(unsigned id, unsigned generation)
-    {
-        auto& slot = slots_[id];
-        std::string sending;
-        while (!slot.outbox.empty()) {
-            sending.clear();
-            sending.swap(slot.outbox);
-            auto [ec, n] = co_await net::async_write(*slot.jobs, net::buffer(sending), nothrow);
-            (void)n;
-            if (slot.generation != generation) {
-                co_return; // that worker died and was replaced meanwhile
-            }
-            if (ec) {
-                break; // the worker died; its reader sees EOF and handles it
-            }
-        }
-        slot.writing = false;
-        if (slot.closing && slot.outbox.empty()) {
-            slot.jobs.reset(); // EOF tells the worker to finish and exit
-        }
-    }
-
     // ---- results -------------------------------------------------------------------------
 
-    net::awaitable<void> read_results(unsigned id, unsigned generation)
+    /// What the results of one read may have changed: their records go out, freed credits and
+    /// hosts take the next jobs, and the run may be over.
+    void after_results()
     {
-        auto& slot = slots_[id];
-        wire::frame_reader reader;
-        bool violated = false;
-        for (;;) {
-            auto space = reader.prepare();
-            auto [ec, n] = co_await slot.results->async_read_some(net::buffer(space.data(), space.size()), nothrow);
-            if (ec) {
-                break;
-            }
-            reader.commit(n);
-            try {
-                while (auto frame = reader.next()) {
-                    take_frame(slot, *frame);
-                }
-            } catch (const std::exception& e) {
-                std::fprintf(stderr, "crawl: worker %u broke the frame protocol (%s); replacing it\n", id, e.what());
-                ::kill(slot.pid, SIGKILL);
-                violated = true;
-            }
-            flush_output();
-            if (violated) {
-                break;
-            }
-            dispatch();
-            maybe_finish();
-        }
-        if (slot.generation == generation) {
-            worker_exited(slot);
-        }
+        flush_output();
+        dispatch();
+        maybe_finish();
     }
 
-    /// Takes the job a result answers out of the slot, checking it is one of that kind.
-    pending_url take_in_flight(worker_slot& slot, std::uint64_t seq, job_kind kind)
+    /// The worker's results have ended: it died, closed its pipe on its way out, or broke the
+    /// protocol (then it is killed here).
+    void results_ended(worker_slot& slot, const wire::channel_error& why)
+    {
+        if (why.what == wire::channel_error::kind::protocol) {
+            std::fprintf(stderr, "crawl: worker %u broke the frame protocol (%s); replacing it\n", slot.id,
+                         why.message.c_str());
+            ::kill(slot.pid, SIGKILL);
+            flush_output();
+        }
+        worker_exited(slot);
+    }
+
+    /// Takes the job a result answers out of the slot; nullopt when the slot holds no such job
+    /// of that kind.
+    std::optional<pending_url> take_in_flight(worker_slot& slot, std::uint64_t seq, job_kind kind)
     {
         const auto it = slot.in_flight.find(seq);
         if (it == slot.in_flight.end() || it->second.kind != kind) {
-            throw std::runtime_error("result for a job it does not hold");
+            return std::nullopt;
         }
         pending_url job = std::move(it->second);
         slot.in_flight.erase(it);
@@ -486,41 +459,49 @@ private:
         return job;
     }
 
-    void take_frame(worker_slot& slot, const wire::frame_view& frame)
+    /// One frame from a worker. A message when it breaks the protocol.
+    std::optional<std::string> take_frame(worker_slot& slot, const wire::frame_view& frame)
     {
         switch (frame.type) {
         case wire::frame_type::hello: {
             const auto hello = wire::decode_hello(frame.payload);
             if (!hello || hello->version != wire::protocol_version) {
-                throw std::runtime_error("bad hello frame");
+                return "bad hello frame";
             }
             sched_.set_available(slot.id, true);
-            return;
+            return std::nullopt;
         }
         case wire::frame_type::result: {
             const auto result = wire::decode_result(frame.payload);
             if (!result) {
-                throw std::runtime_error("malformed result frame");
+                return "malformed result frame";
             }
-            take_result(slot, *result);
-            return;
+            auto job = take_in_flight(slot, result->seq, job_kind::page);
+            if (!job) {
+                return "result for a job it does not hold";
+            }
+            take_result(slot, std::move(*job), *result);
+            return std::nullopt;
         }
         case wire::frame_type::robots_result: {
             auto result = wire::decode_robots_result(frame.payload);
             if (!result) {
-                throw std::runtime_error("malformed robots result frame");
+                return "malformed robots result frame";
             }
-            take_robots_result(slot, *result);
-            return;
+            auto job = take_in_flight(slot, result->id, job_kind::robots);
+            if (!job) {
+                return "robots result for a job it does not hold";
+            }
+            take_robots_result(std::move(*job), *result);
+            return std::nullopt;
         }
         default:
-            throw std::runtime_error("unexpected frame type");
+            return "unexpected frame type " + std::to_string(static_cast<int>(frame.type));
         }
     }
 
-    void take_result(worker_slot& slot, const wire::result_view& result)
+    void take_result(const worker_slot& slot, pending_url job, const wire::result_view& result)
     {
-        pending_url job = take_in_flight(slot, result.seq, job_kind::page);
         note_host(job.host_key, result.error, result.http_status);
         pause_host_if_asked(job, result.http_status, result.retry_after_ms);
         if (schedule_retry(job, result.error, result.http_status, result.retry_after_ms)) {
@@ -535,13 +516,11 @@ private:
                    static_cast<int>(slot.id));
     }
 
-    void take_robots_result(worker_slot& slot, wire::robots_result& result)
+    void take_robots_result(pending_url job, wire::robots_result& result)
     {
-        pending_url job = take_in_flight(slot, result.id, job_kind::robots);
         stats_.wire_bytes += result.wire_bytes;
         note_host(job.host_key, result.error, result.http_status);
         pause_host_if_asked(job, result.http_status, result.retry_after_ms);
-        const std::string origin = origin_of_robots_url(job.url);
         if (schedule_retry(job, result.error, result.http_status, result.retry_after_ms)) {
             return;
         }
@@ -553,7 +532,7 @@ private:
         if (result.verdict == wire::robots_verdict::disallow_all) {
             unreachable = result.message;
         }
-        settle_origin(origin, &result, std::move(unreachable));
+        settle_origin(job.origin, &result, std::move(unreachable));
     }
 
     [[nodiscard]] bool would_retry(const pending_url& job, error_class error, unsigned status) const
@@ -608,7 +587,7 @@ private:
         const std::string reason = hosts_.why_given_up(host_key);
         for (auto& url : sched_.drop_host(host_key)) {
             if (url.kind == job_kind::robots) {
-                settle_origin(origin_of_robots_url(url.url), nullptr, reason);
+                settle_origin(url.origin, nullptr, reason);
             } else {
                 emit_own(url.seq, url.url, {error_class::host_unreachable, reason});
             }
@@ -672,11 +651,7 @@ private:
     void worker_exited(worker_slot& slot)
     {
         sched_.set_available(slot.id, false);
-        slot.results.reset();
-        slot.jobs.reset();
-        slot.writing = false;
-        slot.outbox.clear();
-        ++slot.generation;
+        slot.channel.reset();
         auto reaped = reap(slot.pid);
         stats_.worker_processes.push_back({slot.id, static_cast<int>(slot.pid), reaped.peak_rss_kb,
                                            reaped.user_seconds, reaped.sys_seconds, reaped.how});
@@ -711,7 +686,7 @@ private:
             if (url.crashes < 2) {
                 sched_.requeue(std::move(url));
             } else if (url.kind == job_kind::robots) {
-                settle_origin(origin_of_robots_url(url.url), nullptr, "a worker died twice while fetching robots.txt");
+                settle_origin(url.origin, nullptr, "a worker died twice while fetching robots.txt");
             } else {
                 emit_own(seq, url.url, {error_class::worker_crash, "a worker died twice while fetching this URL"});
             }
@@ -755,8 +730,8 @@ private:
         deadline_timer_.cancel();
         for (auto& slot : slots_) {
             slot.closing = true;
-            if (!slot.writing) {
-                slot.jobs.reset();
+            if (slot.channel) {
+                slot.channel->close_after_flush(); // EOF tells the worker to finish and exit
             }
         }
     }
@@ -777,9 +752,9 @@ private:
                 continue;
             }
             slot.closing = true;
-            if (slot.jobs) {
-                wire::append_drain_frame(slot.outbox); // then EOF, once the outbox is written
-                start_writer(slot);
+            if (slot.channel) {
+                wire::append_drain_frame(slot.channel->outbox());
+                slot.channel->close_after_flush(); // EOF follows the drain frame
             }
         }
         if (all_exited()) {
@@ -824,9 +799,9 @@ private:
                 continue;
             }
             slot.closing = true;
-            if (slot.jobs) {
-                wire::append_shutdown_frame(slot.outbox);
-                start_writer(slot);
+            if (slot.channel) {
+                wire::append_shutdown_frame(slot.channel->outbox());
+                slot.channel->close_after_flush();
             }
         }
         if (all_exited()) {
