@@ -22,6 +22,7 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <variant>
 
 namespace {
 
@@ -255,7 +256,8 @@ void frame_decode(benchmark::State& state)
             std::memcpy(space.data(), stream.data() + off, n);
             reader.commit(n);
             off += n;
-            while (auto frame = reader.next()) {
+            for (auto next = reader.next(); const auto* frame = std::get_if<wire::frame_view>(&next);
+                 next = reader.next()) {
                 auto r = wire::decode_result(frame->payload);
                 benchmark::DoNotOptimize(r);
                 ++decoded;

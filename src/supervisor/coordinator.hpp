@@ -121,7 +121,7 @@ private:
 
     // input (coordinator_input.cpp)
     void admit_line(std::uint64_t number, std::string_view raw, bool too_long);
-    void admit(pending_url url, std::string origin, std::string path);
+    void admit(pending_url url);
     void decide(const robots_answer& a, pending_url url, std::string_view path);
     void settle_origin(const std::string& origin, wire::robots_result* answer, std::string unreachable);
 

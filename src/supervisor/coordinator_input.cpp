@@ -14,6 +14,18 @@ namespace {
 /// Robots job ids live above every possible line number, so one in-flight map holds both.
 constexpr std::uint64_t robots_id_base = std::uint64_t{1} << 63;
 
+/// The rules a worker sent, moved into robots::rules (already canonical and in order, so
+/// nothing is sorted again).
+robots::rules rules_from_the_wire(std::vector<wire::rule_data> rules)
+{
+    std::vector<robots::rule> list;
+    list.reserve(rules.size());
+    for (auto& rule : rules) {
+        list.push_back(robots::rule{rule.allow, std::move(rule.pattern)});
+    }
+    return robots::rules(std::move(list));
+}
+
 } // namespace
 
 void coordinator::take_line(std::uint64_t number, std::string_view raw, bool too_long)
@@ -66,6 +78,7 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
     url.seq = number;
     url.url = std::string(text);
     url.host_key = target->host_port();
+    url.target = std::move(*target); // parsed once: the worker fetches it as it is
     url.delay = opts_.delay;
     if (refused_as_given_up(url)) {
         return;
@@ -74,8 +87,7 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
         sched_.add(std::move(url));
         return;
     }
-    std::string origin = target->scheme + "://" + url.host_key;
-    admit(std::move(url), std::move(origin), std::move(target->request_target));
+    admit(std::move(url));
 }
 
 void coordinator::input_ended()
@@ -87,21 +99,24 @@ void coordinator::input_ended()
 /// Sends the URL on once its origin's robots.txt is known; the first URL of an origin queues
 /// the robots.txt fetch, and it and the next ones wait (parked, holding no worker) until the
 /// answer is in. Other origins go on meanwhile.
-void coordinator::admit(pending_url url, std::string origin, std::string path)
+void coordinator::admit(pending_url url)
 {
+    std::string origin = url.target.scheme + "://" + url.host_key;
+    std::string path = url.target.request_target;
     if (const robots_answer* known = origins_.answer(origin)) {
         decide(*known, std::move(url), path);
         return;
     }
-    const std::string host_key = url.host_key;
+    pending_url robots_job;
+    robots_job.kind = job_kind::robots;
+    robots_job.target.scheme = url.target.scheme;
+    robots_job.target.host = url.target.host;
+    robots_job.target.port = url.target.port;
+    robots_job.host_key = url.host_key;
+    robots_job.delay = opts_.delay;
     if (origins_.park(origin, {std::move(url), std::move(path)})) {
-        pending_url robots_job;
         robots_job.seq = robots_id_base | next_robots_id_++;
-        robots_job.url = origin + "/robots.txt";
         robots_job.origin = std::move(origin);
-        robots_job.host_key = host_key;
-        robots_job.kind = job_kind::robots;
-        robots_job.delay = opts_.delay;
         sched_.add(std::move(robots_job));
     }
 }
@@ -136,7 +151,7 @@ void coordinator::settle_origin(const std::string& origin, wire::robots_result* 
     a.delay = opts_.delay;
     a.unreachable = std::move(unreachable);
     if (answer != nullptr && answer->verdict == wire::robots_verdict::rules) {
-        a.rules = robots::rules(std::move(answer->rules));
+        a.rules = rules_from_the_wire(std::move(answer->rules));
         if (answer->crawl_delay_ms != wire::no_millis) {
             a.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
         }

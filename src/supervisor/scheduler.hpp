@@ -4,6 +4,8 @@
 // (keep-alive reuse), retries waiting for their time, and quarantine for URLs that were in
 // flight in a worker that died. Pure bookkeeping: the caller passes the time in.
 
+#include "crawl/url/target.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -19,14 +21,15 @@ using clock = std::chrono::steady_clock;
 /// What a job asks a worker to do.
 enum class job_kind : std::uint8_t {
     page,   ///< fetch an input URL and send its record
-    robots, ///< fetch the robots.txt named by url
+    robots, ///< fetch the robots.txt of an origin
 };
 
 /// A URL waiting for, or assigned to, a worker.
 struct pending_url {
     std::uint64_t seq = 0; ///< input line number; for robots jobs an id with the top bit set
-    std::string url;       ///< the input line, trimmed (robots: the robots.txt URL)
-    std::string origin;    ///< robots jobs: "scheme://host:port", the origin the answer is for
+    std::string url;       ///< the input line, trimmed (robots: empty)
+    url::target target;    ///< `url` parsed (robots: the origin's scheme, host and port)
+    std::string origin;    ///< robots: the origin's key in the robots.txt table
     std::string host_key;  ///< "host:port": the unit of per-host limits and pacing
     unsigned crashes = 0;  ///< deaths of workers holding it (counted fully only when alone)
     unsigned attempt = 1;  ///< 1-based; retries count up

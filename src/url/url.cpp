@@ -559,37 +559,6 @@ bool looks_like_host_and_port(const urls::url_view& ref) noexcept
 
 } // namespace
 
-std::string target::host_port() const
-{
-    std::string out;
-    out.reserve(host.size() + 8);
-    if (host.find(':') != std::string::npos) {
-        out += '[';
-        out += host;
-        out += ']';
-    } else {
-        out += host;
-    }
-    out += ':';
-    out += std::to_string(port);
-    return out;
-}
-
-std::string target::host_header() const
-{
-    std::string out;
-    if (host.find(':') != std::string::npos) {
-        out = "[" + host + "]";
-    } else {
-        out = host;
-    }
-    if (port != (tls() ? 443 : 80)) {
-        out += ':';
-        out += std::to_string(port);
-    }
-    return out;
-}
-
 result<target> parse_input(std::string_view line)
 {
     std::string scratch;

@@ -73,12 +73,47 @@ public:
         return true;
     }
 
+    bool get_string(std::string& value)
+    {
+        std::string_view view;
+        if (!get_string(view)) {
+            return false;
+        }
+        value.assign(view);
+        return true;
+    }
+
     [[nodiscard]] bool at_end() const noexcept { return pos_ == bytes_.size(); }
 
 private:
     std::string_view bytes_;
     std::size_t pos_ = 0;
 };
+
+// A scheme travels as one byte: the only two a target can have.
+constexpr std::uint8_t scheme_http = 0;
+constexpr std::uint8_t scheme_https = 1;
+
+void put_scheme(std::string_view scheme, std::string& out)
+{
+    put_le(scheme == "https" ? scheme_https : scheme_http, out);
+}
+
+bool get_scheme(cursor& c, std::string& scheme)
+{
+    std::uint8_t code = 0;
+    if (!c.get(code) || code > scheme_https) {
+        return false;
+    }
+    scheme = code == scheme_https ? "https" : "http";
+    return true;
+}
+
+// Bytes of a string field: its u32 length and its content.
+std::size_t string_size(std::string_view s) noexcept
+{
+    return 4 + s.size();
+}
 
 bool known_type(std::uint8_t t) noexcept
 {
@@ -103,15 +138,24 @@ void append_frame(const hello& h, std::string& out)
 
 void append_frame(const job& j, std::string& out)
 {
-    put_header(frame_type::job, 8 + 4 + 4 + j.url.size(), out);
+    const url::target& t = j.target;
+    put_header(frame_type::job,
+               8 + 4 + string_size(j.url) + string_size(t.href) + 1 + string_size(t.host) + 2 +
+                   string_size(t.request_target),
+               out);
     put_le(j.seq, out);
     put_le(j.attempt, out);
     put_string(j.url, out);
+    put_string(t.href, out);
+    put_scheme(t.scheme, out);
+    put_string(t.host, out);
+    put_le(t.port, out);
+    put_string(t.request_target, out);
 }
 
 void append_frame(const result& r, std::string& out)
 {
-    put_header(frame_type::result, 8 + 1 + 2 + 8 + 8 + 4 + 4 + r.line.size(), out);
+    put_header(frame_type::result, 8 + 1 + 2 + 8 + 8 + 4 + string_size(r.line), out);
     put_le(r.seq, out);
     put_le(static_cast<std::uint8_t>(r.error), out);
     put_le(r.http_status, out);
@@ -123,16 +167,18 @@ void append_frame(const result& r, std::string& out)
 
 void append_frame(const robots_job& j, std::string& out)
 {
-    put_header(frame_type::robots_job, 8 + 4 + j.url.size(), out);
+    put_header(frame_type::robots_job, 8 + 1 + string_size(j.host) + 2, out);
     put_le(j.id, out);
-    put_string(j.url, out);
+    put_scheme(j.scheme, out);
+    put_string(j.host, out);
+    put_le(j.port, out);
 }
 
 void append_frame(const robots_result& r, std::string& out)
 {
-    std::size_t size = 8 + 1 + 2 + 8 + 4 + 1 + 4 + 4 + r.message.size() + 4;
+    std::size_t size = 8 + 1 + 2 + 8 + 4 + 1 + 4 + string_size(r.message) + 4;
     for (const auto& rule : r.rules) {
-        size += 1 + 4 + rule.pattern.size();
+        size += 1 + string_size(rule.pattern);
     }
     put_header(frame_type::robots_result, size, out);
     put_le(r.id, out);
@@ -174,11 +220,12 @@ std::optional<job> decode_job(std::string_view payload)
 {
     cursor c(payload);
     job j;
-    std::string_view url;
-    if (!c.get(j.seq) || !c.get(j.attempt) || !c.get_string(url) || !c.at_end()) {
+    url::target& t = j.target;
+    if (!c.get(j.seq) || !c.get(j.attempt) || !c.get_string(j.url) || !c.get_string(t.href) ||
+        !get_scheme(c, t.scheme) || !c.get_string(t.host) || !c.get(t.port) || !c.get_string(t.request_target) ||
+        !c.at_end()) {
         return std::nullopt;
     }
-    j.url.assign(url);
     return j;
 }
 
@@ -202,11 +249,9 @@ std::optional<robots_job> decode_robots_job(std::string_view payload)
 {
     cursor c(payload);
     robots_job j;
-    std::string_view url;
-    if (!c.get(j.id) || !c.get_string(url) || !c.at_end()) {
+    if (!c.get(j.id) || !get_scheme(c, j.scheme) || !c.get_string(j.host) || !c.get(j.port) || !c.at_end()) {
         return std::nullopt;
     }
-    j.url.assign(url);
     return j;
 }
 
@@ -241,7 +286,7 @@ std::optional<robots_result> decode_robots_result(std::string_view payload)
         if (!c.get(allow) || allow > 1 || !c.get_string(pattern)) {
             return std::nullopt;
         }
-        r.rules.push_back(robots::rule{allow == 1, std::string(pattern)});
+        r.rules.push_back(rule_data{allow == 1, std::string(pattern)});
     }
     if (!c.at_end()) {
         return std::nullopt;
@@ -277,24 +322,24 @@ void frame_reader::commit(std::size_t n) noexcept
     end_ += std::min(n, buf_.size() - end_);
 }
 
-std::optional<frame_view> frame_reader::next()
+std::variant<frame_view, need_more, protocol_error> frame_reader::next()
 {
     if (end_ - begin_ < header_size) {
-        return std::nullopt;
+        return need_more{};
     }
     const char* head = buf_.data() + begin_;
     const auto length = get_le<std::uint32_t>(head);
     const auto type = static_cast<std::uint8_t>(head[4]);
     // Checked before the payload arrives so a hostile length never makes us buffer it.
     if (length > max_payload) {
-        throw std::runtime_error("crawl::wire: frame payload length " + std::to_string(length) +
-                                 " exceeds the maximum");
+        return protocol_error{"frame payload length " + std::to_string(length) + " exceeds the maximum " +
+                              std::to_string(max_payload)};
     }
     if (!known_type(type)) {
-        throw std::runtime_error("crawl::wire: unknown frame type " + std::to_string(type));
+        return protocol_error{"unknown frame type " + std::to_string(type)};
     }
     if (end_ - begin_ - header_size < length) {
-        return std::nullopt;
+        return need_more{};
     }
     frame_view frame{static_cast<frame_type>(type), std::string_view(head + header_size, length)};
     begin_ += header_size + length;

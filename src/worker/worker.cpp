@@ -5,26 +5,28 @@
 #include "crawl/decode/inflater.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/robots/robots.hpp"
-#include "crawl/url/url.hpp"
+#include "crawl/url/target.hpp"
 #include "crawl/util/http_date.hpp"
+#include "crawl/wire/channel.hpp"
 #include "crawl/wire/frame.hpp"
 #include "crawl/worker/page_pipeline.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <deque>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
 
 namespace crawl::worker {
 
@@ -50,11 +52,31 @@ private:
 /// RFC 9309 2.3.1.2: crawlers follow at least five redirects for robots.txt.
 constexpr int robots_max_redirects = 5;
 
-/// A job as queued: a page, or a robots.txt fetch (whose job.seq is the supervisor's id).
-struct queued_job {
-    wire::job job;
-    bool robots = false;
-};
+/// A job as queued: a page, or a robots.txt fetch.
+using queued_job = std::variant<wire::job, wire::robots_job>;
+
+/// The robots.txt URL of a robots job's origin.
+url::target robots_txt_target(wire::robots_job job)
+{
+    url::target t;
+    t.scheme = std::move(job.scheme);
+    t.host = std::move(job.host);
+    t.port = job.port;
+    t.request_target = "/robots.txt";
+    t.href = t.scheme + "://" + t.host_header() + t.request_target;
+    return t;
+}
+
+/// The rules as the frame carries them.
+std::vector<wire::rule_data> rules_for_the_wire(const std::vector<robots::rule>& rules)
+{
+    std::vector<wire::rule_data> out;
+    out.reserve(rules.size());
+    for (const auto& rule : rules) {
+        out.push_back(wire::rule_data{rule.allow, rule.pattern});
+    }
+    return out;
+}
 
 /// A Retry-After value as the frame carries it: milliseconds, clamped below no_millis.
 std::uint32_t retry_after_millis(std::string_view value)
@@ -110,22 +132,21 @@ private:
 class worker_loop {
 public:
     worker_loop(net::io_context& ioc, unsigned id, unique_fd jobs, unique_fd results, const options& opts)
-        : ioc_(ioc), id_(id), opts_(opts), jobs_(ioc, jobs.release()), results_(ioc, results.release()),
-          client_(ioc.get_executor(), opts.fetch), work_ready_(ioc.get_executor()),
-          output_ready_(ioc.get_executor())
+        : ioc_(ioc), id_(id), opts_(opts), supervisor_(ioc.get_executor(), std::move(jobs), std::move(results)),
+          client_(ioc.get_executor(), opts.fetch), work_ready_(ioc.get_executor())
     {
     }
 
-    void start()
+    /// Runs until the worker is done. An exception from a coroutine or a handler ends it with
+    /// status 1 here: in the forked worker it must never unwind into the supervisor's frames.
+    void run()
     {
-        wire::append_frame(wire::hello{wire::protocol_version, id_, static_cast<std::uint32_t>(::getpid())},
-                           output_);
-        const auto fail = [this](const std::exception_ptr& e) { on_coroutine_end(e); };
-        net::co_spawn(ioc_, read_jobs(), fail);
-        for (unsigned i = 0; i < opts_.concurrency; ++i) {
-            net::co_spawn(ioc_, fetch_loop(), fail);
+        start();
+        try {
+            ioc_.run();
+        } catch (const std::exception& e) {
+            fail(e.what());
         }
-        net::co_spawn(ioc_, write_results(), fail);
     }
 
     [[nodiscard]] int exit_status() const noexcept { return exit_status_; }
@@ -140,68 +161,102 @@ public:
     }
 
 private:
-    void on_coroutine_end(const std::exception_ptr& e)
+    void start()
     {
-        if (!e) {
-            return;
+        wire::append_frame(wire::hello{wire::protocol_version, id_, static_cast<std::uint32_t>(::getpid())},
+                           supervisor_.outbox());
+        supervisor_.flush();
+        supervisor_.start({
+            .on_frame = [this](const wire::frame_view& frame) { return take_frame(frame); },
+            .on_frames_handled = nullptr,
+            .on_read_end = [this](const wire::channel_error& why) { input_ended(why); },
+            .on_write_end = [this](const std::optional<wire::channel_error>& failure) { output_ended(failure); },
+        });
+        const auto rethrow = [](const std::exception_ptr& e) {
+            if (e) {
+                std::rethrow_exception(e); // out of ioc_.run(), into run()
+            }
+        };
+        for (unsigned i = 0; i < opts_.concurrency; ++i) {
+            net::co_spawn(ioc_, fetch_loop(), rethrow);
         }
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            std::fprintf(stderr, "crawl: worker %u: error: %s\n", id_, ex.what());
-        }
+    }
+
+    void fail(const std::string& why)
+    {
+        std::fprintf(stderr, "crawl: worker %u: error: %s\n", id_, why.c_str());
         exit_status_ = 1;
         ioc_.stop();
     }
 
-    net::awaitable<void> read_jobs()
+    /// One frame from the supervisor. A message when it breaks the protocol.
+    std::optional<std::string> take_frame(const wire::frame_view& frame)
     {
-        wire::frame_reader reader;
-        for (;;) {
-            auto space = reader.prepare();
-            auto [ec, n] = co_await jobs_.async_read_some(net::buffer(space.data(), space.size()), nothrow);
-            if (ec) {
-                break; // EOF: the supervisor has no more jobs for us
-            }
-            reader.commit(n);
-            while (auto frame = reader.next()) {
-                if (frame->type == wire::frame_type::shutdown) {
-                    shutting_down_ = true;
-                    queue_.clear();
-                    output_ready_.notify_all();
-                    work_ready_.notify_all();
-                    co_return;
-                }
-                if (frame->type == wire::frame_type::drain) {
-                    queue_.clear(); // what has not started stays undone; what runs finishes
-                    continue;
-                }
-                if (frame->type == wire::frame_type::robots_job) {
-                    auto job = wire::decode_robots_job(frame->payload);
-                    if (!job) {
-                        throw std::runtime_error("malformed robots job frame");
-                    }
-                    queued_job q;
-                    q.job.seq = job->id;
-                    q.job.url = std::move(job->url);
-                    q.robots = true;
-                    queue_.push_back(std::move(q));
-                } else if (frame->type == wire::frame_type::job) {
-                    auto job = wire::decode_job(frame->payload);
-                    if (!job) {
-                        throw std::runtime_error("malformed job frame");
-                    }
-                    queued_job q;
-                    q.job = std::move(*job);
-                    queue_.push_back(std::move(q));
-                } else {
-                    throw std::runtime_error("unexpected frame type from supervisor");
-                }
-                work_ready_.notify_one();
-            }
+        if (shutting_down_) {
+            return std::nullopt; // nothing more is started, and the input is not needed
+        }
+        switch (frame.type) {
+        case wire::frame_type::shutdown:
+            shutting_down_ = true;
+            queue_.clear();
+            work_ready_.notify_all();
+            close_output_when_done();
+            return std::nullopt;
+        case wire::frame_type::drain:
+            queue_.clear(); // what has not started stays undone; what runs finishes
+            return std::nullopt;
+        case wire::frame_type::robots_job:
+            return enqueue(wire::decode_robots_job(frame.payload), "robots job");
+        case wire::frame_type::job:
+            return enqueue(wire::decode_job(frame.payload), "job");
+        default:
+            return "unexpected frame type " + std::to_string(static_cast<int>(frame.type)) + " from the supervisor";
+        }
+    }
+
+    /// Queues a job that decoded; a message when it did not.
+    template <class Job>
+    std::optional<std::string> enqueue(std::optional<Job> job, std::string_view kind)
+    {
+        if (!job) {
+            return "malformed " + std::string(kind) + " frame";
+        }
+        queue_.emplace_back(std::move(*job));
+        work_ready_.notify_one();
+        return std::nullopt;
+    }
+
+    /// End of the jobs: the supervisor has no more (or is gone); finish what is queued.
+    void input_ended(const wire::channel_error& why)
+    {
+        if (why.what == wire::channel_error::kind::protocol) {
+            fail(why.message);
+            return;
         }
         input_closed_ = true;
         work_ready_.notify_all();
+    }
+
+    void output_ended(const std::optional<wire::channel_error>& failure)
+    {
+        if (failure) {
+            exit_status_ = 1; // the supervisor is gone: nobody to report to
+        }
+        ioc_.stop();
+    }
+
+    [[nodiscard]] bool finished() const noexcept
+    {
+        return fetchers_done_ == opts_.concurrency || shutting_down_;
+    }
+
+    /// Once every fetcher is done (or a shutdown came), the last results go out and the
+    /// output closes; then the worker stops.
+    void close_output_when_done()
+    {
+        if (finished()) {
+            supervisor_.close_after_flush();
+        }
     }
 
     net::awaitable<void> fetch_loop()
@@ -215,22 +270,36 @@ private:
             }
             auto next = std::move(queue_.front());
             queue_.pop_front();
-            if (next.robots) {
-                wire::robots_result answer = co_await fetch_robots(std::move(next.job));
+            if (auto* robots_job = std::get_if<wire::robots_job>(&next)) {
+                wire::robots_result answer = co_await fetch_robots(std::move(*robots_job));
                 if (!shutting_down_) {
-                    wire::append_frame(answer, output_);
-                    output_ready_.notify_one();
+                    wire::append_frame(answer, supervisor_.outbox());
+                    supervisor_.flush();
                 }
                 continue;
             }
-            fetched f = co_await fetch_one(std::move(next.job));
+            hang_if_asked(std::get<wire::job>(next));
+            fetched f = co_await fetch_one(std::move(std::get<wire::job>(next)));
             ++fetched_;
             if (!shutting_down_) {
                 emit(f);
             }
         }
         ++fetchers_done_;
-        output_ready_.notify_all();
+        close_output_when_done();
+    }
+
+    /// A test hook (tests/e2e/worker_exit_test.cpp): with CRAWL_TEST_HANG_ON=TEXT in the
+    /// environment, a worker handed a URL that contains TEXT closes every descriptor and blocks
+    /// for good, as a worker stuck on its way out would. The supervisor must not wait for it.
+    void hang_if_asked(const wire::job& job) const
+    {
+        if (hang_on_ != nullptr && *hang_on_ != '\0' && job.url.find(hang_on_) != std::string::npos) {
+            ::close_range(3, ~0U, 0);
+            for (;;) {
+                ::pause();
+            }
+        }
     }
 
     /// A page's record plus what the supervisor needs to schedule a retry.
@@ -247,14 +316,8 @@ private:
         r.attempts = job.attempt;
         r.worker = static_cast<int>(id_);
         r.url = std::move(job.url);
-        auto target = url::parse_input(r.url);
-        if (!target) {
-            r.error = target.error().cls;
-            r.error_message = target.error().message;
-            co_return f;
-        }
         page_pipeline pipeline(opts_, r);
-        auto outcome = co_await client_.get(std::move(*target), pipeline, opts_.fetch.max_redirects);
+        auto outcome = co_await client_.get(std::move(job.target), pipeline, opts_.fetch.max_redirects);
         const std::string retry_after = std::move(outcome.retry_after);
         pipeline.complete(std::move(outcome));
         if (!retry_after.empty()) {
@@ -269,19 +332,12 @@ private:
     /// Fetches robots.txt and answers with RFC 9309 2.3.1's verdict: the rules of our group
     /// (2xx), no restrictions (unavailable: 4xx, a final 3xx, too many redirects) or nothing
     /// allowed (unreachable: 5xx, a network failure, a broken body).
-    net::awaitable<wire::robots_result> fetch_robots(wire::job job)
+    net::awaitable<wire::robots_result> fetch_robots(wire::robots_job job)
     {
         wire::robots_result answer;
-        answer.id = job.seq;
-        auto target = url::parse_input(job.url);
-        if (!target) {
-            answer.error = target.error().cls;
-            answer.verdict = wire::robots_verdict::disallow_all;
-            answer.message = target.error().message;
-            co_return answer;
-        }
+        answer.id = job.id;
         robots_body body;
-        auto outcome = co_await client_.get(std::move(*target), body, robots_max_redirects);
+        auto outcome = co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects);
         answer.error = outcome.error.cls;
         answer.http_status = static_cast<std::uint16_t>(outcome.status);
         answer.wire_bytes = outcome.wire_bytes;
@@ -295,7 +351,7 @@ private:
         if (status >= 200 && status < 300 && complete) {
             const robots::rules rules = robots::parse(body.body(), opts_.robots_agent);
             answer.verdict = wire::robots_verdict::rules;
-            answer.rules = rules.list();
+            answer.rules = rules_for_the_wire(rules.list());
             if (const auto delay = rules.crawl_delay()) {
                 answer.crawl_delay_ms =
                     static_cast<std::uint32_t>(std::min(*delay * 1000.0, static_cast<double>(wire::no_millis - 1)));
@@ -325,54 +381,25 @@ private:
         frame.body_bytes = r.body_bytes;
         frame.retry_after_ms = f.retry_after_ms;
         frame.line.swap(line_);
-        wire::append_frame(frame, output_);
+        wire::append_frame(frame, supervisor_.outbox());
         line_.swap(frame.line);
-        output_ready_.notify_one();
-    }
-
-    [[nodiscard]] bool finished() const noexcept
-    {
-        return fetchers_done_ == opts_.concurrency || shutting_down_;
-    }
-
-    net::awaitable<void> write_results()
-    {
-        std::string sending;
-        for (;;) {
-            while (output_.empty() && !finished()) {
-                co_await output_ready_.wait();
-            }
-            if (output_.empty()) {
-                break;
-            }
-            sending.clear();
-            sending.swap(output_);
-            auto [ec, n] = co_await net::async_write(results_, net::buffer(sending), nothrow);
-            (void)n;
-            if (ec) {
-                exit_status_ = 1; // the supervisor is gone: nobody to report to
-                break;
-            }
-        }
-        ioc_.stop();
+        supervisor_.flush();
     }
 
     net::io_context& ioc_;
     unsigned id_;
     const options& opts_;
-    net::posix::stream_descriptor jobs_;
-    net::posix::stream_descriptor results_;
+    wire::channel supervisor_; ///< jobs in, results out
     fetch::client client_;
     wakeup work_ready_;
-    wakeup output_ready_;
     std::deque<queued_job> queue_;
-    std::string output_;
     std::string line_;
     unsigned fetchers_done_ = 0;
     std::uint64_t fetched_ = 0;
     bool input_closed_ = false;
     bool shutting_down_ = false;
     int exit_status_ = 0;
+    const char* hang_on_ = std::getenv("CRAWL_TEST_HANG_ON");
 };
 
 } // namespace
@@ -381,8 +408,7 @@ int run(unsigned worker_id, unique_fd jobs, unique_fd results, const options& op
 {
     net::io_context ioc{1};
     worker_loop loop(ioc, worker_id, std::move(jobs), std::move(results), opts);
-    loop.start();
-    ioc.run();
+    loop.run();
     if (opts.verbose) {
         loop.report();
     }

@@ -135,7 +135,7 @@ protected:
         c->page_result(job.worker, result);
     }
 
-    void answer_robots(const pool_call& job, wire::robots_verdict verdict, std::vector<robots::rule> rules = {},
+    void answer_robots(const pool_call& job, wire::robots_verdict verdict, std::vector<wire::rule_data> rules = {},
                        std::uint32_t crawl_delay_ms = wire::no_millis, unsigned status = 200,
                        error_class error = error_class::none)
     {
@@ -415,7 +415,10 @@ TEST_F(CoordinatorRobotsTest, UrlsWaitForRobotsThenAllowedGoAndDisallowedGetARec
     ASSERT_EQ(names(robots_jobs),
               (std::vector<std::string>{"send 0 robots http://a.test:80", "send 0 robots http://b.test:80"}))
         << "no page is sent before its origin's robots.txt is in";
-    EXPECT_EQ(robots_jobs[0].job.url, "http://a.test:80/robots.txt");
+    const auto& robots_target = robots_jobs[0].job.target;
+    EXPECT_EQ(robots_target.scheme + " " + robots_target.host + " " + std::to_string(robots_target.port),
+              "http a.test 80")
+        << "a robots job carries its origin, parsed";
     EXPECT_EQ(c->waiting(), 3u);
     answer_robots(robots_jobs[0], wire::robots_verdict::rules, {{false, "/private"}});
     EXPECT_EQ(names(pool.take_sent()), std::vector<std::string>{"send 0 #1"});

@@ -7,6 +7,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace crawl::wire {
@@ -37,6 +38,17 @@ result sample_result()
     return r;
 }
 
+url::target sample_target()
+{
+    return {.href = "https://a.example:8443/p?q", .scheme = "https", .host = "a.example", .port = 8443,
+            .request_target = "/p?q"};
+}
+
+job sample_job()
+{
+    return job{0x0102030405060708ULL, 2, "https://A.example:8443/p?q#f", sample_target()};
+}
+
 robots_result sample_robots_result()
 {
     robots_result r;
@@ -47,8 +59,8 @@ robots_result sample_robots_result()
     r.verdict = robots_verdict::rules;
     r.crawl_delay_ms = 2500;
     r.message = "HTTP 200";
-    r.rules.push_back(robots::rule{false, "/private"});
-    r.rules.push_back(robots::rule{true, "/private/ok*$"});
+    r.rules.push_back(rule_data{false, "/private"});
+    r.rules.push_back(rule_data{true, "/private/ok*$"});
     return r;
 }
 
@@ -73,7 +85,7 @@ std::vector<owned_frame> read_all(std::string_view stream, NextSize next_size)
         std::memcpy(space.data(), stream.data(), n);
         reader.commit(n);
         stream.remove_prefix(n);
-        while (auto f = reader.next()) {
+        for (auto next = reader.next(); const auto* f = std::get_if<frame_view>(&next); next = reader.next()) {
             frames.push_back({f->type, std::string(f->payload)});
         }
     }
@@ -92,15 +104,20 @@ std::string mixed_stream(std::vector<owned_frame>& expected)
         case 0:
             append_frame(hello{protocol_version, static_cast<std::uint32_t>(i), 4242}, one);
             break;
-        case 1:
-            append_frame(job{static_cast<std::uint64_t>(i), 1, std::string(rng() % 300, 'u')}, one);
+        case 1: {
+            job j = sample_job();
+            j.seq = static_cast<std::uint64_t>(i);
+            j.url.assign(rng() % 300, 'u');
+            j.target.request_target.assign(rng() % 300, '/');
+            append_frame(j, one);
             break;
+        }
         case 3:
-            append_frame(robots_job{static_cast<std::uint64_t>(i), "http://h:1/robots.txt"}, one);
+            append_frame(robots_job{static_cast<std::uint64_t>(i), "http", "h", 1}, one);
             break;
         case 4: {
             robots_result r = sample_robots_result();
-            r.rules.resize(rng() % 50, robots::rule{true, "/x"});
+            r.rules.resize(rng() % 50, rule_data{true, "/x"});
             append_frame(r, one);
             break;
         }
@@ -133,11 +150,18 @@ TEST(WireFrame, HelloLayoutIsByteExact)
 
 TEST(WireFrame, JobLayoutIsByteExact)
 {
+    const url::target t{.href = "http://a/b", .scheme = "http", .host = "a", .port = 80, .request_target = "/b"};
     std::string out;
-    append_frame(job{0x1122, 3, "http://a/"}, out);
-    EXPECT_EQ(out, bytes({25, 0, 0, 0, 2, 0x22, 0x11, 0, 0, 0, 0, 0, 0, // header, seq
-                          3, 0, 0, 0,                                  // attempt
-                          9, 0, 0, 0}) + "http://a/");
+    append_frame(job{0x1122, 3, "HTTP://A/b", t}, out);
+    EXPECT_EQ(out, bytes({54, 0, 0, 0, 2,                  // length 54, type job
+                          0x22, 0x11, 0, 0, 0, 0, 0, 0,    // seq
+                          3, 0, 0, 0,                      // attempt
+                          10, 0, 0, 0}) + "HTTP://A/b" +   // the input line
+                       bytes({10, 0, 0, 0}) + "http://a/b" + // href
+                       bytes({0,                           // scheme http
+                              1, 0, 0, 0}) + "a" +         // host
+                       bytes({80, 0,                       // port
+                              2, 0, 0, 0}) + "/b");        // request target
 }
 
 TEST(WireFrame, ResultLayoutIsByteExact)
@@ -166,8 +190,12 @@ TEST(WireFrame, ResultLayoutIsByteExact)
 TEST(WireFrame, RobotsJobLayoutIsByteExact)
 {
     std::string out;
-    append_frame(robots_job{0x8000000000000001ULL, "http://a/robots.txt"}, out);
-    EXPECT_EQ(out, bytes({31, 0, 0, 0, 5, 1, 0, 0, 0, 0, 0, 0, 0x80, 19, 0, 0, 0}) + "http://a/robots.txt");
+    append_frame(robots_job{0x8000000000000001ULL, "https", "::1", 0x1F90}, out);
+    EXPECT_EQ(out, bytes({18, 0, 0, 0, 5,                  // length 18, type robots_job
+                          1, 0, 0, 0, 0, 0, 0, 0x80,       // id
+                          1,                               // scheme https
+                          3, 0, 0, 0, ':', ':', '1',       // host
+                          0x90, 0x1F}));                   // port 8080
 }
 
 TEST(WireFrame, RobotsResultLayoutIsByteExact)
@@ -181,7 +209,7 @@ TEST(WireFrame, RobotsResultLayoutIsByteExact)
     r.verdict = robots_verdict::disallow_all;
     r.crawl_delay_ms = 0x01020304;
     r.message = "m";
-    r.rules.push_back(robots::rule{true, "/a"});
+    r.rules.push_back(rule_data{true, "/a"});
     std::string out;
     append_frame(r, out);
     const std::string expected = bytes({44, 0, 0, 0, 6,                  // header
@@ -227,12 +255,21 @@ TEST(WireFrame, RobotsFramesRoundTripAndRejectDamage)
     EXPECT_FALSE(decode_robots_result(bad));
 
     std::string job_out;
-    append_frame(robots_job{7, "https://h/robots.txt"}, job_out);
-    const auto job_back = decode_robots_job(job_out.substr(header_size));
+    append_frame(robots_job{7, "https", "h", 443}, job_out);
+    const std::string job_payload = job_out.substr(header_size);
+    const auto job_back = decode_robots_job(job_payload);
     ASSERT_TRUE(job_back);
     EXPECT_EQ(job_back->id, 7u);
-    EXPECT_EQ(job_back->url, "https://h/robots.txt");
-    EXPECT_FALSE(decode_robots_job(job_out.substr(header_size, job_out.size() - header_size - 1)));
+    EXPECT_EQ(job_back->scheme, "https");
+    EXPECT_EQ(job_back->host, "h");
+    EXPECT_EQ(job_back->port, 443);
+    for (std::size_t cut = 0; cut < job_payload.size(); ++cut) {
+        EXPECT_FALSE(decode_robots_job(job_payload.substr(0, cut))) << "cut at " << cut;
+    }
+    EXPECT_FALSE(decode_robots_job(job_payload + '\0'));
+    bad = job_payload;
+    bad[8] = 2; // scheme: neither http (0) nor https (1)
+    EXPECT_FALSE(decode_robots_job(bad));
 }
 
 TEST(WireFrame, DrainLayoutIsByteExact)
@@ -260,17 +297,36 @@ TEST(WireFrame, HelloRoundTrips)
     EXPECT_EQ(h->pid, 77u);
 }
 
-TEST(WireFrame, JobRoundTripsIncludingBinaryAndEmptyUrl)
+TEST(WireFrame, JobRoundTripsIncludingBinaryAndEmptyStrings)
 {
-    for (const std::string& url : {""s, "https://example.com/a?b=c"s, "\0\xff\n"s}) {
+    for (const std::string& text : {""s, "https://example.com/a?b=c"s, "\0\xff\n"s}) {
+        job sent = sample_job();
+        sent.seq = 0xFFFFFFFFFFFFFFFFULL;
+        sent.url = text;
+        sent.target.href = text;
+        sent.target.host = text;
+        sent.target.request_target = text;
         std::string out;
-        append_frame(job{0xFFFFFFFFFFFFFFFFULL, 2, url}, out);
+        append_frame(sent, out);
         const auto j = decode_job(std::string_view(out).substr(header_size));
         ASSERT_TRUE(j);
         EXPECT_EQ(j->seq, 0xFFFFFFFFFFFFFFFFULL);
         EXPECT_EQ(j->attempt, 2u);
-        EXPECT_EQ(j->url, url);
+        EXPECT_EQ(j->url, text);
+        EXPECT_EQ(j->target.href, text);
+        EXPECT_EQ(j->target.scheme, "https");
+        EXPECT_EQ(j->target.host, text);
+        EXPECT_EQ(j->target.port, 8443);
+        EXPECT_EQ(j->target.request_target, text);
     }
+    job plain = sample_job();
+    plain.target.scheme = "http";
+    std::string out;
+    append_frame(plain, out);
+    const auto j = decode_job(std::string_view(out).substr(header_size));
+    ASSERT_TRUE(j);
+    EXPECT_EQ(j->target.scheme, "http");
+    EXPECT_FALSE(j->target.tls());
 }
 
 TEST(WireFrame, ResultRoundTripsEveryErrorClass)
@@ -300,16 +356,22 @@ TEST(WireFrame, MalformedPayloadsAreRejected)
     EXPECT_TRUE(decode_hello(std::string(12, '\0')));
 
     std::string job_payload;
-    append_frame(job{1, 1, "abc"}, job_payload);
+    append_frame(job{1, 1, "abc", sample_target()}, job_payload);
     job_payload.erase(0, header_size);
     EXPECT_TRUE(decode_job(job_payload));
-    EXPECT_FALSE(decode_job(job_payload.substr(0, job_payload.size() - 1))); // string cut
-    EXPECT_FALSE(decode_job(job_payload + "x"));                            // trailing
-    EXPECT_FALSE(decode_job(job_payload.substr(0, 14)));                    // short length
+    for (std::size_t cut = 0; cut < job_payload.size(); ++cut) {
+        EXPECT_FALSE(decode_job(job_payload.substr(0, cut))) << "cut at " << cut;
+    }
+    EXPECT_FALSE(decode_job(job_payload + "x")); // trailing
     std::string huge_length = job_payload;
     huge_length[12] = '\xff';
     huge_length[15] = '\xff'; // string length far past the end
     EXPECT_FALSE(decode_job(huge_length));
+    std::string bad_scheme = job_payload;
+    const std::size_t scheme_at = 8 + 4 + 4 + 3 + 4 + sample_target().href.size();
+    ASSERT_EQ(bad_scheme[scheme_at], 1); // https
+    bad_scheme[scheme_at] = 2;
+    EXPECT_FALSE(decode_job(bad_scheme));
 
     std::string result_payload;
     append_frame(sample_result(), result_payload);
@@ -363,28 +425,30 @@ TEST(WireFrameReader, DecodesPayloadsItReturns)
     std::memcpy(space.data(), stream.data(), stream.size());
     reader.commit(stream.size());
 
-    auto f = reader.next();
+    auto next = reader.next();
+    const auto* f = std::get_if<frame_view>(&next);
     ASSERT_TRUE(f);
     EXPECT_EQ(f->type, frame_type::hello);
     EXPECT_EQ(decode_hello(f->payload)->worker_id, 2u);
-    f = reader.next();
+    next = reader.next();
+    f = std::get_if<frame_view>(&next);
     ASSERT_TRUE(f);
     EXPECT_EQ(f->type, frame_type::result);
     EXPECT_EQ(decode_result(f->payload)->line, sample_result().line);
-    EXPECT_FALSE(reader.next());
+    EXPECT_TRUE(std::holds_alternative<need_more>(reader.next()));
     EXPECT_EQ(reader.pending(), 0u);
 }
 
 TEST(WireFrameReader, PartialFrameIsPending)
 {
     std::string stream;
-    append_frame(job{1, 1, "http://x/"}, stream);
+    append_frame(sample_job(), stream);
     frame_reader reader;
     auto space = reader.prepare(stream.size() - 1);
     ASSERT_GE(space.size(), stream.size() - 1);
     std::memcpy(space.data(), stream.data(), stream.size() - 1);
     reader.commit(stream.size() - 1);
-    EXPECT_FALSE(reader.next());
+    EXPECT_TRUE(std::holds_alternative<need_more>(reader.next()));
     EXPECT_EQ(reader.pending(), stream.size() - 1);
 }
 
@@ -395,34 +459,53 @@ void feed(frame_reader& reader, std::string_view bytes)
     reader.commit(bytes.size());
 }
 
-TEST(WireFrameReader, OversizeLengthThrowsBeforeThePayloadArrives)
+// The message of the protocol error next() returns; empty when it returns none.
+std::string protocol_error_of(frame_reader& reader)
+{
+    auto next = reader.next();
+    const auto* broken = std::get_if<protocol_error>(&next);
+    return broken != nullptr ? broken->message : std::string();
+}
+
+TEST(WireFrameReader, OversizeLengthIsAnErrorBeforeThePayloadArrives)
 {
     frame_reader reader;
     const std::uint32_t too_long = max_payload + 1;
     feed(reader, bytes({static_cast<int>(too_long & 0xff), static_cast<int>((too_long >> 8) & 0xff),
                         static_cast<int>((too_long >> 16) & 0xff), static_cast<int>(too_long >> 24),
                         3}));
-    EXPECT_THROW(reader.next(), std::runtime_error);
+    EXPECT_EQ(protocol_error_of(reader), "frame payload length 67108865 exceeds the maximum 67108864");
+    EXPECT_EQ(protocol_error_of(reader), "frame payload length 67108865 exceeds the maximum 67108864")
+        << "the stream stays broken";
 
     frame_reader huge;
     feed(huge, bytes({0xff, 0xff, 0xff, 0xff, 3}));
-    EXPECT_THROW(huge.next(), std::runtime_error);
+    EXPECT_EQ(protocol_error_of(huge), "frame payload length 4294967295 exceeds the maximum 67108864");
 }
 
 TEST(WireFrameReader, MaxPayloadLengthIsAcceptedAndWaitsForData)
 {
     frame_reader reader;
     feed(reader, bytes({0, 0, 0, 4, 3})); // exactly 64 MiB
-    EXPECT_FALSE(reader.next());
+    EXPECT_TRUE(std::holds_alternative<need_more>(reader.next()));
 }
 
-TEST(WireFrameReader, UnknownTypeThrows)
+TEST(WireFrameReader, UnknownTypeIsAnError)
 {
     for (const int type : {0, 8, 0xff}) {
         frame_reader reader;
         feed(reader, bytes({0, 0, 0, 0, type}));
-        EXPECT_THROW(reader.next(), std::runtime_error) << "type " << type;
+        EXPECT_EQ(protocol_error_of(reader), "unknown frame type " + std::to_string(type));
     }
+    // The frames before the bad header still come out.
+    frame_reader reader;
+    std::string stream;
+    append_drain_frame(stream);
+    feed(reader, stream + bytes({0, 0, 0, 0, 9}));
+    auto first = reader.next();
+    ASSERT_TRUE(std::holds_alternative<frame_view>(first));
+    EXPECT_EQ(std::get<frame_view>(first).type, frame_type::drain);
+    EXPECT_EQ(protocol_error_of(reader), "unknown frame type 9");
 }
 
 TEST(WireFrameReader, BufferStaysSmallForASteadyStream)
@@ -430,7 +513,7 @@ TEST(WireFrameReader, BufferStaysSmallForASteadyStream)
     // A long stream of small frames read in 4 KiB pieces must not grow the buffer: the
     // consumed prefix is reused.
     std::string one;
-    append_frame(job{1, 1, std::string(100, 'a')}, one);
+    append_frame(job{1, 1, std::string(100, 'a'), url::target{}}, one);
     frame_reader reader;
     std::size_t frames = 0;
     std::size_t max_space = 0;
@@ -446,7 +529,7 @@ TEST(WireFrameReader, BufferStaysSmallForASteadyStream)
         std::memcpy(space.data(), rest.data(), n);
         reader.commit(n);
         rest.remove_prefix(n);
-        while (reader.next()) {
+        while (std::holds_alternative<frame_view>(reader.next())) {
             ++frames;
         }
     }

@@ -1,12 +1,12 @@
 #pragma once
 // Parsing, normalizing and resolving URLs (Boost.URL underneath).
 
+#include "crawl/url/target.hpp"
 #include "crawl/util/error_class.hpp"
 
 #include <boost/system/result.hpp>
 #include <boost/url/url_view.hpp>
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,21 +17,6 @@ namespace crawl {
 } // namespace crawl
 
 namespace crawl::url {
-
-/// A fetchable http(s) URL, normalized. Everything a request needs, as plain strings.
-struct target {
-    std::string href;           ///< normalized absolute URL, fragment dropped
-    std::string scheme;         ///< "http" or "https"
-    std::string host;           ///< lowercase; IPv6 literals without brackets
-    std::uint16_t port = 0;     ///< explicit or the scheme's default
-    std::string request_target; ///< path and query, at least "/"
-
-    [[nodiscard]] bool tls() const noexcept { return scheme == "https"; }
-    /// "host:port" (IPv6 bracketed): the key for per-host limits and connection pools.
-    [[nodiscard]] std::string host_port() const;
-    /// Value for the Host header: host, plus ":port" when not the scheme's default.
-    [[nodiscard]] std::string host_header() const;
-};
 
 template <class T>
 using result = boost::system::result<T, failure>;

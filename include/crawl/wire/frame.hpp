@@ -1,9 +1,9 @@
 #pragma once
-// The frames supervisor and workers exchange over pipes. Byte layout: README, "Frame format".
-// Every frame is [u32 payload length, little endian][u8 type][payload]. Integers are little
-// endian; strings are [u32 length][bytes].
+// The frames supervisor and workers exchange over pipes, encoded and decoded without I/O.
+// Byte layout: docs/design.md, "Frame format". Every frame is [u32 payload length, little
+// endian][u8 type][payload]. Integers are little endian; strings are [u32 length][bytes].
 
-#include "crawl/robots/robots.hpp"
+#include "crawl/url/target.hpp"
 #include "crawl/util/error_class.hpp"
 
 #include <cstddef>
@@ -12,18 +12,19 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 namespace crawl::wire {
 
-inline constexpr std::uint32_t protocol_version = 2;
+inline constexpr std::uint32_t protocol_version = 3;
 inline constexpr std::size_t header_size = 5;
 /// Frames larger than this are a protocol violation (a record line with 100k links fits).
 inline constexpr std::uint32_t max_payload = 64u << 20;
 
 enum class frame_type : std::uint8_t {
     hello = 1,    ///< worker → supervisor, first frame: version, worker id, pid
-    job = 2,      ///< supervisor → worker: one URL to fetch
+    job = 2,      ///< supervisor → worker: one URL to fetch, parsed
     result = 3,   ///< worker → supervisor: one finished record
     shutdown = 4, ///< supervisor → worker: cancel everything in flight and exit
     robots_job = 5,    ///< supervisor → worker: fetch one origin's robots.txt
@@ -44,7 +45,10 @@ struct hello {
 struct job {
     std::uint64_t seq = 0;     ///< input line number (1-based)
     std::uint32_t attempt = 1; ///< 1 for the first try; goes into the record's "attempts"
-    std::string url;           ///< the input line, trimmed
+    std::string url;           ///< the input line, trimmed: the record's "url"
+    /// `url` as the supervisor parsed and normalized it: the worker fetches this as it is.
+    /// Its scheme is "http" or "https" (the frame holds one byte for it).
+    url::target target;
 };
 
 /// A finished record plus the few facts the supervisor aggregates into its summary, so it
@@ -70,9 +74,12 @@ struct result_view {
     std::string_view line;
 };
 
+/// Fetch /robots.txt of the origin scheme://host:port.
 struct robots_job {
-    std::uint64_t id = 0; ///< chosen by the supervisor, echoed in the answer
-    std::string url; ///< the robots.txt URL: scheme://host:port/robots.txt
+    std::uint64_t id = 0;   ///< chosen by the supervisor, echoed in the answer
+    std::string scheme;     ///< "http" or "https", as url::target's
+    std::string host;       ///< as url::target's: lowercase, IPv6 without brackets
+    std::uint16_t port = 0; ///< as url::target's
 };
 
 /// What robots.txt says about an origin (RFC 9309 2.3.1).
@@ -80,6 +87,13 @@ enum class robots_verdict : std::uint8_t {
     rules = 0,        ///< fetched (2xx): obey `rules`
     allow_all = 1,    ///< unavailable (4xx, or too many redirects): no restrictions
     disallow_all = 2, ///< unreachable (5xx or a network failure): crawl nothing there
+};
+
+/// One Allow (allow = true) or Disallow rule of robots.txt, as robots::rule holds it: the frame
+/// carries plain data, and each side converts.
+struct rule_data {
+    bool allow = false;
+    std::string pattern; ///< canonical form (robots::canonical_path)
 };
 
 struct robots_result {
@@ -91,7 +105,8 @@ struct robots_result {
     robots_verdict verdict = robots_verdict::allow_all;
     std::uint32_t crawl_delay_ms = no_millis;
     std::string message;              ///< why, for the records of disallowed URLs
-    std::vector<robots::rule> rules;  ///< the selected group's rules (verdict rules)
+    /// The selected group's rules (verdict rules), in robots::rules::list()'s order.
+    std::vector<rule_data> rules;
 };
 
 /// Append one complete frame to `out`. Throw std::length_error when the payload would exceed
@@ -116,8 +131,16 @@ std::optional<result_view> decode_result(std::string_view payload);
 std::optional<robots_job> decode_robots_job(std::string_view payload);
 std::optional<robots_result> decode_robots_result(std::string_view payload);
 
+/// next() found no complete frame: more bytes must arrive first.
+struct need_more {};
+
+/// The peer sent bytes the protocol does not allow.
+struct protocol_error {
+    std::string message;
+};
+
 /// Incremental frame decoder over a byte stream: read() into prepare(), commit() what
-/// arrived, then call next() until it returns nothing. Views returned by next() stay valid
+/// arrived, then call next() until it returns need_more. Views returned by next() stay valid
 /// until the following prepare().
 class frame_reader {
 public:
@@ -125,9 +148,11 @@ public:
     std::span<char> prepare(std::size_t min_size = 64 * 1024);
     void commit(std::size_t n) noexcept;
 
-    /// The next complete frame, or nullopt when more bytes are needed.
-    /// Throws std::runtime_error on an unknown type or a payload over max_payload.
-    std::optional<frame_view> next();
+    /// The next complete frame; need_more when more bytes are needed; a protocol_error when
+    /// the next header has an unknown type or a length over max_payload (known from the
+    /// header alone, so a hostile length is never buffered). The stream cannot be read past
+    /// an error: every later call returns it again.
+    std::variant<frame_view, need_more, protocol_error> next();
 
     /// Bytes received but not yet returned as frames.
     [[nodiscard]] std::size_t pending() const noexcept { return end_ - begin_; }
