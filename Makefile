@@ -3,12 +3,14 @@
 #   make test   install what is missing, build with ASan+UBSan and -Werror, run the whole suite,
 #               then build the libFuzzer targets and run each for CI_FUZZ_SECONDS
 #   make fuzz   run each libFuzzer target for FUZZ_SECONDS (README, "Fuzzing")
+#   make package  install what is missing, build Release, make the Debian package
+#               build/release/crawl_<version>_amd64.deb with CPack (packaging/).
 JOBS ?= $(shell nproc)
 BUILD_TYPE_DIR = build/release
 FUZZ_SECONDS ?= 60
 CI_FUZZ_SECONDS ?= 15
 
-.PHONY: deps build demo test fuzz clean
+.PHONY: deps build demo package test fuzz clean
 
 deps:
 	@scripts/install-deps
@@ -19,6 +21,9 @@ build: deps
 
 demo: build
 	@scripts/demo $(BUILD_TYPE_DIR)
+
+package: build
+	@cd $(BUILD_TYPE_DIR) && cpack -G DEB
 
 test: deps
 	cmake --preset asan
