@@ -5,6 +5,8 @@
 #   make fuzz   run each libFuzzer target for FUZZ_SECONDS (README, "Fuzzing")
 #   make package  install what is missing, build Release, make the Debian package
 #               build/release/crawl_<version>_amd64.deb with CPack (packaging/).
+#               scripts/check-package (root) installs it in a clean Debian 12 root and uses it
+#               there; not part of `make test`: it needs the Debian mirror and minutes.
 JOBS ?= $(shell nproc)
 BUILD_TYPE_DIR = build/release
 FUZZ_SECONDS ?= 60
