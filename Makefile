@@ -2,7 +2,7 @@
 #   make demo   install what is missing, build Release, crawl the bundled demo site on loopback
 #   make test   install what is missing, build with ASan+UBSan and -Werror, run the whole suite,
 #               then build the libFuzzer targets and run each for CI_FUZZ_SECONDS
-#   make fuzz   run each libFuzzer target for FUZZ_SECONDS (README, "Fuzzing")
+#   make fuzz   run each libFuzzer target for FUZZ_SECONDS (CONTRIBUTING.md, "Fuzzing")
 JOBS ?= $(shell nproc)
 BUILD_TYPE_DIR = build/release
 FUZZ_SECONDS ?= 60
