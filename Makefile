@@ -2,7 +2,7 @@
 #   make demo   install what is missing, build Release, crawl the bundled demo site on loopback
 #   make test   install what is missing, build with ASan+UBSan and -Werror, run the whole suite,
 #               then build the libFuzzer targets and run each for CI_FUZZ_SECONDS
-#   make fuzz   run each libFuzzer target for FUZZ_SECONDS (README, "Fuzzing")
+#   make fuzz   run each libFuzzer target for FUZZ_SECONDS (CONTRIBUTING.md, "Fuzzing")
 #   make package  install what is missing, build Release, make the Debian package
 #               build/release/crawl_<version>_amd64.deb with CPack (packaging/).
 #               scripts/check-package (root) installs it in a clean Debian 12 root and uses it

@@ -1,5 +1,5 @@
 #pragma once
-// The frames supervisor and workers exchange over pipes. Byte layout: README, "Frame format".
+// The frames supervisor and workers exchange over pipes. Byte layout: docs/design.md, "Frame format".
 // Every frame is [u32 payload length, little endian][u8 type][payload]. Integers are little
 // endian; strings are [u32 length][bytes].
 
