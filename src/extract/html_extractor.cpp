@@ -183,7 +183,8 @@ struct html_extractor::impl {
             start();
         }
         // In slices, so that a caller feeding a whole page at once does not make us hold a
-        // decoded copy of it (PARSING.md rule 3: libxml2 keeps enough of the page already).
+        // decoded copy of it too: libxml2 2.9.14's push parser already keeps most of the
+        // input it has parsed, whatever the size of the pushes.
         while (!chunk.empty() && !failed_) {
             const std::string_view slice = chunk.substr(0, slice_bytes);
             chunk.remove_prefix(slice.size());
@@ -232,8 +233,11 @@ struct html_extractor::impl {
         sax.characters = &on_characters;
         sax.ignorableWhitespace = &on_characters;
         sax.cdataBlock = &on_cdata; // script and style bodies: never page text
-        // libxml2 gets UTF-8 only (decoded above), with its own charset detection off: a
-        // <meta charset> read after a non-ASCII byte must not switch it (PARSING.md rule 1).
+        // libxml2 gets UTF-8 only, and ignores the page's own declarations: left to itself,
+        // 2.9.14 settles the charset at the first non-ASCII byte from what it has been pushed
+        // so far, falls back to Latin-1 and disregards a later <meta charset>, so a page that
+        // names its charset only in the header, or after a non-ASCII title, came out as
+        // mojibake (docs/design.md, "HTML extraction").
         ctxt_ = htmlCreatePushParserCtxt(&sax, this, nullptr, 0, nullptr, XML_CHAR_ENCODING_UTF8);
         if (ctxt_ == nullptr) {
             failed_ = true;
@@ -250,9 +254,10 @@ struct html_extractor::impl {
     // how it was fed: libxml2 2.9.14's output depends on where its input is split (an
     // unterminated quoted attribute value swallows the rest of the piece it is in), so pushes
     // that followed the feeds would make the result depend on the network's packet sizes.
-    // Each piece is the next push_window bytes cut just after their last '>' (a tag or
-    // "</script>" split across two pushes confuses 2.9.14, PARSING.md rule 2), or before
-    // their last '<' when they hold no '>', or whole when they hold neither.
+    // Each piece is the next push_window bytes cut just after their last '>' (2.9.14 reads a
+    // "</script>" split between two pushes as script text and swallows the markup after it
+    // up to the next "</script>"), or before their last '<' when they hold no '>', or whole
+    // when they hold neither.
     void push(bool terminate)
     {
         if (ctxt_ == nullptr) {
