@@ -1,7 +1,7 @@
 #pragma once
 // File descriptors as a resource the fetches share: how many sockets this worker may hold,
 // how many it holds, and the wait of a fetch that finds none free until one of ours closes
-// (README, "File descriptors").
+// (docs/design.md, "File descriptors").
 
 #include "deadline.hpp"
 
