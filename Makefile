@@ -2,13 +2,17 @@
 #   make demo   install what is missing, build Release, crawl the bundled demo site on loopback
 #   make test   install what is missing, build with ASan+UBSan and -Werror, run the whole suite,
 #               then build the libFuzzer targets and run each for CI_FUZZ_SECONDS
-#   make fuzz   run each libFuzzer target for FUZZ_SECONDS (README, "Fuzzing")
+#   make fuzz   run each libFuzzer target for FUZZ_SECONDS (CONTRIBUTING.md, "Fuzzing")
+#   make package  install what is missing, build Release, make the Debian package
+#               build/release/crawl_<version>_amd64.deb with CPack (packaging/).
+#               scripts/check-package (root) installs it in a clean Debian 12 root and uses it
+#               there; not part of `make test`: it needs the Debian mirror and minutes.
 JOBS ?= $(shell nproc)
 BUILD_TYPE_DIR = build/release
 FUZZ_SECONDS ?= 60
 CI_FUZZ_SECONDS ?= 15
 
-.PHONY: deps build demo test fuzz clean
+.PHONY: deps build demo package test fuzz clean
 
 deps:
 	@scripts/install-deps
@@ -19,6 +23,9 @@ build: deps
 
 demo: build
 	@scripts/demo $(BUILD_TYPE_DIR)
+
+package: build
+	@cd $(BUILD_TYPE_DIR) && cpack -G DEB
 
 test: deps
 	cmake --preset asan

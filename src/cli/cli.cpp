@@ -33,7 +33,7 @@ const char* const examples = R"(Examples:
 Exit status: 0 every URL ok (final 2xx), 1 some URLs failed, 2 usage or input error
 (a refused --resume included), 3 stopped by --max-time (run again with --resume),
 130/143 stopped by SIGINT/SIGTERM, 141 output closed early.
-Records, fields and error classes: see README.md.)";
+Records, fields, error classes and the rest: man crawl (docs/crawl.1 in the source tree).)";
 
 std::chrono::milliseconds seconds_to_ms(double seconds)
 {

@@ -1,6 +1,7 @@
 #include "crawl/extract/html_extractor.hpp"
 
 #include "crawl/extract/charset.hpp"
+#include "crawl/extract/transcode.hpp"
 #include "crawl/url/url.hpp"
 #include "crawl/util/text.hpp"
 
@@ -11,13 +12,9 @@
 #include <libxml/xmlerror.h>
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
 #include <climits>
 #include <cstdint>
-#include <cstring>
 #include <functional>
-#include <iconv.h>
 #include <mutex>
 #include <optional>
 #include <unordered_set>
@@ -36,277 +33,24 @@ constexpr std::size_t slice_bytes = 64 * 1024;
 // An href this long cannot resolve to a link of at most max_url_bytes; skip it unparsed.
 constexpr std::size_t max_raw_href_bytes = 8 * max_url_bytes;
 
-constexpr std::string_view replacement = "\xEF\xBF\xBD"; // U+FFFD
-
-constexpr bool is_space(char c) noexcept
+// libxml2 2.9.14 reads a NUL as the end of its buffer: each NUL in `s` from `from` on
+// becomes U+FFFD before libxml2 sees it.
+void replace_nuls(std::string& s, std::size_t from)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+    const std::size_t first = s.find('\0', from);
+    if (first == std::string::npos) {
+        return;
+    }
+    std::string clean(s, 0, first);
+    for (std::size_t i = first; i < s.size(); ++i) {
+        if (s[i] == '\0') {
+            clean += text::replacement_character;
+        } else {
+            clean += s[i];
+        }
+    }
+    s = std::move(clean);
 }
-
-void append_code_point(std::uint32_t cp, std::string& out)
-{
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
-// What the UTF-8 sequence at the start of `s` is.
-enum class seq { valid, invalid, incomplete };
-
-seq classify_utf8(std::string_view s, std::size_t& length) noexcept
-{
-    const auto b = [&](std::size_t i) { return static_cast<std::uint8_t>(s[i]); };
-    const std::uint8_t c = b(0);
-    std::uint8_t lo = 0x80;
-    std::uint8_t hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        length = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80; // no overlongs
-        hi = c == 0xED ? 0x9F : 0xBF; // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        length = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF; // at most U+10FFFF
-    } else {
-        return seq::invalid;
-    }
-    for (std::size_t i = 1; i < length; ++i) {
-        if (i >= s.size()) {
-            return seq::incomplete;
-        }
-        const std::uint8_t min = i == 1 ? lo : std::uint8_t{0x80};
-        const std::uint8_t max = i == 1 ? hi : std::uint8_t{0xBF};
-        if (b(i) < min || b(i) > max) {
-            return seq::invalid;
-        }
-    }
-    return seq::valid;
-}
-
-// The end of the run of ASCII bytes other than NUL that starts at `i`. Eight bytes at a time:
-// nearly all of a typical page is such a run, and this is on every byte's path.
-std::size_t ascii_run_end(std::string_view in, std::size_t i) noexcept
-{
-    constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
-    constexpr std::uint64_t low_bits = 0x0101010101010101ULL;
-    while (i + 8 <= in.size()) {
-        std::uint64_t w;
-        std::memcpy(&w, in.data() + i, sizeof w);
-        const bool has_zero = ((w - low_bits) & ~w & high_bits) != 0;
-        if ((w & high_bits) != 0 || has_zero) {
-            break;
-        }
-        i += 8;
-    }
-    while (i < in.size() && static_cast<std::uint8_t>(in[i]) < 0x80 && in[i] != '\0') {
-        ++i;
-    }
-    return i;
-}
-
-// Copies UTF-8 from `in` to `out`, replacing each ill-formed byte and each NUL with U+FFFD.
-// libxml2 must never see either: on a bad byte 2.9.14 switches the rest of the document to
-// Latin-1, and a NUL reads as the end of its buffer. A sequence cut by the end of `in` is not
-// consumed unless `flush`; the return value is the number of bytes consumed.
-std::size_t sanitize_utf8(std::string_view in, std::string& out, bool flush)
-{
-    std::size_t i = 0;
-    while (i < in.size()) {
-        std::size_t run = ascii_run_end(in, i);
-        out.append(in.substr(i, run - i));
-        i = run;
-        if (i == in.size()) {
-            break;
-        }
-        if (in[i] == '\0') {
-            out += replacement;
-            ++i;
-            continue;
-        }
-        std::size_t length = 1;
-        switch (classify_utf8(in.substr(i), length)) {
-        case seq::valid:
-            out.append(in.substr(i, length));
-            i += length;
-            break;
-        case seq::incomplete:
-            if (!flush) {
-                return i;
-            }
-            out += replacement;
-            ++i;
-            break;
-        case seq::invalid:
-            out += replacement;
-            ++i;
-            break;
-        }
-    }
-    return i;
-}
-
-// windows-1252 bytes 0x80..0x9F as the WHATWG index has them. glibc's CP1252 rejects 0x81,
-// 0x8D, 0x8F, 0x90 and 0x9D, which WHATWG maps to the C1 controls.
-constexpr std::array<std::uint16_t, 32> cp1252_high = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
-};
-
-// The name to give iconv for a canonical name, where WHATWG's decoder is a superset of what
-// glibc calls by that name: WHATWG Shift_JIS is windows-31j (glibc's SHIFT_JIS even maps 0x5C
-// to YEN SIGN, breaking URLs), EUC-KR is windows-949, GBK decodes as gb18030, Big5 is
-// Big5-HKSCS.
-std::string iconv_name(std::string_view canonical)
-{
-    if (canonical == "Shift_JIS") {
-        return "CP932";
-    }
-    if (canonical == "EUC-KR") {
-        return "CP949";
-    }
-    if (canonical == "GBK" || canonical == "gb18030") {
-        return "GB18030";
-    }
-    if (canonical == "Big5") {
-        return "BIG5-HKSCS";
-    }
-    return std::string(canonical);
-}
-
-// Turns body bytes in the decided charset into sanitized UTF-8, chunk by chunk, carrying a
-// multibyte sequence cut by a chunk boundary. The decoding is done here and not by libxml2
-// because libxml2 2.9.14 stops parsing for good at the first byte its iconv converter rejects
-// (one stray 0x81 in a windows-1252 page loses every later link).
-class to_utf8 {
-public:
-    explicit to_utf8(std::string_view canonical)
-    {
-        if (canonical == "UTF-8") {
-            mode_ = mode::utf8;
-            return;
-        }
-        if (canonical == "windows-1252") {
-            mode_ = mode::windows_1252;
-            return;
-        }
-        cd_ = iconv_open("UTF-8", iconv_name(canonical).c_str());
-        if (cd_ == invalid()) {
-            mode_ = mode::windows_1252; // cannot happen for our names (charset_test checks)
-            return;
-        }
-        mode_ = mode::iconv;
-        error_skip_ = canonical.starts_with("UTF-16") ? 2 : 1;
-    }
-    ~to_utf8()
-    {
-        if (cd_ != invalid()) {
-            iconv_close(cd_);
-        }
-    }
-    to_utf8(const to_utf8&) = delete;
-    to_utf8& operator=(const to_utf8&) = delete;
-
-    /// Appends the UTF-8 for `in` to `out`; `flush` at the end of the body.
-    void decode(std::string_view in, std::string& out, bool flush)
-    {
-        std::string_view src = in;
-        if (!carry_.empty()) {
-            carry_.append(in);
-            src = carry_;
-        }
-        std::size_t used = 0;
-        switch (mode_) {
-        case mode::utf8:
-            used = sanitize_utf8(src, out, flush);
-            break;
-        case mode::windows_1252:
-            used = decode_1252(src, out);
-            break;
-        case mode::iconv:
-            used = decode_iconv(src, out, flush);
-            break;
-        }
-        carry_ = std::string(src.substr(used));
-    }
-
-private:
-    enum class mode { utf8, windows_1252, iconv };
-
-    static iconv_t invalid() noexcept { return reinterpret_cast<iconv_t>(-1); }
-
-    static std::size_t decode_1252(std::string_view in, std::string& out)
-    {
-        out.reserve(out.size() + in.size());
-        for (const char c : in) {
-            const auto b = static_cast<std::uint8_t>(c);
-            if (b == 0) {
-                out += replacement;
-            } else if (b < 0x80) {
-                out += c;
-            } else if (b < 0xA0) {
-                append_code_point(cp1252_high[b - 0x80U], out);
-            } else {
-                append_code_point(b, out);
-            }
-        }
-        return in.size();
-    }
-
-    std::size_t decode_iconv(std::string_view in, std::string& out, bool flush)
-    {
-        scratch_.clear();
-        // glibc's iconv takes a non-const input pointer but never writes through it.
-        char* inp = const_cast<char*>(in.data());
-        std::size_t inleft = in.size();
-        std::array<char, 4096> buf{};
-        while (inleft > 0) {
-            char* outp = buf.data();
-            std::size_t outleft = buf.size();
-            const std::size_t r = iconv(cd_, &inp, &inleft, &outp, &outleft);
-            const int err = errno;
-            scratch_.append(buf.data(), buf.size() - outleft);
-            if (r != static_cast<std::size_t>(-1)) {
-                break;
-            }
-            if (err == E2BIG) {
-                continue;
-            }
-            if (err == EINVAL && !flush) {
-                break; // a sequence cut by the end of this chunk: carry it
-            }
-            // EILSEQ (or a cut sequence at the very end): one replacement, then resync.
-            scratch_ += replacement;
-            const std::size_t skip = std::min(error_skip_, inleft);
-            inp += skip;
-            inleft -= skip;
-        }
-        if (flush) {
-            char* outp = buf.data();
-            std::size_t outleft = buf.size();
-            iconv(cd_, nullptr, nullptr, &outp, &outleft); // back to the initial shift state
-            scratch_.append(buf.data(), buf.size() - outleft);
-        }
-        // iconv passes NUL through: sanitize like UTF-8 input.
-        sanitize_utf8(scratch_, out, true);
-        return in.size() - inleft;
-    }
-
-    mode mode_ = mode::utf8;
-    iconv_t cd_ = invalid();
-    std::size_t error_skip_ = 1;
-    std::string carry_;   ///< input bytes of a sequence cut by a chunk boundary
-    std::string scratch_; ///< iconv output before sanitizing
-};
 
 // Collects element text or an attribute value the way document.title reads a title: runs of
 // ASCII whitespace become one space, leading and trailing whitespace go. Stops growing just
@@ -319,7 +63,7 @@ public:
             if (text_.size() > max_text_bytes + 8) {
                 return;
             }
-            if (is_space(c)) {
+            if (text::is_html_space(c)) {
                 space_pending_ = !text_.empty();
                 continue;
             }
@@ -380,11 +124,11 @@ bool has_token(std::string_view list, std::string_view token)
 {
     std::size_t pos = 0;
     while (pos < list.size()) {
-        while (pos < list.size() && is_space(list[pos])) {
+        while (pos < list.size() && text::is_html_space(list[pos])) {
             ++pos;
         }
         std::size_t end = pos;
-        while (end < list.size() && !is_space(list[end])) {
+        while (end < list.size() && !text::is_html_space(list[end])) {
             ++end;
         }
         if (end > pos && text::iequals(list.substr(pos, end - pos), token)) {
@@ -439,11 +183,12 @@ struct html_extractor::impl {
             start();
         }
         // In slices, so that a caller feeding a whole page at once does not make us hold a
-        // decoded copy of it (PARSING.md rule 3: libxml2 keeps enough of the page already).
+        // decoded copy of it too: libxml2 2.9.14's push parser already keeps most of the
+        // input it has parsed, whatever the size of the pushes.
         while (!chunk.empty() && !failed_) {
             const std::string_view slice = chunk.substr(0, slice_bytes);
             chunk.remove_prefix(slice.size());
-            decoder_->decode(slice, pending_, false);
+            decode(slice);
             push(false);
         }
     }
@@ -457,7 +202,9 @@ struct html_extractor::impl {
             start();
         }
         if (!failed_) {
-            decoder_->decode({}, pending_, true);
+            const std::size_t from = pending_.size();
+            decoder_->finish(pending_);
+            replace_nuls(pending_, from);
             push(true);
         }
         free_parser();
@@ -470,7 +217,9 @@ struct html_extractor::impl {
     // ---- charset decision, decoding and feeding libxml2 ----
 
     // Decides the charset on exactly the first sniff_need_ bytes (or all there are), so that
-    // the decision does not depend on how the body was split into chunks.
+    // the decision does not depend on how the body was split into chunks. The page is decoded
+    // here, not by libxml2: 2.9.14 stops parsing for good at the first byte its converter
+    // rejects (one stray 0x81 in a windows-1252 page would lose every later link).
     void start()
     {
         const std::string_view all(head_);
@@ -484,8 +233,11 @@ struct html_extractor::impl {
         sax.characters = &on_characters;
         sax.ignorableWhitespace = &on_characters;
         sax.cdataBlock = &on_cdata; // script and style bodies: never page text
-        // libxml2 gets UTF-8 only (decoded above), with its own charset detection off: a
-        // <meta charset> read after a non-ASCII byte must not switch it (PARSING.md rule 1).
+        // libxml2 gets UTF-8 only, and ignores the page's own declarations: left to itself,
+        // 2.9.14 settles the charset at the first non-ASCII byte from what it has been pushed
+        // so far, falls back to Latin-1 and disregards a later <meta charset>, so a page that
+        // names its charset only in the header, or after a non-ASCII title, came out as
+        // mojibake (docs/design.md, "HTML extraction").
         ctxt_ = htmlCreatePushParserCtxt(&sax, this, nullptr, 0, nullptr, XML_CHAR_ENCODING_UTF8);
         if (ctxt_ == nullptr) {
             failed_ = true;
@@ -493,7 +245,7 @@ struct html_extractor::impl {
         }
         htmlCtxtUseOptions(ctxt_, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                       HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
-        decoder_->decode(all.substr(std::min(d.bom_length, all.size())), pending_, false);
+        decode(all.substr(std::min(d.bom_length, all.size())));
         head_ = std::string();
         push(false);
     }
@@ -502,9 +254,10 @@ struct html_extractor::impl {
     // how it was fed: libxml2 2.9.14's output depends on where its input is split (an
     // unterminated quoted attribute value swallows the rest of the piece it is in), so pushes
     // that followed the feeds would make the result depend on the network's packet sizes.
-    // Each piece is the next push_window bytes cut just after their last '>' (a tag or
-    // "</script>" split across two pushes confuses 2.9.14, PARSING.md rule 2), or before
-    // their last '<' when they hold no '>', or whole when they hold neither.
+    // Each piece is the next push_window bytes cut just after their last '>' (2.9.14 reads a
+    // "</script>" split between two pushes as script text and swallows the markup after it
+    // up to the next "</script>"), or before their last '<' when they hold no '>', or whole
+    // when they hold neither.
     void push(bool terminate)
     {
         if (ctxt_ == nullptr) {
@@ -530,6 +283,14 @@ struct html_extractor::impl {
             done = pending_.size();
         }
         pending_.erase(0, done);
+    }
+
+    // Appends the UTF-8 for more body bytes to what libxml2 has yet to get.
+    void decode(std::string_view bytes)
+    {
+        const std::size_t from = pending_.size();
+        decoder_->decode(bytes, pending_);
+        replace_nuls(pending_, from);
     }
 
     void parse(std::string_view text, bool terminate)
@@ -635,7 +396,7 @@ struct html_extractor::impl {
         }
         const auto name = attribute(atts, "name");
         const auto content = attribute(atts, "content");
-        if (name && content && text::iequals(text::trim(*name), "description")) {
+        if (name && content && text::iequals(text::trim_html_space(*name), "description")) {
             info_.description = collapse(*content);
             have_description_ = true;
         }
@@ -734,9 +495,9 @@ struct html_extractor::impl {
 
     // Pipeline state.
     std::size_t sniff_need_ = sniff_bytes;
-    std::string head_;                ///< body bytes before the charset is decided
-    std::optional<to_utf8> decoder_;  ///< set once the charset is decided
-    std::string pending_;             ///< decoded UTF-8 not yet given to libxml2
+    std::string head_;                  ///< body bytes before the charset is decided
+    std::optional<transcoder> decoder_; ///< set once the charset is decided
+    std::string pending_;               ///< decoded UTF-8 not yet given to libxml2
     htmlParserCtxtPtr ctxt_ = nullptr;
     bool finished_ = false;
     bool failed_ = false;

@@ -10,18 +10,9 @@
 namespace crawl::record {
 namespace {
 
-constexpr std::string_view replacement = "\xEF\xBF\xBD"; // U+FFFD
-
 std::uint8_t byte_at(std::string_view s, std::size_t i) noexcept
 {
     return static_cast<std::uint8_t>(s[i]);
-}
-
-// Length of the well-formed UTF-8 sequence starting at s[i], or 0 when it is ill-formed:
-// the same rule as text::append_utf8_sanitized, so both replace exactly the same bytes.
-std::size_t multibyte_length(std::string_view s, std::size_t i) noexcept
-{
-    return text::utf8_sequence_length(s.substr(i));
 }
 
 // True for the plain ASCII bytes a JSON string may hold unescaped.
@@ -131,13 +122,13 @@ void append_csv_content(std::string_view s, std::string& out)
     while (i < s.size()) {
         const std::uint8_t c = byte_at(s, i);
         if (c >= 0x80) {
-            const std::size_t n = multibyte_length(s, i);
+            const std::size_t n = text::utf8_sequence_length(s.substr(i));
             if (n != 0) {
                 i += n;
                 continue;
             }
             flush();
-            out += replacement;
+            out += text::replacement_character;
         } else if (c == '"') {
             flush();
             out += "\"\"";
@@ -194,7 +185,7 @@ void append_json_string(std::string_view s, std::string& out)
             append_json_escape(c, out);
             ++i;
         } else {
-            const std::size_t n = multibyte_length(s, i);
+            const std::size_t n = text::utf8_sequence_length(s.substr(i));
             // U+2028 and U+2029 are valid JSON but end a line in JavaScript source.
             const bool line_separator =
                 n == 3 && c == 0xE2 && byte_at(s, i + 1) == 0x80 &&
@@ -208,7 +199,7 @@ void append_json_string(std::string_view s, std::string& out)
                 out += byte_at(s, i + 2) == 0xA8 ? "\\u2028" : "\\u2029";
                 i += 3;
             } else {
-                out += replacement;
+                out += text::replacement_character;
                 ++i;
             }
         }

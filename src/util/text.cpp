@@ -1,69 +1,13 @@
 #include "crawl/util/text.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace crawl::text {
 namespace {
 
-constexpr bool is_space(char c) noexcept
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
-}
-
-constexpr char lower(char c) noexcept
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-} // namespace
-
-std::size_t utf8_sequence_length(std::string_view s) noexcept
-{
-    const auto b = [&](std::size_t i) { return static_cast<std::uint8_t>(s[i]); };
-    if (s.empty()) {
-        return 0;
-    }
-    const std::uint8_t c = b(0);
-    if (c < 0x80) {
-        return 1;
-    }
-    std::size_t n = 0;
-    std::uint8_t lo = 0x80;
-    std::uint8_t hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) {
-            lo = 0xA0; // no overlongs
-        } else if (c == 0xED) {
-            hi = 0x9F; // no surrogates
-        }
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) {
-            lo = 0x90;
-        } else if (c == 0xF4) {
-            hi = 0x8F; // at most U+10FFFF
-        }
-    } else {
-        return 0;
-    }
-    if (s.size() < n) {
-        return 0;
-    }
-    if (b(1) < lo || b(1) > hi) {
-        return 0;
-    }
-    for (std::size_t i = 2; i < n; ++i) {
-        if (b(i) < 0x80 || b(i) > 0xBF) {
-            return 0;
-        }
-    }
-    return n;
-}
-
-std::string_view trim(std::string_view s) noexcept
+template <class IsSpace>
+std::string_view trim_with(std::string_view s, IsSpace is_space) noexcept
 {
     while (!s.empty() && is_space(s.front())) {
         s.remove_prefix(1);
@@ -74,11 +18,68 @@ std::string_view trim(std::string_view s) noexcept
     return s;
 }
 
+// The end of the run of ASCII bytes that starts at `i`. Eight bytes at a time: nearly all of
+// a typical page is such a run, and sanitizing is on every byte's path.
+std::size_t ascii_run_end(std::string_view s, std::size_t i) noexcept
+{
+    constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+    while (i + 8 <= s.size()) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, sizeof w);
+        if ((w & high_bits) != 0) {
+            break;
+        }
+        i += 8;
+    }
+    while (i < s.size() && static_cast<std::uint8_t>(s[i]) < 0x80) {
+        ++i;
+    }
+    return i;
+}
+
+// The one sanitizing loop behind both public forms; `keep_cut_end` leaves a sequence cut
+// short by the end of `s` unconsumed instead of replacing it.
+std::size_t sanitize(std::string_view s, std::string& out, bool keep_cut_end)
+{
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const std::size_t run = ascii_run_end(s, i);
+        out.append(s.substr(i, run - i));
+        i = run;
+        if (i == s.size()) {
+            break;
+        }
+        const utf8_sequence seq = read_utf8_sequence(s.substr(i));
+        if (seq.kind == utf8_kind::well_formed) {
+            out.append(s.substr(i, seq.length));
+            i += seq.length;
+        } else if (seq.kind == utf8_kind::cut_short && keep_cut_end) {
+            return i;
+        } else {
+            out += replacement_character;
+            ++i;
+        }
+    }
+    return i;
+}
+
+} // namespace
+
+std::string_view trim(std::string_view s) noexcept
+{
+    return trim_with(s, is_c_space);
+}
+
+std::string_view trim_html_space(std::string_view s) noexcept
+{
+    return trim_with(s, is_html_space);
+}
+
 std::string to_lower_ascii(std::string_view s)
 {
     std::string out(s);
     for (char& c : out) {
-        c = lower(c);
+        c = to_lower_ascii(c);
     }
     return out;
 }
@@ -89,11 +90,57 @@ bool iequals(std::string_view a, std::string_view b) noexcept
         return false;
     }
     for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) {
+        if (to_lower_ascii(a[i]) != to_lower_ascii(b[i])) {
             return false;
         }
     }
     return true;
+}
+
+utf8_sequence read_utf8_sequence(std::string_view s) noexcept
+{
+    if (s.empty()) {
+        return {utf8_kind::cut_short, 0};
+    }
+    const auto b = [&](std::size_t i) { return static_cast<std::uint8_t>(s[i]); };
+    const std::uint8_t c = b(0);
+    if (c < 0x80) {
+        return {utf8_kind::well_formed, 1};
+    }
+    std::size_t length = 0;
+    // The range of the second byte; later ones are always 0x80..0xBF.
+    std::uint8_t lo = 0x80;
+    std::uint8_t hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        length = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        length = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80; // no overlongs
+        hi = c == 0xED ? 0x9F : 0xBF; // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        length = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80; // no overlongs
+        hi = c == 0xF4 ? 0x8F : 0xBF; // at most U+10FFFF
+    } else {
+        return {utf8_kind::ill_formed, 0};
+    }
+    for (std::size_t i = 1; i < length; ++i) {
+        if (i == s.size()) {
+            return {utf8_kind::cut_short, 0};
+        }
+        const std::uint8_t min = i == 1 ? lo : std::uint8_t{0x80};
+        const std::uint8_t max = i == 1 ? hi : std::uint8_t{0xBF};
+        if (b(i) < min || b(i) > max) {
+            return {utf8_kind::ill_formed, 0};
+        }
+    }
+    return {utf8_kind::well_formed, length};
+}
+
+std::size_t utf8_sequence_length(std::string_view s) noexcept
+{
+    const utf8_sequence seq = read_utf8_sequence(s);
+    return seq.kind == utf8_kind::well_formed ? seq.length : 0;
 }
 
 bool is_valid_utf8(std::string_view s) noexcept
@@ -111,20 +158,12 @@ bool is_valid_utf8(std::string_view s) noexcept
 void append_utf8_sanitized(std::string_view s, std::string& out)
 {
     out.reserve(out.size() + s.size());
-    while (!s.empty()) {
-        // Copy the longest valid run in one go: the common case is all-valid text.
-        std::size_t run = 0;
-        std::size_t n = 0;
-        while (run < s.size() && (n = utf8_sequence_length(s.substr(run))) != 0) {
-            run += n;
-        }
-        out.append(s.data(), run);
-        s.remove_prefix(run);
-        if (!s.empty()) {
-            out.append("\xEF\xBF\xBD"); // U+FFFD for one ill-formed byte, then resync
-            s.remove_prefix(1);
-        }
-    }
+    sanitize(s, out, false);
+}
+
+std::size_t append_utf8_sanitized_prefix(std::string_view s, std::string& out)
+{
+    return sanitize(s, out, true);
 }
 
 std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept

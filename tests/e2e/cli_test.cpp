@@ -1,12 +1,18 @@
 // Command-line behaviour: usage errors, formats, summary and --stats, and what cron needs:
-// records only on stdout, silence with -q, documented options and exit statuses.
+// records only on stdout, silence with -q; and the manual (docs/crawl.1) against the program:
+// its options, error classes and exit statuses.
 
 #include "harness.hpp"
 #include "support/test_server.hpp"
 
+#include "crawl/util/error_class.hpp"
+
 #include <unistd.h>
 
+#include <csignal>
+#include <cstring>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -93,31 +99,137 @@ TEST(CliTest, SummaryAndStatsFile)
     EXPECT_NE(r.err.find("cpu: supervisor"), std::string::npos) << r.err;
 }
 
-TEST(CliTest, ReadmeDocumentsEveryOptionAndExitStatus)
+/// The man page's source as its readers see the .TP tags: per section (.SH), each tag line
+/// as plain text ("\fB\-w\fR, \fB\-\-workers\fR \fIN\fR" -> "-w, --workers N").
+std::map<std::string, std::vector<std::string>> man_page_tags(const std::string& roff)
 {
-    const auto help = run_process({CRAWL_BIN, "--help"}).out;
-    const std::string readme = read_file(CRAWL_README);
-    ASSERT_FALSE(readme.empty());
-    const std::regex option("--[a-z][a-z-]+");
-    std::set<std::string> options;
-    for (std::sregex_iterator it(help.begin(), help.end(), option), end; it != end; ++it) {
-        options.insert(it->str());
-    }
-    EXPECT_GE(options.size(), 30u);
-    // The option table's rows start with "| `": "| `-w, --workers N` | ...".
-    std::string table;
-    std::istringstream lines(readme);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.rfind("| `-", 0) == 0) {
-            table += line.substr(0, line.find('|', 1)) + '\n';
+    const auto plain = [](std::string line) {
+        if (!line.empty() && line.front() == '.') {
+            const auto space = line.find(' ');
+            line = space == std::string::npos ? "" : line.substr(space + 1); // ".B 0" -> "0"
+        }
+        line = std::regex_replace(line, std::regex(R"(\\f[BIRP])"), "");
+        line = std::regex_replace(line, std::regex(R"(\\-)"), "-");
+        line = std::regex_replace(line, std::regex(R"(\\\(aq)"), "'");
+        return std::regex_replace(line, std::regex("\""), "");
+    };
+    std::map<std::string, std::vector<std::string>> tags;
+    std::string section;
+    bool tag_next = false;
+    std::istringstream in(roff);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind(".SH ", 0) == 0) {
+            section = plain(line);
+            tag_next = false;
+        } else if (line == ".TP") {
+            tag_next = true;
+        } else if (tag_next) {
+            tags[section].push_back(plain(line));
+            tag_next = false;
         }
     }
-    for (const auto& o : options) {
-        const std::regex whole(o + "([^a-z-]|$)");
-        EXPECT_TRUE(std::regex_search(table, whole)) << o << " is in --help but not in README's option table";
+    return tags;
+}
+
+/// "-w,--workers" for an option with a short form, "--per-host" for one without.
+std::string option_entry(const std::string& short_name, const std::string& long_name)
+{
+    return short_name.empty() ? long_name : short_name + "," + long_name;
+}
+
+TEST(CliTest, ManPageDocumentsEveryOptionOfHelpAndNoOther)
+{
+    const auto help = run_process({CRAWL_BIN, "--help"}).out;
+    // --help lists an option per line: "  -w,--workers UINT..." or "  --per-host UINT=8 ...".
+    std::set<std::string> in_help;
+    const std::regex help_option(R"(^\s+(-[A-Za-z])?,?(--[a-z][a-z-]*)\b)");
+    std::istringstream lines(help);
+    for (std::string line; std::getline(lines, line);) {
+        std::smatch m;
+        if (std::regex_search(line, m, help_option)) {
+            in_help.insert(option_entry(m[1], m[2]));
+        }
     }
-    for (const char* status : {"| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 130 / 143 |", "| 141 |"}) {
-        EXPECT_NE(readme.find(status), std::string::npos) << status;
+    EXPECT_GE(in_help.size(), 30u) << help;
+
+    // Each entry of OPTIONS names one option: "-w, --workers N", "--format jsonl|csv".
+    const auto tags = man_page_tags(read_file(CRAWL_MAN_PAGE));
+    ASSERT_TRUE(tags.contains("OPTIONS"));
+    std::set<std::string> in_man;
+    const std::regex short_name(R"((?:^|[ ,])(-[A-Za-z])(?=$|[ ,]))");
+    const std::regex long_name(R"(--[a-z][a-z-]*)");
+    for (const auto& tag : tags.at("OPTIONS")) {
+        std::vector<std::string> shorts;
+        std::vector<std::string> longs;
+        for (std::sregex_iterator it(tag.begin(), tag.end(), short_name), end; it != end; ++it) {
+            shorts.push_back((*it)[1]);
+        }
+        for (std::sregex_iterator it(tag.begin(), tag.end(), long_name), end; it != end; ++it) {
+            longs.push_back(it->str());
+        }
+        ASSERT_EQ(longs.size(), 1u) << "an OPTIONS entry names one long option: " << tag;
+        ASSERT_LE(shorts.size(), 1u) << tag;
+        in_man.insert(option_entry(shorts.empty() ? "" : shorts.front(), longs.front()));
+    }
+    for (const auto& o : in_help) {
+        EXPECT_TRUE(in_man.contains(o)) << o << " is in --help but has no entry in docs/crawl.1, OPTIONS";
+    }
+    for (const auto& o : in_man) {
+        EXPECT_TRUE(in_help.contains(o)) << o << " has an entry in docs/crawl.1, OPTIONS, but is not in --help";
+    }
+
+    // README's short option table names only options that exist.
+    const std::string readme = read_file(CRAWL_README);
+    std::istringstream readme_lines(readme);
+    unsigned in_readme = 0;
+    for (std::string line; std::getline(readme_lines, line);) {
+        if (line.rfind("| `-", 0) != 0) {
+            continue;
+        }
+        const std::string cell = line.substr(0, line.find('|', 1));
+        for (std::sregex_iterator it(cell.begin(), cell.end(), long_name), end; it != end; ++it, ++in_readme) {
+            EXPECT_NE(help.find(it->str()), std::string::npos) << it->str() << " is in README's table, not in --help";
+        }
+    }
+    EXPECT_GE(in_readme, 10u) << "README's option table";
+}
+
+TEST(CliTest, ManPageDocumentsEveryErrorClass)
+{
+    const auto tags = man_page_tags(read_file(CRAWL_MAN_PAGE));
+    ASSERT_TRUE(tags.contains("ERRORS"));
+    const std::set<std::string> in_man(tags.at("ERRORS").begin(), tags.at("ERRORS").end());
+    for (std::size_t i = 1; i < error_class_count; ++i) {
+        const std::string name(to_string(static_cast<error_class>(i)));
+        EXPECT_TRUE(in_man.contains(name)) << name << " has no entry in docs/crawl.1, ERRORS";
+    }
+    for (const auto& name : in_man) {
+        const auto cls = error_class_from_string(name);
+        EXPECT_TRUE(cls && *cls != error_class::none) << "docs/crawl.1, ERRORS, lists " << name
+                                                      << ", which is not an error class";
+    }
+}
+
+TEST(CliTest, ManPageDocumentsEveryExitStatus)
+{
+    const auto tags = man_page_tags(read_file(CRAWL_MAN_PAGE));
+    ASSERT_TRUE(tags.contains("EXIT STATUS"));
+    const std::set<std::string> in_man(tags.at("EXIT STATUS").begin(), tags.at("EXIT STATUS").end());
+    // The statuses the supervisor defines ("inline constexpr int exit_usage = 2;"), and those
+    // of the signals it stops on.
+    const std::string header = read_file(CRAWL_EXIT_STATUSES);
+    const std::regex defined(R"(inline constexpr int (exit_[a-z_]+) = ([0-9]+);)");
+    std::vector<std::pair<std::string, int>> statuses;
+    for (std::sregex_iterator it(header.begin(), header.end(), defined), end; it != end; ++it) {
+        statuses.emplace_back((*it)[1], std::stoi((*it)[2]));
+    }
+    EXPECT_GE(statuses.size(), 4u) << "exit statuses in " << CRAWL_EXIT_STATUSES;
+    for (const int sig : {SIGINT, SIGTERM, SIGPIPE}) {
+        statuses.emplace_back(sigabbrev_np(sig), 128 + sig);
+    }
+    for (const auto& [name, status] : statuses) {
+        EXPECT_TRUE(in_man.contains(std::to_string(status)))
+            << status << " (" << name << ") has no entry in docs/crawl.1, EXIT STATUS";
     }
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Driving crawl's response reader from a byte string instead of a socket, for the unit tests
-// and the HTTP response fuzzer. The loop mirrors fetch/client.cpp's exchange (header reads,
-// then body reads) with Beast's synchronous reads in place of the asynchronous ones.
+// and the HTTP response fuzzer. The loop mirrors the fetch client's exchange (src/fetch/
+// exchange.hpp: header reads, then body reads) with Beast's synchronous reads in place of the
+// asynchronous ones.
 
 #include "crawl/response/reader.hpp"
 

@@ -179,6 +179,10 @@ TEST(CharsetDecision, FollowsThePrecedence)
          charset_source::fallback, 0},
         {"a lone lead byte at the very end may be a cut sequence", "", "<title>caf\xE9", "UTF-8",
          charset_source::sniffed_utf8, 0},
+        {"a byte that starts no sequence is no cut sequence", "", "<title>caf\xFF", "windows-1252",
+         charset_source::fallback, 0},
+        {"an ill-formed start is no cut sequence", "", "<title>caf\xE0\x80", "windows-1252",
+         charset_source::fallback, 0},
     };
     for (const decision_case& c : cases) {
         SCOPED_TRACE(std::string(c.what));

@@ -26,12 +26,13 @@ inline constexpr std::size_t max_text_bytes = 4096;   ///< title, description, l
 inline constexpr std::size_t max_url_bytes = 8192;    ///< canonical, base, each link
 
 /// Feeds decoded body chunks of any size to libxml2's HTML push parser and collects
-/// page_info. Follows the rules in README ("HTML extraction"): the charset is decided before
-/// the first chunk reaches libxml2 (header, BOM, meta prescan of the first 1024 bytes,
-/// UTF-8 check, windows-1252) and forced with HTML_PARSE_IGNORE_ENC; libxml2 gets the text in
-/// pieces cut after their last '>', at points that depend on the text alone; hrefs lose
-/// tab/CR/LF and non-http(s) schemes; links resolve against <base href> or the page URL.
-/// The output is the same however the body is split into chunks.
+/// page_info. Follows the rules in docs/design.md, "HTML extraction": the charset is decided
+/// before the first chunk reaches libxml2 (header, BOM, meta prescan of the first 1024 bytes,
+/// UTF-8 check, windows-1252), the page decoded to UTF-8 by a transcoder and the charset
+/// forced with HTML_PARSE_IGNORE_ENC; libxml2 gets the text in pieces cut after their last
+/// '>', at points that depend on the text alone; hrefs lose tab/CR/LF and non-http(s)
+/// schemes; links resolve against <base href> or the page URL. The output is the same however
+/// the body is split into chunks.
 class html_extractor {
 public:
     /// `page_url`: the final URL (absolute, http/https). `header_charset`: the Content-Type

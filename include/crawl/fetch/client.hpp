@@ -45,7 +45,7 @@ public:
     /// deadlines.
     boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects);
 
-    /// Times a fetch found no free file descriptor and waited for one (README, "File descriptors").
+    /// Times a fetch found no free file descriptor and waited for one (docs/design.md, "File descriptors").
     [[nodiscard]] std::uint64_t descriptor_waits() const noexcept;
 
 private:

@@ -55,7 +55,7 @@ struct record {
 
 enum class format { jsonl, csv };
 
-/// Appends one JSON object and '\n'. Field order is fixed (README, "Records"). Empty strings
+/// Appends one JSON object and '\n'. Field order is fixed (docs/crawl.1, OUTPUT). Empty strings
 /// are null for final_url, content_type, charset, content_encoding, title, description,
 /// canonical, lang and hash; "links" is present only when `with_links`.
 void append_jsonl(const record& r, bool with_links, std::string& out);

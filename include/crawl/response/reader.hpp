@@ -19,7 +19,7 @@
 
 namespace crawl::response {
 
-/// What one response may make the crawler hold (README, "Limits"; defaults as the options').
+/// What one response may make the crawler hold (docs/crawl.1, LIMITS; defaults as the options').
 struct limits {
     std::uint32_t max_header_bytes = 128u << 10; ///< status line plus fields, per response
     std::uint32_t max_header_fields = 1000;      ///< field lines per response

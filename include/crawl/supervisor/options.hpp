@@ -33,13 +33,13 @@ struct options {
     bool dedup = false;                   ///< fetch each normalized URL once
 };
 
-/// Exit statuses (README, "Exit status").
+/// Exit statuses (docs/crawl.1, EXIT STATUS).
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_some_failed = 1;
 inline constexpr int exit_usage = 2;
 inline constexpr int exit_out_of_time = 3;
 
-/// Runs the crawl and returns the process exit status (README, "Exit status").
+/// Runs the crawl and returns the process exit status (docs/crawl.1, EXIT STATUS).
 int run(const options& opts);
 
 } // namespace crawl::supervisor

@@ -8,8 +8,8 @@
 
 namespace crawl {
 
-/// The error class of a record. The numeric values travel in result frames (README, "Frame
-/// format"): append new classes at the end and never renumber.
+/// The error class of a record. The numeric values travel in result frames (docs/design.md,
+/// "Frame format"): append new classes at the end and never renumber.
 enum class error_class : std::uint8_t {
     none = 0,
     invalid_url,          ///< the input line is not a URL

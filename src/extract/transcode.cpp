@@ -1,0 +1,185 @@
+#include "crawl/extract/transcode.hpp"
+
+#include "crawl/util/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdint>
+
+namespace crawl::extract {
+namespace {
+
+iconv_t no_converter() noexcept
+{
+    return reinterpret_cast<iconv_t>(-1);
+}
+
+// windows-1252 bytes 0x80..0x9F as the WHATWG index has them. glibc's CP1252 rejects 0x81,
+// 0x8D, 0x8F, 0x90 and 0x9D, which WHATWG maps to the C1 controls.
+constexpr std::array<std::uint16_t, 32> cp1252_high = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
+// UTF-8 for a code point of the Basic Multilingual Plane, all windows-1252 needs.
+void append_bmp_code_point(std::uint16_t cp, std::string& out)
+{
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+// Every byte is a character in windows-1252: nothing is ever cut or rejected.
+void decode_windows_1252(std::string_view in, std::string& out)
+{
+    out.reserve(out.size() + in.size());
+    for (const char c : in) {
+        const auto b = static_cast<std::uint8_t>(c);
+        if (b < 0x80) {
+            out += c;
+        } else if (b < 0xA0) {
+            append_bmp_code_point(cp1252_high[b - 0x80U], out);
+        } else {
+            append_bmp_code_point(b, out);
+        }
+    }
+}
+
+// The name to give iconv for a canonical name, where WHATWG's decoder is a superset of what
+// glibc calls by that name: WHATWG Shift_JIS is windows-31j (glibc's SHIFT_JIS even maps 0x5C
+// to YEN SIGN, breaking URLs), EUC-KR is windows-949, GBK decodes as gb18030, Big5 is
+// Big5-HKSCS.
+std::string iconv_name(std::string_view canonical)
+{
+    if (canonical == "Shift_JIS") {
+        return "CP932";
+    }
+    if (canonical == "EUC-KR") {
+        return "CP949";
+    }
+    if (canonical == "GBK" || canonical == "gb18030") {
+        return "GB18030";
+    }
+    if (canonical == "Big5") {
+        return "BIG5-HKSCS";
+    }
+    return std::string(canonical);
+}
+
+} // namespace
+
+transcoder::transcoder(std::string_view charset) : cd_(no_converter())
+{
+    if (charset == "UTF-8") {
+        method_ = method::utf8;
+        return;
+    }
+    if (charset == "windows-1252") {
+        method_ = method::windows_1252;
+        return;
+    }
+    cd_ = iconv_open("UTF-8", iconv_name(charset).c_str());
+    if (cd_ == no_converter()) {
+        method_ = method::windows_1252; // not for canonical names (charset_test checks them all)
+        return;
+    }
+    method_ = method::iconv;
+    resync_bytes_ = charset.starts_with("UTF-16") ? 2 : 1;
+}
+
+transcoder::~transcoder()
+{
+    if (cd_ != no_converter()) {
+        iconv_close(cd_);
+    }
+}
+
+void transcoder::decode(std::string_view chunk, std::string& out)
+{
+    convert(chunk, out, false);
+}
+
+void transcoder::finish(std::string& out)
+{
+    convert({}, out, true);
+}
+
+void transcoder::convert(std::string_view in, std::string& out, bool at_end)
+{
+    std::string_view src = in;
+    if (!held_.empty()) {
+        held_.append(in);
+        src = held_;
+    }
+    std::size_t used = src.size();
+    switch (method_) {
+    case method::utf8:
+        if (at_end) {
+            text::append_utf8_sanitized(src, out);
+        } else {
+            used = text::append_utf8_sanitized_prefix(src, out);
+        }
+        break;
+    case method::windows_1252:
+        decode_windows_1252(src, out);
+        break;
+    case method::iconv:
+        used = convert_iconv(src, out, at_end);
+        break;
+    }
+    held_ = std::string(src.substr(used));
+}
+
+// Returns how many bytes of `in` were consumed: all, unless a sequence is cut by its end
+// and more input may come.
+std::size_t transcoder::convert_iconv(std::string_view in, std::string& out, bool at_end)
+{
+    // glibc's iconv takes a non-const input pointer but never writes through it.
+    char* inp = const_cast<char*>(in.data());
+    std::size_t inleft = in.size();
+    std::array<char, 4096> buf{};
+    // iconv writes only whole characters, so each buffer's worth is whole UTF-8; sanitizing
+    // it keeps the promise of well-formed output whatever the C library emits.
+    const auto drain = [&](const char* outp) {
+        text::append_utf8_sanitized(std::string_view(buf.data(), static_cast<std::size_t>(outp - buf.data())), out);
+    };
+    while (inleft > 0) {
+        char* outp = buf.data();
+        std::size_t outleft = buf.size();
+        const std::size_t r = iconv(cd_, &inp, &inleft, &outp, &outleft);
+        const int err = errno;
+        drain(outp);
+        if (r != static_cast<std::size_t>(-1)) {
+            break; // all of it converted
+        }
+        if (err == E2BIG) {
+            continue;
+        }
+        if (err == EINVAL && !at_end) {
+            break; // a sequence cut by the end of this chunk: hold it back
+        }
+        // EILSEQ, or a sequence the end of the body cut short: one U+FFFD, then resync.
+        out += text::replacement_character;
+        const std::size_t skip = std::min(resync_bytes_, inleft);
+        inp += skip;
+        inleft -= skip;
+    }
+    if (at_end) {
+        char* outp = buf.data();
+        std::size_t outleft = buf.size();
+        iconv(cd_, nullptr, nullptr, &outp, &outleft); // back to the initial shift state
+        drain(outp);
+    }
+    return in.size() - inleft;
+}
+
+} // namespace crawl::extract
