@@ -65,11 +65,14 @@ public:
 
     /// Frames appended here (wire::append_frame) are written by the next flush(), in order.
     [[nodiscard]] std::string& outbox() noexcept;
-    /// Starts writing the outbox, unless a write is in flight (then it takes the outbox when
-    /// it is done). Once the write end is closed or failed, the outbox is dropped instead.
+    /// Has the outbox written: the writer starts once the handlers that are ready have run
+    /// (what they append goes into the same write); a writer already running takes the
+    /// outbox when its write is done. Once the write end is closed or failed, the outbox is
+    /// dropped instead.
     void flush();
     /// Writes what the outbox holds, and what is appended to it until it is empty, then
-    /// closes the write end: the peer reads end of stream after the last frame.
+    /// closes the write end: the peer reads end of stream after the last frame. Does nothing
+    /// once the write end is closed or a write failed.
     void close_after_flush();
 
 private:
