@@ -2,7 +2,7 @@
 // A scripted HTTP/1.1 + HTTPS server on loopback for the end-to-end tests and the demo.
 // It runs its own io_context on its own thread, so a test can run the crawl binary with
 // blocking calls while the server answers. Routes: see tests/support/README.md ("Test server routes")
-// and the table in test_server.cpp.
+// and the route tables of the families in server/ (server/route_table.hpp).
 
 #include <chrono>
 #include <cstdint>
