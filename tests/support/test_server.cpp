@@ -50,6 +50,19 @@ constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 /// A connection with no request for this long is closed (clients normally close idle ones first).
 constexpr auto idle_timeout = 120s;
 
+/// Marks a logged request done when its route ends, however it ends (a throw included).
+class request_in_flight {
+public:
+    request_in_flight(server_core& core, std::size_t index) : core_(core), index_(index) {}
+    ~request_in_flight() { core_.finish_request(index_); }
+    request_in_flight(const request_in_flight&) = delete;
+    request_in_flight& operator=(const request_in_flight&) = delete;
+
+private:
+    server_core& core_;
+    std::size_t index_;
+};
+
 template <class Stream>
 class session final : public connection {
 public:
@@ -99,14 +112,18 @@ public:
             const http::request<http::string_body> message = parser.release();
             const request_view req = make_request_view(message, client_, server_);
             const auto host = message.find(http::field::host);
-            core_.count_request(req.path, host == message.end() ? std::string() : std::string(host->value()),
-                                std::string(message.target()));
-            exchange ex(core_, *this, req);
-            route_handler handler = &route_scripted;
-            if (!core_.scripted_for(req.path)) {
-                handler = find_route(req.path);
+            next_step step{};
+            {
+                const request_in_flight in_flight(
+                    core_, core_.count_request(req.path, host == message.end() ? std::string() : std::string(host->value()),
+                                               std::string(message.target())));
+                exchange ex(core_, *this, req);
+                route_handler handler = &route_scripted;
+                if (!core_.scripted_for(req.path)) {
+                    handler = find_route(req.path);
+                }
+                step = co_await handler(ex);
             }
-            const next_step step = co_await handler(ex);
             if (step == next_step::close) {
                 co_await close_gracefully();
             }
@@ -338,9 +355,19 @@ std::vector<logged_request> test_server::requests_log(std::string_view prefix) c
     return impl_->core.requests_log(prefix);
 }
 
+std::size_t test_server::max_in_flight(std::string_view prefix) const
+{
+    return crawl::test::max_in_flight(requests_log(prefix));
+}
+
 void test_server::set_response(std::string path, scripted_response response)
 {
     impl_->core.set_response(std::move(path), std::move(response));
+}
+
+void test_server::release_held()
+{
+    impl_->core.release_held();
 }
 
 } // namespace crawl::test

@@ -4,7 +4,32 @@
 
 #include <boost/asio/buffer.hpp>
 
+#include <algorithm>
 #include <utility>
+
+namespace crawl::test {
+
+std::size_t max_in_flight(const std::vector<logged_request>& log)
+{
+    // +1 at each arrival, -1 at each finish; at one instant the finishes sort first.
+    std::vector<std::pair<std::chrono::steady_clock::time_point, int>> events;
+    for (const logged_request& r : log) {
+        events.emplace_back(r.at, 1);
+        if (r.done) {
+            events.emplace_back(*r.done, -1);
+        }
+    }
+    std::sort(events.begin(), events.end());
+    std::size_t most = 0;
+    std::size_t now = 0;
+    for (const auto& [when, change] : events) {
+        now = change > 0 ? now + 1 : now - 1;
+        most = std::max(most, now);
+    }
+    return most;
+}
+
+} // namespace crawl::test
 
 namespace crawl::test::server_impl {
 
@@ -30,12 +55,19 @@ void server_core::enable_tls()
     ssl_ctx_->use_private_key(boost::asio::buffer(cert.private_key_pem), ssl::context::pem);
 }
 
-void server_core::count_request(const std::string& path, std::string host, std::string target)
+std::size_t server_core::count_request(const std::string& path, std::string host, std::string target)
 {
     requests_.fetch_add(1);
     const std::scoped_lock lock(paths_mutex_);
     ++path_counts_[path];
-    log_.push_back({std::move(host), std::move(target), std::chrono::steady_clock::now()});
+    log_.push_back({std::move(host), std::move(target), std::chrono::steady_clock::now(), std::nullopt});
+    return log_.size() - 1;
+}
+
+void server_core::finish_request(std::size_t index)
+{
+    const std::scoped_lock lock(paths_mutex_);
+    log_[index].done = std::chrono::steady_clock::now();
 }
 
 std::uint64_t server_core::requests_for(std::string_view prefix) const

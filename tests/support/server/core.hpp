@@ -38,13 +38,18 @@ public:
 
     void count_connection() noexcept { connections_.fetch_add(1); }
     [[nodiscard]] std::uint64_t connections_accepted() const noexcept { return connections_.load(); }
-    void count_request(const std::string& path, std::string host, std::string target);
+    /// Logs a request whose header was just read; returns its index for finish_request.
+    std::size_t count_request(const std::string& path, std::string host, std::string target);
+    /// Notes that the server is done with logged request `index`.
+    void finish_request(std::size_t index);
     [[nodiscard]] std::uint64_t requests_received() const noexcept { return requests_.load(); }
     [[nodiscard]] std::uint64_t requests_for(std::string_view prefix) const;
     [[nodiscard]] std::vector<logged_request> requests_log(std::string_view prefix) const;
 
     void set_response(std::string path, scripted_response response);
     [[nodiscard]] std::optional<scripted_response> scripted_for(const std::string& path) const;
+    void release_held() noexcept { released_.store(true); }
+    [[nodiscard]] bool held_released() const noexcept { return released_.load(); }
     /// Counts a request for `key` and returns how many came before it (for /status-then-ok).
     std::uint64_t next_attempt(const std::string& key);
 
@@ -73,6 +78,7 @@ private:
     mutable std::mutex scripted_mutex_;
     std::map<std::string, scripted_response> scripted_;
     std::map<std::string, std::uint64_t> attempts_;
+    std::atomic<bool> released_{false};
 
     std::mutex connections_mutex_;
     std::condition_variable connections_cv_;

@@ -10,6 +10,10 @@
 namespace crawl::test::server_impl {
 namespace {
 
+/// How often a held response looks whether the test released it: a timer per held request
+/// that release_held() would have to reach on every strand is not worth saving a few ms.
+constexpr std::chrono::milliseconds hold_poll{5};
+
 /// An IMF-fixdate, written here independently of the crawler's own date code.
 std::string http_date(std::chrono::system_clock::time_point t)
 {
@@ -62,6 +66,9 @@ net::awaitable<next_step> route_scripted(exchange& ex)
     const auto scripted = ex.core.scripted_for(ex.req.path);
     if (!scripted) {
         co_return co_await route_not_found(ex); // removed meanwhile
+    }
+    while (scripted->hold && !ex.core.held_released()) {
+        co_await ex.conn.sleep(hold_poll);
     }
     if (scripted->delay.count() > 0) {
         co_await ex.conn.sleep(scripted->delay);
