@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace crawl::test {
@@ -61,9 +62,10 @@ inline void parse_records(crawl_run& run)
     }
 }
 
-/// Runs crawl with `args` on an input file holding `input_lines`, one per line.
-inline crawl_run run_crawl(const std::vector<std::string>& input_lines, std::vector<std::string> args,
-                           std::chrono::milliseconds timeout = std::chrono::seconds(60))
+/// The command line that runs crawl with `args` on a fresh input file holding `input_lines`,
+/// one per line.
+inline std::vector<std::string> crawl_argv(const std::vector<std::string>& input_lines,
+                                           const std::vector<std::string>& args)
 {
     std::string input;
     for (const auto& l : input_lines) {
@@ -75,11 +77,43 @@ inline crawl_run run_crawl(const std::vector<std::string>& input_lines, std::vec
     std::vector<std::string> argv{CRAWL_BIN, "--no-progress"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back(path);
+    return argv;
+}
+
+/// Runs crawl with `args` on an input file holding `input_lines`, one per line.
+inline crawl_run run_crawl(const std::vector<std::string>& input_lines, const std::vector<std::string>& args,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(60))
+{
     crawl_run run;
-    run.process = run_process(argv, {}, timeout);
+    run.process = run_process(crawl_argv(input_lines, args), {}, timeout);
     expect_no_sanitizer_report(run.process);
     parse_records(run);
     return run;
+}
+
+/// Waits for a crawl started with background_process and reads its records.
+inline crawl_run finish_crawl(background_process& crawl, std::chrono::milliseconds timeout = std::chrono::seconds(60))
+{
+    crawl_run run;
+    run.process = crawl.wait(timeout);
+    expect_no_sanitizer_report(run.process);
+    parse_records(run);
+    return run;
+}
+
+/// Polls `condition` until it holds (true) or `limit` passes (false): for a test to act at a
+/// point of a running crawl that the servers see, whatever this machine's speed.
+template <class Condition>
+bool wait_until(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(60))
+{
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
 }
 
 /// The whole content of a file ("" when it cannot be read).

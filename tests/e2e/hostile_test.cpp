@@ -407,6 +407,7 @@ TEST_P(HostileTest, OneRecordPerLineRightClassNoHangBoundedMemory)
     ASSERT_FALSE(run.process.timed_out) << "crawl hung";
     EXPECT_TRUE(run.process.exit_code == 0 || run.process.exit_code == 1) << run.process.exit_code << run.process.err;
     EXPECT_EQ(run.process.err.find("re-dispatching"), std::string::npos) << "a worker died:\n" << run.process.err;
+    // Wall time, because each row's timeouts are deadlines: no hang past them.
     EXPECT_LE(elapsed, c.deadline + slack) << "deadline " << c.deadline.count() << " ms";
 
     // Exactly one record per input line, each as expected.

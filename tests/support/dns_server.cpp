@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <functional>
@@ -138,10 +139,13 @@ struct dns_server::impl {
 
     net::awaitable<void> reply(std::string message, udp::endpoint to)
     {
+        // Only the io thread changes these; the atomics are for the test's thread to read.
+        most_waiting.store(std::max(most_waiting.load(), waiting.fetch_add(1) + 1));
         if (options.delay.count() > 0) {
             net::steady_timer t(ioc, options.delay);
             co_await t.async_wait(nothrow);
         }
+        waiting.fetch_sub(1); // before the answer goes out, so a question it prompts finds it gone
         co_await socket.async_send_to(net::buffer(message), to, nothrow);
     }
 
@@ -175,6 +179,8 @@ struct dns_server::impl {
     net::io_context ioc;
     udp::socket socket;
     std::atomic<std::uint64_t> total{0};
+    std::atomic<std::uint64_t> waiting{0};
+    std::atomic<std::uint64_t> most_waiting{0};
     mutable std::mutex mutex;
     std::map<std::string, std::uint64_t> per_name;
     std::thread thread;
@@ -212,6 +218,11 @@ std::uint64_t dns_server::queries_for(const std::string& name) const
     const std::lock_guard lock(impl_->mutex);
     const auto it = impl_->per_name.find(name);
     return it == impl_->per_name.end() ? 0 : it->second;
+}
+
+std::uint64_t dns_server::max_waiting() const noexcept
+{
+    return impl_->most_waiting.load();
 }
 
 std::string dns_server::address_of(const std::string& name) const

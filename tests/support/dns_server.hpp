@@ -35,6 +35,9 @@ public:
     [[nodiscard]] std::uint64_t queries() const noexcept;
     /// A and AAAA queries received for `name` (lowercase, no trailing dot).
     [[nodiscard]] std::uint64_t queries_for(const std::string& name) const;
+    /// The most queries that were waiting for their answer at one time: with a delay, how many
+    /// lookups a client had out at once.
+    [[nodiscard]] std::uint64_t max_waiting() const noexcept;
     /// The address the A record of `name` holds.
     [[nodiscard]] std::string address_of(const std::string& name) const;
 

@@ -1,6 +1,7 @@
 #pragma once
 // What the test server's routes serve, for tests that assert on extracted content or sizes.
-// The route table itself lives in test_server.cpp; this header only exposes the content.
+// The routes themselves live in server/ (server/route_table.hpp); this header only exposes the
+// content.
 
 #include <cstddef>
 #include <cstdint>

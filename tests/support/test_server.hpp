@@ -2,11 +2,12 @@
 // A scripted HTTP/1.1 + HTTPS server on loopback for the end-to-end tests and the demo.
 // It runs its own io_context on its own thread, so a test can run the crawl binary with
 // blocking calls while the server answers. Routes: see tests/support/README.md ("Test server routes")
-// and the table in test_server.cpp.
+// and the route tables of the families in server/ (server/route_table.hpp).
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +29,7 @@ struct scripted_response {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers; ///< extra fields
     std::chrono::milliseconds delay{0}; ///< wait this long before answering
+    bool hold = false; ///< answer only once test_server::release_held() has been called
 };
 
 /// One request as the server saw it.
@@ -35,7 +37,15 @@ struct logged_request {
     std::string host;   ///< the Host field
     std::string target; ///< path and query, as sent
     std::chrono::steady_clock::time_point at; ///< when its header had been read
+    /// When the server was done with it: its response written, or the connection gone (a
+    /// route that sleeps notices a client that left only when it writes next). Empty while
+    /// it is in flight.
+    std::optional<std::chrono::steady_clock::time_point> done;
 };
+
+/// The most requests of `log` in flight at the server at one instant (from `at` to `done`; a
+/// request that ends at the instant another arrives does not overlap it).
+[[nodiscard]] std::size_t max_in_flight(const std::vector<logged_request>& log);
 
 class test_server {
 public:
@@ -60,10 +70,14 @@ public:
     [[nodiscard]] std::uint64_t requests_for(std::string_view prefix) const;
     /// Every request so far whose target starts with `prefix`, in arrival order.
     [[nodiscard]] std::vector<logged_request> requests_log(std::string_view prefix = "/") const;
+    /// max_in_flight(requests_log(prefix)): e.g. what a per-host limit allowed at this port.
+    [[nodiscard]] std::size_t max_in_flight(std::string_view prefix = "/") const;
 
     /// Serves `response` for requests whose path (without query) is exactly `path`, ahead of
     /// the built-in routes; thread-safe, may be called while a crawl runs.
     void set_response(std::string path, scripted_response response);
+    /// Lets every scripted response with `hold` answer: those waiting now and any later one.
+    void release_held();
 
 private:
     struct impl;
