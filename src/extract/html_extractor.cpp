@@ -34,22 +34,27 @@ constexpr std::size_t slice_bytes = 64 * 1024;
 constexpr std::size_t max_raw_href_bytes = 8 * max_url_bytes;
 
 // libxml2 2.9.14 reads a NUL as the end of its buffer: each NUL in `s` from `from` on
-// becomes U+FFFD before libxml2 sees it.
+// becomes U+FFFD before libxml2 sees it. In place, from the end backwards: a page of NULs must
+// not cost a copy of itself per chunk.
 void replace_nuls(std::string& s, std::size_t from)
 {
-    const std::size_t first = s.find('\0', from);
-    if (first == std::string::npos) {
+    const auto nuls = static_cast<std::size_t>(std::count(s.begin() + static_cast<std::ptrdiff_t>(from), s.end(), '\0'));
+    if (nuls == 0) {
         return;
     }
-    std::string clean(s, 0, first);
-    for (std::size_t i = first; i < s.size(); ++i) {
-        if (s[i] == '\0') {
-            clean += text::replacement_character;
+    const std::string_view fffd = text::replacement_character;
+    std::size_t read = s.size();
+    s.resize(s.size() + nuls * (fffd.size() - 1));
+    std::size_t write = s.size();
+    while (read > from) {
+        const char c = s[--read];
+        if (c == '\0') {
+            write -= fffd.size();
+            s.replace(write, fffd.size(), fffd);
         } else {
-            clean += s[i];
+            s[--write] = c;
         }
     }
-    s = std::move(clean);
 }
 
 // Collects element text or an attribute value the way document.title reads a title: runs of
