@@ -2,6 +2,7 @@
 
 #include "crawl/extract/charset.hpp"
 #include "crawl/extract/transcode.hpp"
+#include "page_text.hpp"
 #include "crawl/url/url.hpp"
 #include "crawl/util/text.hpp"
 
@@ -33,77 +34,6 @@ constexpr std::size_t slice_bytes = 64 * 1024;
 // An href this long cannot resolve to a link of at most max_url_bytes; skip it unparsed.
 constexpr std::size_t max_raw_href_bytes = 8 * max_url_bytes;
 
-// libxml2 2.9.14 reads a NUL as the end of its buffer: each NUL in `s` from `from` on
-// becomes U+FFFD before libxml2 sees it. In place, from the end backwards: a page of NULs must
-// not cost a copy of itself per chunk.
-void replace_nuls(std::string& s, std::size_t from)
-{
-    const auto nuls = static_cast<std::size_t>(std::count(s.begin() + static_cast<std::ptrdiff_t>(from), s.end(), '\0'));
-    if (nuls == 0) {
-        return;
-    }
-    const std::string_view fffd = text::replacement_character;
-    std::size_t read = s.size();
-    s.resize(s.size() + nuls * (fffd.size() - 1));
-    std::size_t write = s.size();
-    while (read > from) {
-        const char c = s[--read];
-        if (c == '\0') {
-            write -= fffd.size();
-            s.replace(write, fffd.size(), fffd);
-        } else {
-            s[--write] = c;
-        }
-    }
-}
-
-// Collects element text or an attribute value the way document.title reads a title: runs of
-// ASCII whitespace become one space, leading and trailing whitespace go. Stops growing just
-// past max_text_bytes, so a huge title costs no memory.
-class text_collector {
-public:
-    void append(std::string_view s)
-    {
-        for (const char c : s) {
-            if (text_.size() > max_text_bytes + 8) {
-                return;
-            }
-            if (text::is_html_space(c)) {
-                space_pending_ = !text_.empty();
-                continue;
-            }
-            if (space_pending_) {
-                text_ += ' ';
-                space_pending_ = false;
-            }
-            text_ += c;
-        }
-    }
-
-    /// The collected text, valid UTF-8, at most max_text_bytes.
-    [[nodiscard]] std::string take() const
-    {
-        std::string clean;
-        text::append_utf8_sanitized(text_, clean);
-        std::string_view capped = text::utf8_prefix(clean, max_text_bytes);
-        while (!capped.empty() && capped.back() == ' ') {
-            capped.remove_suffix(1);
-        }
-        return std::string(capped);
-    }
-
-private:
-    std::string text_;
-    bool space_pending_ = false;
-};
-
-std::string collapse(std::string_view s)
-{
-    text_collector c;
-    c.append(s);
-    return c.take();
-}
-
 std::string_view as_view(const xmlChar* s)
 {
     return s == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(s));
@@ -122,26 +52,6 @@ std::optional<std::string_view> attribute(const xmlChar** atts, std::string_view
         }
     }
     return std::nullopt;
-}
-
-// True when the space-separated token list `list` holds `token` (ASCII case-insensitive).
-bool has_token(std::string_view list, std::string_view token)
-{
-    std::size_t pos = 0;
-    while (pos < list.size()) {
-        while (pos < list.size() && text::is_html_space(list[pos])) {
-            ++pos;
-        }
-        std::size_t end = pos;
-        while (end < list.size() && !text::is_html_space(list[end])) {
-            ++end;
-        }
-        if (end > pos && text::iequals(list.substr(pos, end - pos), token)) {
-            return true;
-        }
-        pos = end;
-    }
-    return false;
 }
 
 // libxml2 2.9.14 formats and reports errors even with HTML_PARSE_NOERROR; those raised

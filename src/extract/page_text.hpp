@@ -1,0 +1,38 @@
+#pragma once
+// How html_extractor reads a page's text: a title or attribute value collapsed the way
+// document.title is, token lists such as rel="nofollow canonical", and NULs made harmless for
+// libxml2. Plain text work, no libxml2.
+
+#include "crawl/extract/html_extractor.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace crawl::extract {
+
+/// Collects element text or an attribute value the way document.title reads a title: runs of
+/// ASCII whitespace become one space, leading and trailing whitespace go. Stops growing just
+/// past max_text_bytes, so a huge title costs no memory.
+class text_collector {
+public:
+    void append(std::string_view s);
+    /// The collected text, valid UTF-8, at most max_text_bytes.
+    [[nodiscard]] std::string take() const;
+
+private:
+    std::string text_;
+    bool space_pending_ = false;
+};
+
+/// `s` collected as text_collector does.
+[[nodiscard]] std::string collapse(std::string_view s);
+
+/// True when the space-separated token list `list` holds `token` (ASCII case-insensitive).
+[[nodiscard]] bool has_token(std::string_view list, std::string_view token);
+
+/// libxml2 2.9.14 reads a NUL as the end of its buffer: each NUL in `s` from `from` on becomes
+/// U+FFFD before libxml2 sees it. In place, from the end backwards: a page of NULs must not
+/// cost a copy of itself per chunk.
+void replace_nuls(std::string& s, std::size_t from);
+
+} // namespace crawl::extract
