@@ -69,7 +69,7 @@ void process_pool::send(unsigned worker, const pending_url& job)
         wire::append_frame(wire::robots_job{job.seq, job.target.scheme, job.target.host, job.target.port},
                            s.channel->outbox());
     } else {
-        wire::append_frame(wire::job{job.seq, job.attempt, job.url, job.target}, s.channel->outbox());
+        wire::append_job_frame(job.seq, job.attempt, job.url, job.target, s.channel->outbox());
     }
     s.channel->flush();
 }

@@ -138,14 +138,19 @@ void append_frame(const hello& h, std::string& out)
 
 void append_frame(const job& j, std::string& out)
 {
-    const url::target& t = j.target;
+    append_job_frame(j.seq, j.attempt, j.url, j.target, out);
+}
+
+void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view url, const url::target& t,
+                      std::string& out)
+{
     put_header(frame_type::job,
-               8 + 4 + string_size(j.url) + string_size(t.href) + 1 + string_size(t.host) + 2 +
+               8 + 4 + string_size(url) + string_size(t.href) + 1 + string_size(t.host) + 2 +
                    string_size(t.request_target),
                out);
-    put_le(j.seq, out);
-    put_le(j.attempt, out);
-    put_string(j.url, out);
+    put_le(seq, out);
+    put_le(attempt, out);
+    put_string(url, out);
     put_string(t.href, out);
     put_scheme(t.scheme, out);
     put_string(t.host, out);

@@ -113,6 +113,9 @@ struct robots_result {
 /// max_payload (the reader would reject it), leaving `out` as it was.
 void append_frame(const hello& h, std::string& out);
 void append_frame(const job& j, std::string& out);
+/// The job frame of append_frame(const job&), from the parts the supervisor holds (no copies).
+void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view url, const url::target& target,
+                      std::string& out);
 void append_frame(const result& r, std::string& out);
 void append_frame(const robots_job& j, std::string& out);
 void append_frame(const robots_result& r, std::string& out);
