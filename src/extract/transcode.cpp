@@ -23,21 +23,6 @@ constexpr std::array<std::uint16_t, 32> cp1252_high = {
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
 };
 
-// UTF-8 for a code point of the Basic Multilingual Plane, all windows-1252 needs.
-void append_bmp_code_point(std::uint16_t cp, std::string& out)
-{
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
-
 // Every byte is a character in windows-1252: nothing is ever cut or rejected.
 void decode_windows_1252(std::string_view in, std::string& out)
 {
@@ -47,9 +32,9 @@ void decode_windows_1252(std::string_view in, std::string& out)
         if (b < 0x80) {
             out += c;
         } else if (b < 0xA0) {
-            append_bmp_code_point(cp1252_high[b - 0x80U], out);
+            text::append_utf8(cp1252_high[b - 0x80U], out);
         } else {
-            append_bmp_code_point(b, out);
+            text::append_utf8(b, out);
         }
     }
 }
@@ -106,6 +91,24 @@ transcoder::~transcoder()
 void transcoder::decode(std::string_view chunk, std::string& out)
 {
     convert(chunk, out, false);
+}
+
+std::string_view transcoder::decode_view(std::string_view chunk, std::string& out)
+{
+    if (method_ == method::utf8 && held_.empty()) {
+        const std::size_t whole = text::well_formed_utf8_prefix(chunk);
+        const std::string_view rest = chunk.substr(whole);
+        if (rest.empty()) {
+            return chunk;
+        }
+        if (text::read_utf8_sequence(rest).kind == text::utf8_kind::cut_short) {
+            held_ = std::string(rest); // finished with the next chunk, as decode() does
+            return chunk.substr(0, whole);
+        }
+    }
+    out.clear();
+    decode(chunk, out);
+    return out;
 }
 
 void transcoder::finish(std::string& out)

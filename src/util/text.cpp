@@ -143,16 +143,41 @@ std::size_t utf8_sequence_length(std::string_view s) noexcept
     return seq.kind == utf8_kind::well_formed ? seq.length : 0;
 }
 
+std::size_t well_formed_utf8_prefix(std::string_view s) noexcept
+{
+    std::size_t i = 0;
+    for (;;) {
+        i = ascii_run_end(s, i);
+        const std::size_t n = i == s.size() ? 0 : utf8_sequence_length(s.substr(i));
+        if (n == 0) {
+            return i;
+        }
+        i += n;
+    }
+}
+
 bool is_valid_utf8(std::string_view s) noexcept
 {
-    while (!s.empty()) {
-        const std::size_t n = utf8_sequence_length(s);
-        if (n == 0) {
-            return false;
-        }
-        s.remove_prefix(n);
+    return well_formed_utf8_prefix(s) == s.size();
+}
+
+void append_utf8(std::uint32_t cp, std::string& out)
+{
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
     }
-    return true;
 }
 
 void append_utf8_sanitized(std::string_view s, std::string& out)

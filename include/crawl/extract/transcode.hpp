@@ -29,6 +29,11 @@ public:
     /// Appends the UTF-8 for `chunk` to `out`, less the start of a sequence cut by its end.
     void decode(std::string_view chunk, std::string& out);
 
+    /// The UTF-8 for `chunk`, as decode() gives it: a view of `chunk` itself when it already
+    /// is well-formed UTF-8 in a UTF-8 page (most chunks of most pages, which then cost no
+    /// copy), else `out` holding the decoded text. Valid until the next call.
+    [[nodiscard]] std::string_view decode_view(std::string_view chunk, std::string& out);
+
     /// Ends the body: a sequence still held back is ill-formed and becomes U+FFFD.
     void finish(std::string& out);
 

@@ -3,6 +3,7 @@
 // kind of whitespace, of a well-formed UTF-8 sequence and of UTF-8 sanitizing.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -63,8 +64,15 @@ struct utf8_sequence {
 /// ill-formed or cut short.
 [[nodiscard]] std::size_t utf8_sequence_length(std::string_view s) noexcept;
 
+/// Length of the longest prefix of `s` made of whole well-formed UTF-8 sequences.
+[[nodiscard]] std::size_t well_formed_utf8_prefix(std::string_view s) noexcept;
+
 /// True when `s` is well-formed UTF-8.
 [[nodiscard]] bool is_valid_utf8(std::string_view s) noexcept;
+
+/// Appends the UTF-8 of code point `cp` (below 0x110000) to `out`. A surrogate gets the three
+/// bytes of its generalized (WTF-8) form: the caller decides whether it may occur.
+void append_utf8(std::uint32_t cp, std::string& out);
 
 /// Appends `s` to `out` as well-formed UTF-8: each byte that cannot begin or continue a
 /// well-formed sequence becomes U+FFFD, and reading resumes at the next byte (so a sequence
