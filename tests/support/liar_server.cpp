@@ -51,48 +51,6 @@ std::string response(std::string_view body, std::string_view content_type = "tex
     return html_head(content_type, "Content-Length: " + std::to_string(body.size()) + "\r\n") + std::string(body);
 }
 
-std::string titled_page(std::string_view title, std::string_view body = {})
-{
-    return "<!DOCTYPE html><html><head><title>" + std::string(title) + "</title></head><body>" + std::string(body) +
-           "</body></html>\n";
-}
-
-std::string many_links_page()
-{
-    std::string html = "<!DOCTYPE html><html><head><title>" + std::string(liar::real_title) + "</title></head><body>\n";
-    html.reserve(liar::many_links * 24);
-    for (std::size_t i = 0; i < liar::many_links; ++i) {
-        html += "<a href=\"/l/" + std::to_string(i) + "\">x</a>\n";
-    }
-    html += "</body></html>\n";
-    return html;
-}
-
-std::string deep_nesting_page()
-{
-    std::string html = "<!DOCTYPE html><html><head><title>" + std::string(liar::real_title) +
-                       "</title></head><body><a href=\"/before\">before</a>";
-    html.reserve(html.size() + liar::nesting_depth * 11 + 64);
-    for (std::size_t i = 0; i < liar::nesting_depth; ++i) {
-        html += "<div>";
-    }
-    html += "<a href=\"/inside\">inside</a>";
-    for (std::size_t i = 0; i < liar::nesting_depth; ++i) {
-        html += "</div>";
-    }
-    html += "</body></html>\n";
-    return html;
-}
-
-std::string huge_attribute_page()
-{
-    std::string html = "<!DOCTYPE html><html><head><title>" + std::string(liar::real_title) +
-                       "</title></head><body><a href=\"/before\">before</a><div data-x=\"";
-    html.append(liar::huge_attribute_bytes, 'a');
-    html += "\">x</div><a href=\"/after\">after</a></body></html>\n";
-    return html;
-}
-
 // ---------------------------------------------------------------------------------------------
 // One connection
 
@@ -210,14 +168,14 @@ const std::map<std::string, route_fn, std::less<>>& route_table()
         {"/status-garbage",
          [](connection& c) { return send_and_close(c, "HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\nhi"); }},
         {"/no-status-line",
-         [](connection& c) { return send_and_close(c, titled_page("No status line") + std::string(2000, ' ')); }},
+         [](connection& c) { return send_and_close(c, liar::titled_page("No status line") + std::string(2000, ' ')); }},
         {"/binary-garbage", [](connection& c) { return send_and_close(c, routes::pseudo_random_bytes(4096, 9)); }},
         {"/continue",
          [](connection& c) {
              if (!c.write("HTTP/1.1 100 Continue\r\n\r\n") || !c.pause(100ms)) {
                  return after::close;
              }
-             return c.write(response(titled_page(liar::after_continue_title))) ? after::keep_alive : after::close;
+             return c.write(response(liar::titled_page(liar::after_continue_title))) ? after::keep_alive : after::close;
          }},
         {"/continue-forever",
          [](connection& c) {
@@ -227,11 +185,11 @@ const std::map<std::string, route_fn, std::less<>>& route_table()
          [](connection& c) {
              // Declares 10 bytes, sends 10, then a whole second response nobody asked for.
              const std::string declared = html_head("text/html; charset=utf-8", "Content-Length: 10\r\n") + "0123456789";
-             return c.write(declared + response(titled_page(liar::smuggled_title))) ? after::keep_alive : after::close;
+             return c.write(declared + response(liar::titled_page(liar::smuggled_title))) ? after::keep_alive : after::close;
          }},
         {"/after-short",
          [](connection& c) {
-             return c.write(response(titled_page(liar::after_short_title))) ? after::keep_alive : after::close;
+             return c.write(response(liar::titled_page(liar::after_short_title))) ? after::keep_alive : after::close;
          }},
         {"/length-long-close",
          [](connection& c) {
@@ -302,40 +260,29 @@ const std::map<std::string, route_fn, std::less<>>& route_table()
          }},
         {"/title-invalid-utf8",
          [](connection& c) {
-             // A lone 0xFF, a NUL, a cut two-byte sequence, then a valid one.
-             static constexpr char raw[] = "A\xFF" "B\0" "C\xC3(D \xC3\xA9";
-             return c.write(response(titled_page(std::string_view(raw, sizeof raw - 1))))
-                        ? after::keep_alive
-                        : after::close;
+             return c.write(response(liar::invalid_utf8_title_page())) ? after::keep_alive : after::close;
          }},
         {"/title-entities",
          [](connection& c) {
-             return c.write(response(titled_page("Fish &amp; Chips &lt;3&gt; &quot;quoted&quot; caf&eacute; &#x263A; "
-                                                 "&euro;")))
-                        ? after::keep_alive
-                        : after::close;
+             return c.write(response(liar::entities_title_page())) ? after::keep_alive : after::close;
          }},
         {"/title-hidden",
          [](connection& c) {
-             const std::string page = "<!DOCTYPE html><html><head><!-- <title>In a comment</title> -->"
-                                      "<script>var t = \"<title>In a script</title>\";</script>"
-                                      "<title>" +
-                                      std::string(liar::real_title) + "</title></head><body></body></html>\n";
-             return c.write(response(page)) ? after::keep_alive : after::close;
+             return c.write(response(liar::hidden_title_page())) ? after::keep_alive : after::close;
          }},
         {"/links",
          [](connection& c) {
-             static const std::string page = many_links_page();
+             static const std::string page = liar::many_links_page();
              return c.write(response(page)) ? after::keep_alive : after::close;
          }},
         {"/deep-nesting",
          [](connection& c) {
-             static const std::string page = deep_nesting_page();
+             static const std::string page = liar::deep_nesting_page();
              return c.write(response(page)) ? after::keep_alive : after::close;
          }},
         {"/huge-attribute",
          [](connection& c) {
-             static const std::string page = huge_attribute_page();
+             static const std::string page = liar::huge_attribute_page();
              return c.write(response(page)) ? after::keep_alive : after::close;
          }},
     };
@@ -344,7 +291,7 @@ const std::map<std::string, route_fn, std::less<>>& route_table()
 
 after route_not_found(connection& c)
 {
-    const std::string body = titled_page("Not Found");
+    const std::string body = liar::titled_page("Not Found");
     return c.write("HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: " +
                    std::to_string(body.size()) + "\r\n\r\n" + body)
                ? after::keep_alive

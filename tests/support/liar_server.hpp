@@ -61,6 +61,23 @@ inline constexpr std::string_view entities_title = "Fish & Chips <3> \"quoted\" 
 /// What /title-invalid-utf8's title becomes: each ill-formed byte and each NUL one U+FFFD.
 inline constexpr std::string_view invalid_utf8_title = "A\xEF\xBF\xBD" "B\xEF\xBF\xBD" "C\xEF\xBF\xBD(D \xC3\xA9";
 
+// The HTML the routes send (liar_pages.cpp), also for tests that parse it without a server.
+
+/// A small page titled `title` (markup allowed), `body` in its body.
+std::string titled_page(std::string_view title, std::string_view body = {});
+/// /title-invalid-utf8: a title with a lone 0xFF, a NUL, a cut two-byte sequence, a valid one.
+std::string invalid_utf8_title_page();
+/// /title-entities: entities_title written with character references.
+std::string entities_title_page();
+/// /title-hidden: <title> in a comment and in a script string before the real_title.
+std::string hidden_title_page();
+/// /links: many_links distinct links.
+std::string many_links_page();
+/// /deep-nesting: nesting_depth nested <div>s, a link before and inside them.
+std::string deep_nesting_page();
+/// /huge-attribute: a huge_attribute_bytes attribute value between two links.
+std::string huge_attribute_page();
+
 } // namespace liar
 
 } // namespace crawl::test

@@ -29,6 +29,18 @@ std::string page_title(std::uint64_t n);
 /// with an HTML comment to exactly `size` bytes (when `size` exceeds the unpadded length).
 std::string page_html(std::uint64_t n, std::size_t size = 0);
 
+/// A small page titled `title` (and a paragraph saying it): what /status/c, redirects and
+/// 404s carry.
+std::string small_html(std::string_view title);
+
+/// The page of the /charset/ routes: `title` (UTF-8) in the charset iconv calls `iconv_name`,
+/// twice, and a link; `meta_label` non-empty declares it in a <meta charset>.
+std::string charset_page(std::string_view title, const char* iconv_name, std::string_view meta_label);
+
+/// The start of /huge's body, then huge_block() repeated (whole 64-byte lines, 64 KiB).
+inline constexpr std::string_view huge_head = "<!DOCTYPE html>\n<html><head><title>Huge</title></head><body>\n";
+const std::string& huge_block();
+
 /// The 64 KiB body of /binary (deterministic pseudo-random bytes).
 const std::string& binary_body();
 

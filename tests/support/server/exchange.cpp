@@ -150,15 +150,9 @@ net::awaitable<next_step> exchange::send(unsigned status, std::string_view conte
     co_return after_response();
 }
 
-std::string small_html(std::string_view title)
-{
-    return "<!DOCTYPE html>\n<html><head><title>" + std::string(title) + "</title></head><body><p>" +
-           std::string(title) + "</p></body></html>\n";
-}
-
 net::awaitable<next_step> route_not_found(exchange& ex)
 {
-    co_return co_await ex.send(404, html_type, small_html("Not Found"));
+    co_return co_await ex.send(404, html_type, routes::small_html("Not Found"));
 }
 
 } // namespace crawl::test::server_impl

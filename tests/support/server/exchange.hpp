@@ -104,9 +104,6 @@ public:
                                    field_list extra = {});
 };
 
-/// A minimal HTML page titled `title`.
-std::string small_html(std::string_view title);
-
 /// 404 with an HTML body: what any path no route takes gets.
 net::awaitable<next_step> route_not_found(exchange& ex);
 

@@ -5,8 +5,6 @@
 #include "support/server/compress.hpp"
 #include "support/server/route_table.hpp"
 
-#include <iconv.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -14,29 +12,6 @@
 
 namespace crawl::test::server_impl {
 namespace {
-
-/// Converts UTF-8 text to `charset` with iconv(3), so the test bytes are produced by an
-/// independent converter rather than typed in by hand.
-std::string from_utf8(std::string_view utf8, const char* charset)
-{
-    iconv_t cd = iconv_open(charset, "UTF-8");
-    if (cd == reinterpret_cast<iconv_t>(static_cast<std::intptr_t>(-1))) {
-        throw std::runtime_error(std::string("iconv_open failed for ") + charset);
-    }
-    std::string in(utf8);
-    std::string out(in.size() * 4 + 16, '\0');
-    char* in_ptr = in.data();
-    std::size_t in_left = in.size();
-    char* out_ptr = out.data();
-    std::size_t out_left = out.size();
-    const std::size_t rc = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
-    iconv_close(cd);
-    if (rc == static_cast<std::size_t>(-1) || in_left != 0) {
-        throw std::runtime_error(std::string("iconv failed for ") + charset);
-    }
-    out.resize(out.size() - out_left);
-    return out;
-}
 
 net::awaitable<next_step> send_page(exchange& ex, std::uint64_t n)
 {
@@ -102,7 +77,7 @@ net::awaitable<next_step> route_status(exchange& ex)
         co_await ex.conn.write(ex.head(status, "", framing::none));
         co_return ex.after_response();
     }
-    co_return co_await ex.send(status, html_type, small_html("Status " + std::to_string(status)));
+    co_return co_await ex.send(status, html_type, routes::small_html("Status " + std::to_string(status)));
 }
 
 net::awaitable<next_step> route_binary(exchange& ex)
@@ -123,12 +98,7 @@ net::awaitable<next_step> route_random_html(exchange& ex)
 net::awaitable<next_step> send_charset_page(exchange& ex, std::string_view title, const char* iconv_name,
                                             std::string_view label, bool in_header)
 {
-    std::string html = "<!DOCTYPE html>\n<html><head>";
-    if (!in_header) {
-        html += "<meta charset=\"" + std::string(label) + "\">";
-    }
-    html += "<title>" + from_utf8(title, iconv_name) + "</title></head><body><p>" + from_utf8(title, iconv_name) +
-            "</p><a href=\"/page/1\">1</a></body></html>\n";
+    std::string html = routes::charset_page(title, iconv_name, in_header ? std::string_view() : label);
     const std::string type = in_header ? "text/html; charset=" + std::string(label) : std::string("text/html");
     co_return co_await ex.send(200, type, std::move(html));
 }

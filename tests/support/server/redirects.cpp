@@ -1,6 +1,7 @@
 // Redirect routes: chains with relative and absolute Locations, every redirect status, a loop,
 // and a Location echoed from the query.
 
+#include "support/routes.hpp"
 #include "support/server/route_table.hpp"
 
 #include <array>
@@ -11,7 +12,7 @@ namespace {
 net::awaitable<next_step> send_redirect(exchange& ex, unsigned status, std::string location)
 {
     field_list extra = one_field("Location", std::move(location));
-    co_return co_await ex.send(status, html_type, small_html("Redirect"), std::move(extra));
+    co_return co_await ex.send(status, html_type, routes::small_html("Redirect"), std::move(extra));
 }
 
 net::awaitable<next_step> route_redirect(exchange& ex)

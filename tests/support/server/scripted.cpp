@@ -47,7 +47,7 @@ net::awaitable<next_step> route_status_then_ok(exchange& ex)
         const auto ahead = std::chrono::seconds(static_cast<std::int64_t>(ex.number_param("retry-date", 0)));
         extra.emplace_back("Retry-After", http_date(std::chrono::system_clock::now() + ahead));
     }
-    co_return co_await ex.send(code, html_type, small_html("Status " + std::to_string(code)), std::move(extra));
+    co_return co_await ex.send(code, html_type, routes::small_html("Status " + std::to_string(code)), std::move(extra));
 }
 
 constexpr std::array table{

@@ -17,25 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// The body of /huge: a small HTML head, then a 64-byte line repeated. A 64 KiB block of whole
-/// lines is built once, so streaming gigabytes only ever slices it.
-constexpr std::string_view huge_head = "<!DOCTYPE html>\n<html><head><title>Huge</title></head><body>\n";
-const std::string& huge_block()
-{
-    static const std::string block = [] {
-        constexpr std::string_view line = "<p>The quick brown fox jumps over the lazy dog: 0123456789.</p>\n";
-        // Whole lines per 64 KiB block, so consecutive blocks join seamlessly.
-        static_assert((64 * 1024) % line.size() == 0);
-        std::string b;
-        b.reserve(64 * 1024);
-        while (b.size() < 64 * 1024) {
-            b += line;
-        }
-        return b;
-    }();
-    return block;
-}
-
 net::awaitable<next_step> route_slow(exchange& ex)
 {
     co_await ex.conn.sleep(std::chrono::milliseconds(static_cast<std::int64_t>(ex.number_param("ms", 1000))));
@@ -80,8 +61,8 @@ net::awaitable<next_step> route_trickle_headers(exchange& ex)
 net::awaitable<next_step> route_close_mid_body(exchange& ex)
 {
     std::string out = ex.head(200, html_type, framing::length, 100000);
-    out += huge_head;
-    out += huge_block().substr(0, 1000 - huge_head.size());
+    out += routes::huge_head;
+    out += routes::huge_block().substr(0, 1000 - routes::huge_head.size());
     co_await ex.conn.write(out);
     co_return next_step::abort;
 }
@@ -89,11 +70,11 @@ net::awaitable<next_step> route_close_mid_body(exchange& ex)
 /// Writes `n` bytes of the /huge body as pieces, `chunked` or not.
 net::awaitable<void> write_huge_body(exchange& ex, std::uint64_t n, bool chunked)
 {
-    const std::string_view block = huge_block();
+    const std::string_view block = routes::huge_block();
     std::uint64_t sent = 0;
     bool first = true;
     while (sent < n) {
-        std::string_view piece = first ? huge_head : block;
+        std::string_view piece = first ? routes::huge_head : block;
         first = false;
         piece = piece.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), n - sent)));
         if (chunked) {
