@@ -1,8 +1,9 @@
 // crawl-micro: Google Benchmark of the CPU-bound stages over the benchmark corpus
-// (bench/corpus/files, or the generated stand-in): inflate, extract, inflate+extract,
-// the worker's whole page pipeline (inflate + SHA-256 + extract), frame encode and decode, and
-// record serialization. items_per_second is pages per second of one core. Also robots.txt
-// parsing and checking, for a typical file and for 500 KiB hostile ones.
+// (bench/corpus/files, or the generated stand-in): inflate, extract (crawl's tokenizer, with
+// each byte scanner the CPU has, and the libxml2 2.9.14 extractor it replaced, side by side),
+// inflate+extract, the worker's whole page pipeline (inflate + SHA-256 + extract), frame
+// encode and decode, and record serialization. items_per_second is pages per second of one
+// core. Also robots.txt parsing and checking, for a typical file and for 500 KiB hostile ones.
 //
 //   crawl-micro [--benchmark_filter=REGEX] [--benchmark_repetitions=N] ...
 //   CRAWL_CORPUS=DIR crawl-micro        (another corpus directory)
@@ -15,6 +16,8 @@
 #include "crawl/robots/robots.hpp"
 #include "crawl/util/sha256.hpp"
 #include "crawl/wire/frame.hpp"
+#include "extract/byte_scan.hpp"
+#include "oracle/libxml2_extractor.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -113,14 +116,14 @@ void inflate(benchmark::State& state)
     finish_pass(state, d);
 }
 
-/// Extraction alone; the argument is the size of the pieces the decoded body arrives in.
-void extract_html(benchmark::State& state)
+/// Extraction alone by `Extractor`, the decoded body in pieces of `piece` bytes.
+template <class Extractor>
+void extract_pass(benchmark::State& state, std::size_t piece)
 {
     const auto& d = data();
-    const auto piece = static_cast<std::size_t>(state.range(0));
     for (auto _ : state) {
         for (std::size_t i = 0; i < d.corpus.pages.size(); ++i) {
-            extract::html_extractor ex(d.urls[i], "utf-8", false);
+            Extractor ex(d.urls[i], "utf-8", false);
             const std::string_view html = d.corpus.pages[i].html;
             for (std::size_t off = 0; off < html.size(); off += piece) {
                 ex.feed(html.substr(off, piece));
@@ -130,6 +133,34 @@ void extract_html(benchmark::State& state)
         }
     }
     finish_pass(state, d);
+}
+
+/// crawl's extractor; the argument is the size of the pieces the decoded body arrives in.
+void extract_html(benchmark::State& state)
+{
+    extract_pass<extract::html_extractor>(state, static_cast<std::size_t>(state.range(0)));
+}
+
+/// The libxml2 2.9.14 extractor crawl used before its own tokenizer (tests/oracle), for the
+/// ratio: 16 KiB pieces, as the worker reads them.
+void extract_libxml2(benchmark::State& state)
+{
+    extract_pass<oracle::libxml2_extractor>(state, static_cast<std::size_t>(state.range(0)));
+}
+
+/// crawl's extractor with one byte scanner; the argument is its scan::kind (0 portable,
+/// 1 AVX2, 2 AVX-512BW). A kind this CPU lacks is skipped.
+void extract_html_scanner(benchmark::State& state)
+{
+    const auto kind = static_cast<extract::scan::kind>(state.range(0));
+    const extract::scan::kind before = extract::scan::active();
+    if (!extract::scan::use(kind)) {
+        state.SkipWithError("this CPU lacks this byte scanner");
+        return;
+    }
+    state.SetLabel(std::string(extract::scan::name(kind)));
+    extract_pass<extract::html_extractor>(state, 16 * 1024);
+    extract::scan::use(before);
 }
 
 /// Inflate + extract, chunk by chunk: the baseline of the end-to-end efficiency target.
@@ -315,6 +346,8 @@ void robots_check(benchmark::State& state)
 
 BENCHMARK(inflate)->Unit(benchmark::kMillisecond);
 BENCHMARK(extract_html)->Unit(benchmark::kMillisecond)->Arg(16 * 1024)->Arg(1 << 20);
+BENCHMARK(extract_libxml2)->Unit(benchmark::kMillisecond)->Arg(16 * 1024);
+BENCHMARK(extract_html_scanner)->Unit(benchmark::kMillisecond)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(inflate_extract)->Unit(benchmark::kMillisecond);
 BENCHMARK(page_pipeline)->Unit(benchmark::kMillisecond);
 BENCHMARK(sha256_body)->Unit(benchmark::kMillisecond);

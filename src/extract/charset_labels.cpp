@@ -13,7 +13,7 @@ struct label_entry {
 };
 
 // The WHATWG Encoding Standard's labels for the encodings a crawler meets, mapped to the
-// Standard's names. Every name is one glibc iconv and libxml2 know (charset_test checks).
+// Standard's names. Every name is one glibc iconv knows (charset_test checks).
 // Kept sorted by label for the binary search below.
 constexpr std::array labels = {
     label_entry{"866", "IBM866"},

@@ -2,7 +2,6 @@
 
 #include "crawl/util/text.hpp"
 
-#include <algorithm>
 #include <cstddef>
 
 namespace crawl::extract {
@@ -60,28 +59,6 @@ bool has_token(std::string_view list, std::string_view token)
         pos = end;
     }
     return false;
-}
-
-void replace_nuls(std::string& s, std::size_t from)
-{
-    const auto nuls =
-        static_cast<std::size_t>(std::count(s.begin() + static_cast<std::ptrdiff_t>(from), s.end(), '\0'));
-    if (nuls == 0) {
-        return;
-    }
-    const std::string_view fffd = text::replacement_character;
-    std::size_t read = s.size();
-    s.resize(s.size() + nuls * (fffd.size() - 1));
-    std::size_t write = s.size();
-    while (read > from) {
-        const char c = s[--read];
-        if (c == '\0') {
-            write -= fffd.size();
-            s.replace(write, fffd.size(), fffd);
-        } else {
-            s[--write] = c;
-        }
-    }
 }
 
 } // namespace crawl::extract

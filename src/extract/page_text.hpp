@@ -1,7 +1,6 @@
 #pragma once
-// How html_extractor reads a page's text: a title or attribute value collapsed the way
-// document.title is, token lists such as rel="nofollow canonical", and NULs made harmless for
-// libxml2. Plain text work, no libxml2.
+// How a page's text is read: a title or attribute value collapsed the way document.title is,
+// and token lists such as rel="nofollow canonical".
 
 #include "crawl/extract/html_extractor.hpp"
 
@@ -29,10 +28,5 @@ private:
 
 /// True when the space-separated token list `list` holds `token` (ASCII case-insensitive).
 [[nodiscard]] bool has_token(std::string_view list, std::string_view token);
-
-/// libxml2 2.9.14 reads a NUL as the end of its buffer: each NUL in `s` from `from` on becomes
-/// U+FFFD before libxml2 sees it. In place, from the end backwards: a page of NULs must not
-/// cost a copy of itself per chunk.
-void replace_nuls(std::string& s, std::size_t from);
 
 } // namespace crawl::extract

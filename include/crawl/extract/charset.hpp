@@ -16,7 +16,7 @@ namespace crawl::extract {
 /// True for text/html and application/xhtml+xml.
 [[nodiscard]] bool is_html_media_type(std::string_view media_type);
 
-/// Maps a label to the canonical name libxml2/iconv understands, following the WHATWG
+/// Maps a label to the canonical name iconv understands, following the WHATWG
 /// Encoding Standard's label table for the common labels ("latin1", "iso-8859-1", "ascii"
 /// map to "windows-1252"; "shift_jis"/"sjis" to "Shift_JIS"; "euc-kr"; "gbk"/"gb2312";
 /// "utf8"/"utf-8" to "UTF-8"). Empty for an unknown label.

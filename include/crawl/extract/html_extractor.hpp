@@ -1,5 +1,5 @@
 #pragma once
-// Streaming extraction of what a crawler keeps from an HTML page (libxml2 SAX push parser).
+// Streaming extraction of what a crawler keeps from an HTML page (crawl's own HTML tokenizer).
 
 #include <cstdint>
 #include <memory>
@@ -25,14 +25,14 @@ struct page_info {
 inline constexpr std::size_t max_text_bytes = 4096;   ///< title, description, lang
 inline constexpr std::size_t max_url_bytes = 8192;    ///< canonical, base, each link
 
-/// Feeds decoded body chunks of any size to libxml2's HTML push parser and collects
+/// Takes the decoded body (after Content-Encoding) in chunks of any size and collects
 /// page_info. Follows the rules in docs/design.md, "HTML extraction": the charset is decided
-/// before the first chunk reaches libxml2 (header, BOM, meta prescan of the first 1024 bytes,
-/// UTF-8 check, windows-1252), the page decoded to UTF-8 by a transcoder and the charset
-/// forced with HTML_PARSE_IGNORE_ENC; libxml2 gets the text in pieces cut after their last
-/// '>', at points that depend on the text alone; hrefs lose tab/CR/LF and non-http(s)
-/// schemes; links resolve against <base href> or the page URL. The output is the same however
-/// the body is split into chunks.
+/// on the first bytes (BOM, header, meta prescan of the first 1024 bytes, UTF-8 check,
+/// windows-1252) and the page decoded to UTF-8 as it streams in; the WHATWG tokenizer
+/// (html_tokenizer) reads it, with the few tree-construction rules that change what is
+/// extracted (the first HTML <title>, foreign content, <template>); hrefs lose tab/CR/LF and
+/// non-http(s) schemes; links resolve against <base href> or the page URL. The output is the
+/// same however the body is split into chunks.
 class html_extractor {
 public:
     /// `page_url`: the final URL (absolute, http/https). `header_charset`: the Content-Type

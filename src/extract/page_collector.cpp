@@ -1,0 +1,113 @@
+#include "page_collector.hpp"
+
+#include "crawl/url/url.hpp"
+#include "crawl/util/text.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <functional>
+
+namespace crawl::extract {
+namespace {
+
+// An href this long cannot resolve to a link of at most max_url_bytes; skip it unparsed.
+constexpr std::size_t max_raw_href_bytes = 8 * max_url_bytes;
+
+} // namespace
+
+page_collector::page_collector(std::string_view page_url, bool keep_links) : keep_links_(keep_links)
+{
+    if (auto parsed = boost::urls::parse_uri(page_url)) {
+        page_url_ = boost::urls::url(*parsed);
+        base_ = &*page_url_;
+    }
+}
+
+void page_collector::html_lang(std::string_view lang)
+{
+    if (!have_lang_) {
+        have_lang_ = true;
+        info_.lang = collapse(lang);
+    }
+}
+
+void page_collector::meta(std::optional<std::string_view> name, std::optional<std::string_view> content)
+{
+    if (!have_description_ && name && content && text::iequals(text::trim_html_space(*name), "description")) {
+        info_.description = collapse(*content);
+        have_description_ = true;
+    }
+}
+
+void page_collector::link(std::optional<std::string_view> rel, std::optional<std::string_view> href)
+{
+    if (!info_.canonical.empty() || !rel || !href || !has_token(*rel, "canonical")) {
+        return;
+    }
+    if (auto resolved = resolve(*href)) {
+        info_.canonical = std::move(*resolved);
+    }
+}
+
+// The first <base href> sets the document's base URL (HTML: the frozen base URL); links
+// that come after it resolve against it.
+void page_collector::base(std::optional<std::string_view> href)
+{
+    if (have_base_ || !page_url_ || !href) {
+        return;
+    }
+    have_base_ = true;
+    std::optional<std::string> resolved = resolve(*href);
+    if (!resolved) {
+        return;
+    }
+    if (auto parsed = boost::urls::parse_uri(*resolved)) {
+        base_url_ = boost::urls::url(*parsed);
+        base_ = &*base_url_;
+        seen_hrefs_.clear(); // they resolve differently now
+        info_.base = std::move(*resolved);
+    }
+}
+
+std::optional<std::string> page_collector::resolve(std::string_view href) const
+{
+    if (base_ == nullptr || href.size() > max_raw_href_bytes) {
+        return std::nullopt;
+    }
+    std::optional<std::string> resolved = url::resolve_link(*base_, href);
+    if (resolved && resolved->size() > max_url_bytes) {
+        return std::nullopt;
+    }
+    return resolved;
+}
+
+void page_collector::hyperlink(std::string_view href)
+{
+    // The same href against the same base resolves the same way: a quarter of a typical
+    // page's hrefs repeat (menus, footers), so skip resolving those again.
+    if (!seen_hrefs_.insert(std::hash<std::string_view>{}(href)).second) {
+        return;
+    }
+    std::optional<std::string> resolved = resolve(href);
+    if (!resolved) {
+        return;
+    }
+    // A 64-bit hash per distinct link: collisions are negligible at page scale and the set
+    // stays small even when the links themselves are not kept.
+    const std::uint64_t h = std::hash<std::string_view>{}(*resolved);
+    if (!seen_links_.insert(h).second) {
+        return;
+    }
+    ++info_.links_count;
+    if (keep_links_) {
+        info_.links.push_back(std::move(*resolved));
+    }
+}
+
+void page_collector::finish(std::string charset)
+{
+    info_.title = title_.take();
+    info_.charset = std::move(charset);
+}
+
+} // namespace crawl::extract

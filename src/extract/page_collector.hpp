@@ -1,0 +1,60 @@
+#pragma once
+// What a page yields, gathered from its elements whatever parser found them: the HTML
+// tokenizer's tree rules in production, libxml2 in the tests' oracle (tests/oracle). The parser
+// decides which elements count (the first <title>, an <html> tag's lang, what lies inside
+// <template>); this class decides what each one contributes: links resolved against the base
+// and deduplicated, values collapsed and capped.
+
+#include "crawl/extract/html_extractor.hpp"
+#include "page_text.hpp"
+
+#include <boost/url/url.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+namespace crawl::extract {
+
+class page_collector {
+public:
+    /// `page_url`: the final URL, what links resolve against until a <base href>; no link is
+    /// collected when it is not an absolute URL. `keep_links`: keep the list, not just count.
+    page_collector(std::string_view page_url, bool keep_links);
+
+    /// Text of the document's title, in as many pieces as it comes.
+    void title_text(std::string_view text) { title_.append(text); }
+    /// The lang attribute of the <html> element (the first call counts).
+    void html_lang(std::string_view lang);
+    /// A <meta>: the first with name=description and a content gives the description.
+    void meta(std::optional<std::string_view> name, std::optional<std::string_view> content);
+    /// A <link>: the first rel=canonical with an href that resolves gives the canonical URL.
+    void link(std::optional<std::string_view> rel, std::optional<std::string_view> href);
+    /// A <base>: the first with an href sets the base URL of the links that follow.
+    void base(std::optional<std::string_view> href);
+    /// The href of an <a> or <area>.
+    void hyperlink(std::string_view href);
+
+    /// Completes info() (the title), with `charset` as the charset the page was decoded with.
+    void finish(std::string charset);
+    [[nodiscard]] const page_info& info() const noexcept { return info_; }
+
+private:
+    [[nodiscard]] std::optional<std::string> resolve(std::string_view href) const;
+
+    bool keep_links_ = false;
+    std::optional<boost::urls::url> page_url_;
+    std::optional<boost::urls::url> base_url_;
+    const boost::urls::url* base_ = nullptr; ///< what links resolve against now
+
+    page_info info_;
+    text_collector title_;
+    bool have_lang_ = false;
+    bool have_description_ = false;
+    bool have_base_ = false;
+    std::unordered_set<std::uint64_t> seen_links_; ///< hashes of the resolved links counted
+    std::unordered_set<std::uint64_t> seen_hrefs_; ///< hashes of raw hrefs met since the base was set
+};
+
+} // namespace crawl::extract

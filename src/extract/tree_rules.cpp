@@ -1,0 +1,242 @@
+#include "tree_rules.hpp"
+
+#include "crawl/util/text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+namespace crawl::extract {
+namespace {
+
+// Foreign content this deep is hostile, not a drawing: deeper elements are counted, not kept,
+// so that memory stays bounded (browsers cap their trees too; Blink at 512).
+constexpr std::size_t max_depth = 512;
+
+template <std::size_t N>
+bool one_of(std::string_view name, const std::array<std::string_view, N>& names)
+{
+    return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+constexpr std::array<std::string_view, 18> void_elements = {
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr",
+    "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr",
+};
+
+// Start tags that end foreign content ("A start tag whose tag name is one of" in 13.2.6.5).
+constexpr std::array<std::string_view, 44> breakout_elements = {
+    "b",  "big", "blockquote", "body", "br",   "center", "code",  "dd",     "div",  "dl",    "dt",
+    "em", "embed", "h1",       "h2",   "h3",   "h4",     "h5",    "h6",     "head", "hr",    "i",
+    "img", "li", "listing",    "menu", "meta", "nobr",   "ol",    "p",      "pre",  "ruby",  "s",
+    "small", "span", "strong", "strike", "sub", "sup",   "table", "tt",     "u",    "ul",    "var",
+};
+
+constexpr std::array<std::string_view, 6> rawtext_elements = {"style", "xmp", "iframe", "noembed", "noframes",
+                                                              "noscript"};
+
+std::optional<std::string_view> attribute(const html_tag& tag, std::string_view name)
+{
+    for (const html_attribute& a : tag.attributes) {
+        if (a.name == name) {
+            return a.value;
+        }
+    }
+    return std::nullopt;
+}
+
+bool breaks_out(const html_tag& tag)
+{
+    if (tag.name == "font") {
+        return attribute(tag, "color") || attribute(tag, "face") || attribute(tag, "size");
+    }
+    return one_of(tag.name, breakout_elements);
+}
+
+} // namespace
+
+bool tree_rules::in_foreign_content() const
+{
+    return !stack_.empty() && stack_.back().ns != space::html;
+}
+
+void tree_rules::push(open_element e)
+{
+    if (stack_.size() < max_depth) {
+        stack_.push_back(std::move(e));
+    } else {
+        ++overflow_;
+    }
+}
+
+// The tree construction dispatcher (13.2.6): which rules a start tag follows here.
+bool tree_rules::html_rules_apply(const html_tag& tag) const
+{
+    if (stack_.empty()) {
+        return true;
+    }
+    const open_element& top = stack_.back();
+    return top.ns == space::html || top.html_integration_point ||
+           (top.text_integration_point && tag.name != "mglyph" && tag.name != "malignmark") ||
+           (top.ns == space::math && top.name == "annotation-xml" && tag.name == "svg");
+}
+
+content_state tree_rules::start_tag(const html_tag& tag)
+{
+    if (html_rules_apply(tag)) {
+        return html_start_tag(tag);
+    }
+    if (breaks_out(tag)) {
+        pop_to_html_content();
+        return html_start_tag(tag);
+    }
+    foreign_start_tag(tag);
+    return content_state::data;
+}
+
+void tree_rules::foreign_start_tag(const html_tag& tag)
+{
+    if (tag.name == "a") { // SVG's <a href> is a link too
+        if (const auto href = attribute(tag, "href")) {
+            page_.hyperlink(*href);
+        }
+    }
+    const space ns = stack_.back().ns;
+    open_element e{std::string(tag.name), ns};
+    if (ns == space::svg) {
+        e.html_integration_point = tag.name == "foreignobject" || tag.name == "desc" || tag.name == "title";
+    } else {
+        e.text_integration_point =
+            tag.name == "mi" || tag.name == "mo" || tag.name == "mn" || tag.name == "ms" || tag.name == "mtext";
+        const auto encoding = attribute(tag, "encoding");
+        e.html_integration_point = tag.name == "annotation-xml" && encoding &&
+                                   (text::iequals(*encoding, "text/html") ||
+                                    text::iequals(*encoding, "application/xhtml+xml"));
+    }
+    if (!tag.self_closing) {
+        push(std::move(e));
+    }
+}
+
+content_state tree_rules::html_start_tag(const html_tag& tag)
+{
+    const std::string_view name = tag.name;
+    if (name == "svg" || name == "math") {
+        if (!tag.self_closing) {
+            push({std::string(name), name == "svg" ? space::svg : space::math});
+        }
+        return content_state::data;
+    }
+    if (!stack_.empty() && !one_of(name, void_elements)) {
+        push({std::string(name), space::html});
+    }
+    if (name == "template") {
+        ++template_depth_;
+    }
+    const bool in_document = template_depth_ == 0;
+    if (name == "a" || name == "area") {
+        if (const auto href = attribute(tag, "href")) {
+            page_.hyperlink(*href);
+        }
+    } else if (name == "title") {
+        if (in_document && title_ == title_phase::before) {
+            title_ = title_phase::inside;
+        }
+        return content_state::rcdata;
+    } else if (name == "textarea") {
+        return content_state::rcdata;
+    } else if (one_of(name, rawtext_elements)) {
+        return content_state::rawtext;
+    } else if (name == "script") {
+        return content_state::script_data;
+    } else if (name == "plaintext") {
+        return content_state::plaintext;
+    } else if (!in_document) {
+        return content_state::data;
+    } else if (name == "html") {
+        if (const auto lang = attribute(tag, "lang"); lang && !have_lang_) {
+            have_lang_ = true;
+            page_.html_lang(*lang);
+        }
+    } else if (name == "meta") {
+        page_.meta(attribute(tag, "name"), attribute(tag, "content"));
+    } else if (name == "link") {
+        page_.link(attribute(tag, "rel"), attribute(tag, "href"));
+    } else if (name == "base") {
+        page_.base(attribute(tag, "href"));
+    }
+    return content_state::data;
+}
+
+// "While the current node is not a MathML text integration point, an HTML integration point,
+// or an element in the HTML namespace, pop elements from the stack of open elements."
+void tree_rules::pop_to_html_content()
+{
+    overflow_ = 0;
+    while (!stack_.empty() && stack_.back().ns != space::html && !stack_.back().html_integration_point &&
+           !stack_.back().text_integration_point) {
+        stack_.pop_back();
+    }
+}
+
+void tree_rules::end_tag(const html_tag& tag)
+{
+    if (in_foreign_content()) {
+        foreign_end_tag(tag.name);
+    } else {
+        html_end_tag(tag.name);
+    }
+}
+
+// "Any other end tag" in foreign content: it closes the nearest foreign element of its name,
+// unless an HTML element comes first; then the HTML rules take it.
+void tree_rules::foreign_end_tag(std::string_view name)
+{
+    if (name == "br" || name == "p") {
+        pop_to_html_content();
+        return html_end_tag(name);
+    }
+    if (overflow_ > 0) {
+        --overflow_;
+        return;
+    }
+    for (std::size_t i = stack_.size() - 1;; --i) {
+        if (stack_[i].name == name) {
+            stack_.resize(i);
+            return;
+        }
+        if (i == 0 || stack_[i - 1].ns == space::html) {
+            break;
+        }
+    }
+    html_end_tag(name);
+}
+
+void tree_rules::html_end_tag(std::string_view name)
+{
+    if (name == "title" && title_ == title_phase::inside) {
+        title_ = title_phase::done;
+    } else if (name == "template" && template_depth_ > 0) {
+        --template_depth_;
+    }
+    if (overflow_ > 0) {
+        --overflow_;
+        return;
+    }
+    // Inside an integration point: close the HTML element of that name opened there.
+    for (std::size_t i = stack_.size(); i > 0 && stack_[i - 1].ns == space::html; --i) {
+        if (stack_[i - 1].name == name) {
+            stack_.resize(i - 1);
+            return;
+        }
+    }
+}
+
+void tree_rules::characters(std::string_view text)
+{
+    if (title_ == title_phase::inside) {
+        page_.title_text(text);
+    }
+}
+
+} // namespace crawl::extract
