@@ -127,11 +127,13 @@ void coordinator::after_event()
 
 void coordinator::dispatch()
 {
+    const auto now = env_.now();
+    grant_turns(now);
     if (phase_ != phase::running) {
         return;
     }
-    const auto now = env_.now();
     while (auto a = sched_.next(now)) {
+        pace(a->url);
         pool_.send(a->worker, a->url);
         const auto seq = a->url.seq;
         slots_[a->worker].in_flight.emplace(seq, std::move(a->url));
@@ -175,7 +177,9 @@ std::optional<pending_url> coordinator::take_in_flight(unsigned worker, std::uin
     }
     pending_url job = std::move(it->second);
     slot.in_flight.erase(it);
-    sched_.completed(worker, job.host_key, env_.now());
+    const auto now = env_.now();
+    release_pacing(job, now);
+    sched_.completed(worker, job.host_key, now);
     crashes_without_progress_ = 0;
     return job;
 }
@@ -345,6 +349,10 @@ void coordinator::worker_exited(unsigned worker, const worker_exit& exit)
 {
     auto& slot = slots_[worker];
     sched_.set_available(worker, false);
+    sched_.drop_turns(worker);
+    for (auto& held : slot.in_flight) {
+        release_pacing(held.second, env_.now());
+    }
     stats_.worker_processes.push_back(
         {worker, exit.pid, exit.peak_rss_kb, exit.user_seconds, exit.sys_seconds, exit.how});
     if (slot.ending) {

@@ -81,6 +81,8 @@ public:
     void worker_ready(unsigned worker) override;
     void page_result(unsigned worker, const wire::result_view& result) override;
     void robots_result(unsigned worker, wire::robots_result& result) override;
+    void turn_asked(unsigned worker, const wire::turn& turn) override;
+    void request_sent(unsigned worker, const wire::sent& sent) override;
     void protocol_error(unsigned worker, std::string_view what) override;
     void worker_exited(unsigned worker, const worker_exit& exit) override;
 
@@ -140,6 +142,13 @@ private:
     void emit_duplicate(std::uint64_t seq, std::string_view url, std::uint64_t first);
     void append_record(std::string_view line);
 
+    // pacing from the actual send (coordinator_pacing.cpp)
+    void pace(pending_url& job);
+    void grant_turns(clock::time_point now);
+    void release_pacing(pending_url& job, clock::time_point now);
+    [[nodiscard]] std::chrono::milliseconds delay_of(const std::string& scheme, const std::string& host_key);
+    [[nodiscard]] pending_url* held_job(unsigned worker, std::uint64_t id);
+
     // workers and stopping
     void redispatch_after_crash(unsigned worker, const worker_exit& exit);
     void begin_stop();
@@ -152,6 +161,7 @@ private:
     std::vector<worker_slot> slots_;
     origin_table origins_; ///< robots.txt per origin, within --robots-cache
     std::uint64_t next_robots_id_ = 0;
+    bool crawl_delay_seen_ = false; ///< some origin's robots.txt asked for a Crawl-delay
     host_health hosts_;
     fingerprint_set fingerprints_;
     retry_policy retry_;

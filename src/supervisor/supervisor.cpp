@@ -130,6 +130,16 @@ public:
         coordinator_.robots_result(worker, result);
         settle_soon();
     }
+    void turn_asked(unsigned worker, const wire::turn& turn) override
+    {
+        coordinator_.turn_asked(worker, turn);
+        settle_soon();
+    }
+    void request_sent(unsigned worker, const wire::sent& sent) override
+    {
+        coordinator_.request_sent(worker, sent);
+        settle_soon();
+    }
     void protocol_error(unsigned worker, std::string_view what) override
     {
         coordinator_.protocol_error(worker, what);

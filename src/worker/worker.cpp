@@ -10,6 +10,7 @@
 #include "crawl/wire/channel.hpp"
 #include "crawl/wire/frame.hpp"
 #include "crawl/worker/page_pipeline.hpp"
+#include "pacing_desk.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -209,6 +210,16 @@ private:
             return enqueue(wire::decode_robots_job(frame.payload), "robots job");
         case wire::frame_type::job:
             return enqueue(wire::decode_job(frame.payload), "job");
+        case wire::frame_type::go: {
+            const auto go = wire::decode_go(frame.payload);
+            if (!go) {
+                return "malformed go frame";
+            }
+            if (!pacing_.grant(*go)) {
+                return "a go for a job that asked for no turn";
+            }
+            return std::nullopt;
+        }
         default:
             return "unexpected frame type " + std::to_string(static_cast<int>(frame.type)) + " from the supervisor";
         }
@@ -234,6 +245,7 @@ private:
             return;
         }
         input_closed_ = true;
+        pacing_.release_all();
         work_ready_.notify_all();
     }
 
@@ -317,7 +329,9 @@ private:
         r.worker = static_cast<int>(id_);
         r.url = std::move(job.url);
         page_pipeline pipeline(opts_, r);
-        auto outcome = co_await client_.get(std::move(job.target), pipeline, opts_.fetch.max_redirects);
+        job_pacer pacer(pacing_, ioc_.get_executor(), job.seq, job.pacing);
+        auto outcome = co_await client_.get(std::move(job.target), pipeline, opts_.fetch.max_redirects,
+                                            job.pacing != 0 ? &pacer : nullptr);
         const std::string retry_after = std::move(outcome.retry_after);
         pipeline.complete(std::move(outcome));
         if (!retry_after.empty()) {
@@ -337,7 +351,10 @@ private:
         wire::robots_result answer;
         answer.id = job.id;
         robots_body body;
-        auto outcome = co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects);
+        job_pacer pacer(pacing_, ioc_.get_executor(), job.id, job.pacing);
+        const bool paced = job.pacing != 0;
+        auto outcome =
+            co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects, paced ? &pacer : nullptr);
         answer.error = outcome.error.cls;
         answer.http_status = static_cast<std::uint16_t>(outcome.status);
         answer.wire_bytes = outcome.wire_bytes;
@@ -390,6 +407,7 @@ private:
     unsigned id_;
     const options& opts_;
     wire::channel supervisor_; ///< jobs in, results out
+    pacing_desk pacing_{supervisor_};
     fetch::client client_;
     wakeup work_ready_;
     std::deque<queued_job> queue_;
