@@ -21,6 +21,26 @@ unsigned credits_for(unsigned concurrency)
     return concurrency + std::max(4u, concurrency / 4);
 }
 
+/// What the URLs of an origin whose robots.txt is unreachable are recorded with (RFC 9309:
+/// nothing is fetched there). A server that answered (a 5xx, a broken response) refuses; a host
+/// that could not be reached at all is down, and its URLs say so with the network's class, so
+/// that nobody counts them as refusals.
+failure robots_refusal(const wire::robots_result& result)
+{
+    const std::string why = "robots.txt unreachable (" + result.message + "): nothing may be fetched there";
+    switch (result.error) {
+    case error_class::dns:
+    case error_class::connect:
+    case error_class::tls:
+    case error_class::timeout:
+    case error_class::write:
+    case error_class::read:
+        return {result.error, why};
+    default:
+        return {error_class::robots_disallowed, why};
+    }
+}
+
 std::optional<milliseconds> retry_after(std::uint32_t retry_after_ms)
 {
     if (retry_after_ms == wire::no_millis) {
@@ -199,11 +219,11 @@ void coordinator::robots_result(unsigned worker, wire::robots_result& result)
     if (!schedule_retry(*job, result.error, result.http_status, result.retry_after_ms) && !out_of_time_) {
         // (Out of time, its URLs stay unrecorded, for a resume.)
         ++stats_.robots_fetched;
-        std::string unreachable;
+        std::optional<failure> refusal;
         if (result.verdict == wire::robots_verdict::disallow_all) {
-            unreachable = result.message;
+            refusal = robots_refusal(result);
         }
-        settle_origin(job->origin, &result, std::move(unreachable));
+        settle_origin(job->origin, &result, std::move(refusal));
     }
     after_event();
 }
@@ -252,7 +272,7 @@ void coordinator::give_up_host(const std::string& host_key)
     const std::string reason = hosts_.why_given_up(host_key);
     for (auto& url : sched_.drop_host(host_key)) {
         if (url.kind == job_kind::robots) {
-            settle_origin(url.origin, nullptr, reason);
+            settle_origin(url.origin, nullptr, failure{error_class::host_unreachable, reason});
         } else {
             emit_own(url.seq, url.url, {error_class::host_unreachable, reason});
         }
@@ -380,7 +400,10 @@ void coordinator::redispatch_after_crash(unsigned worker, const worker_exit& exi
         if (url.crashes < 2) {
             sched_.requeue(std::move(url));
         } else if (url.kind == job_kind::robots) {
-            settle_origin(url.origin, nullptr, "a worker died twice while fetching robots.txt");
+            settle_origin(url.origin, nullptr,
+                          failure{error_class::robots_disallowed,
+                                  "robots.txt unreachable (a worker died twice while fetching it): nothing may be "
+                                  "fetched there"});
         } else {
             emit_own(seq, url.url, {error_class::worker_crash, "a worker died twice while fetching this URL"});
         }

@@ -123,7 +123,7 @@ private:
     void admit_line(std::uint64_t number, std::string_view raw, bool too_long);
     void admit(pending_url url);
     void decide(const robots_answer& a, pending_url url, std::string_view path);
-    void settle_origin(const std::string& origin, wire::robots_result* answer, std::string unreachable);
+    void settle_origin(const std::string& origin, wire::robots_result* answer, std::optional<failure> refusal);
 
     // dispatch and results
     void after_event();

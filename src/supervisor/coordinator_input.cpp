@@ -127,10 +127,8 @@ void coordinator::decide(const robots_answer& a, pending_url url, std::string_vi
     if (refused_as_given_up(url)) {
         return;
     }
-    if (!a.unreachable.empty()) {
-        emit_own(url.seq, url.url,
-                 {error_class::robots_disallowed,
-                  "robots.txt unreachable (" + a.unreachable + "): nothing may be fetched there"});
+    if (a.refusal) {
+        emit_own(url.seq, url.url, *a.refusal);
         return;
     }
     const auto verdict = a.rules.check(path);
@@ -144,12 +142,12 @@ void coordinator::decide(const robots_answer& a, pending_url url, std::string_vi
 }
 
 /// The origin's robots.txt answer is final: decide every URL that waited for it.
-void coordinator::settle_origin(const std::string& origin, wire::robots_result* answer, std::string unreachable)
+void coordinator::settle_origin(const std::string& origin, wire::robots_result* answer, std::optional<failure> refusal)
 {
     using std::chrono::milliseconds;
     robots_answer a;
     a.delay = opts_.delay;
-    a.unreachable = std::move(unreachable);
+    a.refusal = std::move(refusal);
     if (answer != nullptr && answer->verdict == wire::robots_verdict::rules) {
         a.rules = rules_from_the_wire(std::move(answer->rules));
         if (answer->crawl_delay_ms != wire::no_millis) {

@@ -8,7 +8,7 @@ namespace {
 std::size_t cost_of(const std::string& origin, const robots_answer& a)
 {
     constexpr std::size_t node_overhead = 128;
-    return a.rules.memory_bytes() + a.unreachable.capacity() + origin.capacity() + sizeof(robots_answer) +
+    return a.rules.memory_bytes() + (a.refusal ? a.refusal->message.capacity() : 0) + origin.capacity() + sizeof(robots_answer) +
            node_overhead;
 }
 

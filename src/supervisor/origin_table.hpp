@@ -6,6 +6,7 @@
 // rules) would keep every site's rules for the whole run. Pure bookkeeping, no I/O.
 
 #include "crawl/robots/robots.hpp"
+#include "crawl/util/error_class.hpp"
 #include "scheduler.hpp"
 
 #include <chrono>
@@ -22,7 +23,9 @@ namespace crawl::supervisor {
 /// What an origin's robots.txt decided.
 struct robots_answer {
     robots::rules rules;
-    std::string unreachable;            ///< non-empty: nothing may be fetched there; says why
+    /// Set when nothing may be fetched there: the failure each URL of the origin is recorded
+    /// with (robots_disallowed for a 5xx, the network's class when the host is down).
+    std::optional<failure> refusal;
     std::chrono::milliseconds delay{0}; ///< --delay, raised by Crawl-delay up to --max-delay
 };
 

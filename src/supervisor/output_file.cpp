@@ -8,13 +8,22 @@
 
 namespace crawl::supervisor {
 
+namespace {
+
+bool is_regular_file(int fd)
+{
+    struct stat st {};
+    return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+} // namespace
+
 std::variant<output_file, std::string> open_output(const options& opts, int input)
 {
     output_file out;
     try {
         if (opts.resume) {
-            struct stat st {};
-            if (::fstat(input, &st) != 0 || !S_ISREG(st.st_mode)) {
+            if (!is_regular_file(input)) {
                 return std::string("--resume needs the input in a regular file (its identity is checked)");
             }
             auto prepared =
@@ -29,6 +38,16 @@ std::variant<output_file, std::string> open_output(const options& opts, int inpu
                 return std::system_error(errno, std::generic_category(), opts.output).what();
             }
             out.owned.reset(fd);
+            // Any run with -o FILE can be resumed, not only one started with --resume: the
+            // input's identity goes down before any record. A pipe cannot be identified, and an
+            // output that is not a file (-o /dev/null) is nothing to resume.
+            if (is_regular_file(fd)) {
+                if (is_regular_file(input)) {
+                    record_identity(opts.output, identify_input(input, opts.worker.format));
+                } else {
+                    forget_identity(opts.output);
+                }
+            }
         }
     } catch (const resume_error& e) {
         return std::string(e.what());

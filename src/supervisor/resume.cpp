@@ -164,6 +164,19 @@ void done_lines::insert(std::uint64_t seq)
     bits_[word] |= std::uint64_t{1} << (seq % 64);
 }
 
+void record_identity(const std::string& output, const input_identity& identity)
+{
+    write_file_atomically(sidecar_path(output), to_json(identity));
+}
+
+void forget_identity(const std::string& output)
+{
+    const std::string sidecar = sidecar_path(output);
+    if (::unlink(sidecar.c_str()) != 0 && errno != ENOENT) {
+        throw_errno(sidecar);
+    }
+}
+
 prepared_output open_for_resume(const std::string& path, const input_identity& identity, record::format f)
 {
     prepared_output out;
@@ -179,7 +192,7 @@ prepared_output open_for_resume(const std::string& path, const input_identity& i
     }
     if (st.st_size == 0) {
         // A fresh start: this input's identity goes down before any record.
-        write_file_atomically(sidecar, to_json(identity));
+        record_identity(path, identity);
     } else {
         // Checked before anything is read or cut: a wrong path must never lose a byte.
         const auto text = read_small_file(sidecar);

@@ -30,6 +30,14 @@ struct input_identity {
 /// Where an output's identity is kept: FILE.input.json next to FILE.
 [[nodiscard]] std::string sidecar_path(const std::string& output);
 
+/// Records `identity` beside `output` (atomically): what a later --resume of that output checks.
+/// Throws std::system_error.
+void record_identity(const std::string& output, const input_identity& identity);
+
+/// Removes the identity recorded beside `output`, if any: the output was started afresh from an
+/// input that cannot be identified (a pipe), and an old record would vouch for it wrongly.
+void forget_identity(const std::string& output);
+
 /// Input line numbers (seq) that already have a record: one bit per line.
 class done_lines {
 public:

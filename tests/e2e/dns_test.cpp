@@ -1,7 +1,7 @@
 // Name resolution through c-ares: a DNS server given with --dns-server, lookups in parallel
 // (never one at a time), a cache that honours TTLs, NXDOMAIN and a silent server. These count
 // lookups and time them per page, so they run without robots.txt (whose fetch would look each
-// name up first, or turn a failed lookup into robots_disallowed) and without retries.
+// name up first, and answer for the page when the lookup fails) and without retries.
 
 #include "harness.hpp"
 #include "support/dns_server.hpp"

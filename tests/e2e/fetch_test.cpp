@@ -208,7 +208,7 @@ TEST_F(FetchTest, ClosedKeepAliveConnectionIsRetriedOnce)
 
 TEST_F(FetchTest, ConnectionRefusedAndUnresolvableHosts)
 {
-    // Without robots.txt, which would turn both into robots_disallowed (unreachable: disallow all).
+    // Without robots.txt, whose failed fetch would answer for both (unreachable: disallow all).
     const auto run = run_crawl({"http://127.0.0.1:1/", "http://no-such-host.invalid/"},
                                {"--connect-timeout", "5", "--ignore-robots", "--retries", "0"});
     ASSERT_EQ(run.records.size(), 2u);

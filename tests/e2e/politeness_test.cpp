@@ -221,9 +221,10 @@ TEST(RobotsTxtTest, StatusDecidesWhenThereAreNoRules)
     EXPECT_EQ(error_class_of(run.at(5)), "robots_disallowed");
     EXPECT_TRUE(run.at(6).at("ok").as_bool());
     EXPECT_EQ(redirected.requests_for("/real-robots.txt"), 1u);
-    EXPECT_EQ(error_class_of(run.at(7)), "robots_disallowed") << "unreachable host: disallow all";
+    // A host that is down is not a refusal: its URLs carry the cause, and still nothing is fetched.
+    EXPECT_EQ(error_class_of(run.at(7)), "connect") << "unreachable host: disallow all, for its own reason";
     const auto refused = str(run.at(7).at("error").as_object(), "message");
-    EXPECT_NE(refused.find("unreachable"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("robots.txt unreachable"), std::string::npos) << refused;
 }
 
 TEST(RobotsTxtTest, IgnoreRobotsFetchesEverythingAndNoRobotsTxt)

@@ -156,6 +156,41 @@ TEST(ResumeTest, ADifferentInputIsRefusedWithOneClearLine)
     }
 }
 
+TEST(ResumeTest, AnyRunWithAnOutputFileCanBeResumedNotOnlyOneStartedWithResume)
+{
+    test_server server;
+    const int n = 200;
+    const auto input = write_temp_file("plain.txt", lines_of(pages(server, n, "/slow?ms=20&i=")));
+    const auto output = write_temp_file("plain.jsonl", "");
+    background_process crawl(
+        {CRAWL_BIN, "--no-progress", "-q", "-o", output, "-w", "2", "-c", "4", "--per-host", "0", input});
+    const auto deadline = steady::now() + 30s;
+    while (line_count(read_file(output)) < 20 && steady::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+    }
+    crawl.send_signal(SIGINT);
+    const auto interrupted = crawl.wait(20s);
+    ASSERT_EQ(interrupted.exit_code, 130) << interrupted.err;
+    const std::size_t kept = line_count(read_file(output));
+    ASSERT_GE(kept, 20u);
+    ASSERT_LT(kept, static_cast<std::size_t>(n)) << "the interrupt came too late to test anything";
+    EXPECT_TRUE(std::filesystem::exists(output + ".input.json")) << "the identity is kept without --resume too";
+
+    const auto resumed = crawl_resume(input, output, {"-w", "2", "-c", "4", "--per-host", "0"});
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+    expect_exactly_once(output, n);
+    EXPECT_LE(server.requests_for("/slow"), static_cast<std::uint64_t>(n) + 8)
+        << "only what was in flight at the interrupt is fetched twice";
+
+    // From a pipe the input has no identity: a stale one must not vouch for the new output.
+    const auto piped = run_process({CRAWL_BIN, "--no-progress", "-q", "-o", output, "-"}, server.url("/page/1") + "\n");
+    EXPECT_EQ(piped.exit_code, 0) << piped.err;
+    EXPECT_FALSE(std::filesystem::exists(output + ".input.json"));
+    const auto refused = crawl_resume(input, output);
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_NE(refused.err.find("has no"), std::string::npos) << refused.err;
+}
+
 /// Starts crawl, waits until the output file holds at least `lines` lines (or crawl ends),
 /// then SIGKILLs `victim(pid)`. Returns whether crawl was still running at the kill.
 template <class Victim>

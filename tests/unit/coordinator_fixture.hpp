@@ -147,7 +147,11 @@ protected:
         r.crawl_delay_ms = crawl_delay_ms;
         r.http_status = static_cast<std::uint16_t>(status);
         r.error = error;
-        r.message = verdict == wire::robots_verdict::disallow_all ? "HTTP 503" : "HTTP 200";
+        if (error != error_class::none) {
+            r.message = std::string(to_string(error)) + " failed";
+        } else {
+            r.message = "HTTP " + std::to_string(status);
+        }
         c->robots_result(job.worker, r);
     }
 

@@ -91,6 +91,28 @@ TEST_F(CoordinatorRobotsTest, FailedRobotsFetchIsRetriedLikeAPage)
     EXPECT_EQ(names(pool.take_sent()), std::vector<std::string>{"send 0 #1"});
 }
 
+TEST_F(CoordinatorRobotsTest, TheUrlsOfAHostThatIsDownCarryTheCauseNotARefusal)
+{
+    opts.retries = 0;
+    start();
+    lines({"http://a.test/1", "http://b.test/2", "http://c.test/3", "http://d.test/4"});
+    auto robots_jobs = pool.take_sent();
+    ASSERT_EQ(robots_jobs.size(), 4u);
+    answer_robots(robots_jobs[0], wire::robots_verdict::disallow_all, {}, wire::no_millis, 0, error_class::connect);
+    answer_robots(robots_jobs[1], wire::robots_verdict::disallow_all, {}, wire::no_millis, 0, error_class::dns);
+    answer_robots(robots_jobs[2], wire::robots_verdict::disallow_all, {}, wire::no_millis, 0, error_class::timeout);
+    answer_robots(robots_jobs[3], wire::robots_verdict::disallow_all, {}, wire::no_millis, 0, error_class::protocol);
+    EXPECT_TRUE(pool.take_sent().empty()) << "RFC 9309: nothing is fetched from an unreachable origin";
+    auto written = records();
+    ASSERT_EQ(written.size(), 4u);
+    EXPECT_EQ(error_of(written.at(1)), "connect");
+    EXPECT_EQ(error_of(written.at(2)), "dns");
+    EXPECT_EQ(error_of(written.at(3)), "timeout");
+    EXPECT_EQ(error_of(written.at(4)), "robots_disallowed") << "a server that answers garbage refuses";
+    EXPECT_EQ(std::string(written.at(1).at("error").at("message").as_string()),
+              "robots.txt unreachable (connect failed): nothing may be fetched there");
+}
+
 TEST_F(CoordinatorRobotsTest, EvictedAnswerIsFetchedAgain)
 {
     opts.robots_cache = 1; // room for the newest answer only
