@@ -31,22 +31,15 @@ bool has_forbidden_code_point(std::string_view s) noexcept
     return std::any_of(s.begin(), s.end(), [](char c) { return forbidden_in_domain[static_cast<unsigned char>(c)]; });
 }
 
-constexpr int hex_digit(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    const char lower = text::to_lower_ascii(c);
-    return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
-}
-
 // The standard's percent-decoding: "%" and two hex digits is that byte; any other "%" stays.
 void percent_decode(std::string_view in, std::string& out)
 {
     out.clear();
     for (std::size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '%' && i + 2 < in.size() && hex_digit(in[i + 1]) >= 0 && hex_digit(in[i + 2]) >= 0) {
-            out += static_cast<char>(hex_digit(in[i + 1]) * 16 + hex_digit(in[i + 2]));
+        const int high = in[i] == '%' && i + 2 < in.size() ? text::hex_digit_value(in[i + 1]) : -1;
+        const int low = high >= 0 ? text::hex_digit_value(in[i + 2]) : -1;
+        if (low >= 0) {
+            out += static_cast<char>(high * 16 + low);
             i += 2;
         } else {
             out += in[i];

@@ -1,5 +1,7 @@
 #include "ip_address.hpp"
 
+#include "crawl/util/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -11,20 +13,6 @@ namespace {
 // Numbers above this fail every check the IPv4 parser makes, so parsing saturates here instead
 // of overflowing on "http://99999999999999999999999".
 constexpr std::uint64_t saturated = std::uint64_t{1} << 40;
-
-constexpr int digit_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 // The standard's IPv4 number parser: decimal, "0x" hex or "0" octal; "0x" alone is 0.
 std::optional<std::uint64_t> parse_ipv4_number(std::string_view s) noexcept
@@ -42,7 +30,7 @@ std::optional<std::uint64_t> parse_ipv4_number(std::string_view s) noexcept
     }
     std::uint64_t value = 0;
     for (const char c : s) {
-        const int digit = digit_value(c);
+        const int digit = text::hex_digit_value(c);
         if (digit < 0 || digit >= radix) {
             return std::nullopt;
         }
@@ -195,7 +183,7 @@ private:
 
     [[nodiscard]] int hex_at(std::size_t i) const noexcept
     {
-        return i < in_.size() ? digit_value(in_[i]) : -1;
+        return i < in_.size() ? text::hex_digit_value(in_[i]) : -1;
     }
 
     // The dotted IPv4 form of the last 32 bits ("::127.0.0.1"), starting `length` bytes back.

@@ -43,7 +43,6 @@ constexpr encode_set userinfo_set = with(path_set, "/:;=@[\\]|");
 
 void append_encoded(std::string_view in, const encode_set& set, std::string& out)
 {
-    static constexpr std::string_view hex = "0123456789ABCDEF";
     std::size_t plain_from = 0;
     for (std::size_t i = 0; i < in.size(); ++i) {
         const auto byte = static_cast<unsigned char>(in[i]);
@@ -51,9 +50,7 @@ void append_encoded(std::string_view in, const encode_set& set, std::string& out
             continue;
         }
         out.append(in.substr(plain_from, i - plain_from));
-        out += '%';
-        out += hex[byte >> 4U];
-        out += hex[byte & 0x0FU];
+        text::append_percent_encoded(byte, out);
         plain_from = i + 1;
     }
     out.append(in.substr(plain_from));

@@ -7,6 +7,8 @@
 #include "idna.hpp"
 #include "parser.hpp"
 
+#include "crawl/util/text.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -33,15 +35,12 @@ namespace {
 // Keeps error messages readable when the offending value is huge or binary.
 std::string quote_for_message(std::string_view s)
 {
-    static constexpr std::string_view hex = "0123456789ABCDEF";
     constexpr std::size_t max_shown = 200;
     std::string out = "\"";
     for (const char c : s.substr(0, max_shown)) {
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7F) {
-            out += '%';
-            out += hex[u >> 4U];
-            out += hex[u & 0x0FU];
+            text::append_percent_encoded(u, out);
         } else {
             out += c;
         }
