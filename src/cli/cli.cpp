@@ -180,6 +180,8 @@ int main(int argc, char** argv)
     app.add_option("--cacert", f.cacert, "PEM bundle of trusted CAs (default: the system store)")
         ->check(CLI::ExistingFile);
     app.add_flag("-k,--insecure", f.insecure, "Do not verify TLS certificates or host names");
+    app.add_flag("--allow-private", f.allow_private,
+                 "Let redirects from a public address lead to loopback, private and link-local ones");
     app.add_flag("--links", w.links, "Include each page's links in its record");
     app.add_flag("-q,--quiet", opts.quiet, "No summary on stderr");
     app.add_flag("-v,--verbose", opts.verbose,

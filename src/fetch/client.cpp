@@ -6,6 +6,7 @@
 
 #include "crawl/fetch/client.hpp"
 
+#include "address_class.hpp"
 #include "connect.hpp"
 #include "connection.hpp"
 #include "connection_pool.hpp"
@@ -30,24 +31,35 @@ struct client::impl {
     connection_pool pool; // after the connector: destroyed first, while the gate and TLS context exist
 
     /// One hop: a pooled or fresh connection, one exchange, retried once on a fresh
-    /// connection when a reused one turns out to be closed.
+    /// connection when a reused one turns out to be closed. Unless `inward_allowed`, the hop
+    /// may only connect to a public address. `peer` is set to the class of the address the
+    /// hop connected to.
     net::awaitable<exchange_result> hop(const url::target& t, clock::time_point& deadline,
-                                        response::body_handler& handler, outcome& out)
+                                        response::body_handler& handler, bool inward_allowed, address_class& peer,
+                                        outcome& out)
     {
         const auto key = connection_pool::key_of(t);
         for (int attempt = 0;; ++attempt) {
             auto conn = attempt == 0 ? pool.take(key) : nullptr;
+            if (conn && !inward_allowed && is_inward(classify(conn->remote))) {
+                // Kept alive for a URL that may go there; this one may not.
+                exchange_result blocked;
+                blocked.error = blocked_failure(t, conn->remote);
+                pool.put(std::move(conn));
+                co_return blocked;
+            }
             if (conn) {
                 out.time_ms.dns = out.time_ms.connect = out.time_ms.tls = -1;
             } else {
                 out.time_ms = record::timings{};
-                conn = co_await connect.connect(t, pool, deadline, out);
+                conn = co_await connect.connect(t, pool, deadline, inward_allowed, out);
                 if (!conn) {
                     exchange_result failed;
                     failed.error = out.error;
                     co_return failed;
                 }
             }
+            peer = classify(conn->remote);
             const bool reused = conn->uses++ > 0;
             // Two statements, not ?: around co_await (a GCC 12 / Clang coroutine miscompile).
             exchange_result r;
@@ -79,11 +91,18 @@ struct client::impl {
         auto deadline = start + opts.total_timeout; // moved on by waits for a descriptor
         std::unordered_set<std::string> visited;    // no braced list here: GCC 12 coroutine bug
         visited.insert(target.href);
+        // The first hop goes wherever the URL says (the user asked for it); the hops a server
+        // sends us on may go inward only if the first one did, or the user allows it.
+        bool inward_allowed = true;
         for (;;) {
             out.final_url = target.href;
             out.status = 0;
             out.retry_after.clear();
-            auto r = co_await hop(target, deadline, handler, out);
+            address_class peer = address_class::global;
+            auto r = co_await hop(target, deadline, handler, inward_allowed, peer, out);
+            if (out.redirects == 0) {
+                inward_allowed = opts.allow_private || is_inward(peer);
+            }
             if (r.error.cls != error_class::none) {
                 out.error = std::move(r.error);
                 break;

@@ -1,5 +1,7 @@
 #include "connect.hpp"
 
+#include "address_class.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -8,6 +10,9 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+#include <optional>
+#include <vector>
 
 namespace crawl::fetch {
 
@@ -21,7 +26,25 @@ namespace {
 
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 
+/// Drops the inward addresses from `endpoints`; the failure when none is left.
+std::optional<failure> keep_public(std::vector<tcp::endpoint>& endpoints, const url::target& t)
+{
+    const auto first = endpoints.empty() ? tcp::endpoint{} : endpoints.front();
+    std::erase_if(endpoints, [](const tcp::endpoint& e) { return is_inward(classify(e.address())); });
+    if (!endpoints.empty()) {
+        return std::nullopt;
+    }
+    return blocked_failure(t, first.address());
+}
+
 } // namespace
+
+failure blocked_failure(const url::target& t, const net::ip::address& a)
+{
+    return {error_class::blocked_address,
+            t.host_port() + " is " + a.to_string() + ", a " + std::string(describe(classify(a))) +
+                " address, and this URL was reached from a public one: not connected (--allow-private allows it)"};
+}
 
 connector::connector(net::any_io_executor executor, const options& opts)
     : executor_(executor), opts_(opts), tls_(ssl::context::tls_client), dns_(executor, opts),
@@ -43,7 +66,8 @@ connector::connector(net::any_io_executor executor, const options& opts)
 }
 
 net::awaitable<std::unique_ptr<connection>> connector::connect(const url::target& t, connection_pool& idle,
-                                                              clock::time_point& deadline, outcome& out)
+                                                              clock::time_point& deadline, bool inward_allowed,
+                                                              outcome& out)
 {
     auto connect_deadline = std::min(deadline, clock::now() + opts_.connect_timeout);
     for (;;) {
@@ -60,6 +84,12 @@ net::awaitable<std::unique_ptr<connection>> connector::connect(const url::target
             }
             out.error = std::move(answer.error);
             co_return nullptr;
+        }
+        if (!inward_allowed) {
+            if (auto refused = keep_public(answer.endpoints, t)) {
+                out.error = std::move(*refused);
+                co_return nullptr;
+            }
         }
 
         auto conn = std::make_unique<connection>(gate_);
@@ -93,6 +123,7 @@ net::awaitable<std::unique_ptr<connection>> connector::connect(const url::target
             co_return nullptr;
         }
         out.time_ms.connect = ms_since(connect_start);
+        conn->remote = endpoint.address();
         error_code ignored;
         stream.socket().set_option(tcp::no_delay(true), ignored);
 

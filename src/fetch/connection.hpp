@@ -5,6 +5,7 @@
 #include "deadline.hpp"
 #include "descriptor_gate.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -31,6 +32,7 @@ struct connection {
     std::weak_ptr<descriptor_gate> gate;
     bool counted = false; ///< counted in the gate as holding a descriptor
     std::string key;      ///< the pool's: scheme://host:port
+    boost::asio::ip::address remote; ///< the address it is connected to
     std::optional<boost::beast::tcp_stream> plain;
     std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> secure;
     boost::beast::flat_buffer buffer; ///< capped at response::buffer_limit

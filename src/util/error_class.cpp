@@ -11,7 +11,7 @@ constexpr std::array<std::string_view, error_class_count> names{
     "connect",     "tls",                "timeout",            "write",
     "read",        "protocol",           "http_status",        "too_many_redirects",
     "redirect_loop", "body_too_large",   "decode",             "unsupported_encoding",
-    "worker_crash",  "robots_disallowed",  "host_unreachable",
+    "worker_crash",  "robots_disallowed",  "host_unreachable", "blocked_address",
 };
 
 } // namespace

@@ -33,6 +33,9 @@ struct options {
     std::vector<std::string> dns_servers;
     std::string cacert;    ///< PEM bundle replacing the system CA store when non-empty
     bool insecure = false; ///< skip certificate and hostname verification
+    /// Let redirects lead to loopback, private and link-local addresses even when the URL
+    /// started on a public one (an inward URL's redirects may always stay inward).
+    bool allow_private = false;
     /// Idle keep-alive connections kept per host:port and in total (per worker). The worker
     /// raises the first to what it may have in flight to one host, so a burst of answers from one
     /// host does not close connections that the next requests would have reused.

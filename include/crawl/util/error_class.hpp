@@ -30,6 +30,7 @@ enum class error_class : std::uint8_t {
     worker_crash,         ///< the URL was in flight in two workers that died
     robots_disallowed,    ///< robots.txt forbids the URL (or could not be fetched: disallow all)
     host_unreachable,     ///< the host failed --host-errors times in a row: not tried
+    blocked_address,      ///< a redirect (or link) would connect inward: loopback, private, link-local
 };
 
 /// The class's name as it appears in records ("none" for error_class::none).
@@ -39,7 +40,7 @@ std::string_view to_string(error_class c) noexcept;
 std::optional<error_class> error_class_from_string(std::string_view name) noexcept;
 
 /// Number of error classes (for per-class counters).
-inline constexpr std::size_t error_class_count = static_cast<std::size_t>(error_class::host_unreachable) + 1;
+inline constexpr std::size_t error_class_count = static_cast<std::size_t>(error_class::blocked_address) + 1;
 
 /// A failure as a value: its class plus a human-readable message.
 struct failure {
