@@ -1,8 +1,9 @@
 // crawl-micro: Google Benchmark of the CPU-bound stages over the benchmark corpus
 // (bench/corpus/files, or the generated stand-in): inflate, extract, inflate+extract,
 // the worker's whole page pipeline (inflate + SHA-256 + extract), frame encode and decode, and
-// record serialization. items_per_second is pages per second of one core. Also robots.txt
-// parsing and checking, for a typical file and for 500 KiB hostile ones.
+// record serialization. items_per_second is pages per second of one core. Also a page of
+// 100,000 links (items: links), and robots.txt parsing and checking, for a typical file and
+// for 500 KiB hostile ones.
 //
 //   crawl-micro [--benchmark_filter=REGEX] [--benchmark_repetitions=N] ...
 //   CRAWL_CORPUS=DIR crawl-micro        (another corpus directory)
@@ -170,6 +171,45 @@ void page_pipeline(benchmark::State& state)
     finish_pass(state, d);
 }
 
+// A page of 100,000 distinct links (the hostile suite's size), in the forms pages use: root-
+// relative with a query, dot segments, relative files with fragments, and absolute URLs to
+// other hosts, one in eight with a non-ASCII host name. Extracting it is mostly resolving URLs.
+std::string many_links_page()
+{
+    std::string page = "<!doctype html><html><head><title>links</title></head><body>\n";
+    for (int i = 0; i < 100'000; ++i) {
+        const std::string n = std::to_string(i);
+        switch (i % 8) {
+        case 0: page += "<a href=\"/item/" + n + "?ref=list&amp;p=2\">"; break;
+        case 1: page += "<a href=\"../archive/2024/" + n + "/./index.html\">"; break;
+        case 2: page += "<a href=\"page-" + n + ".html#top\">"; break;
+        case 3: page += "<a href=\"https://cdn" + std::to_string(i % 16) + ".example.com/a/" + n + "\">"; break;
+        case 4: page += "<a href=\"//static.example.org/img/" + n + ".png\">"; break;
+        case 5: page += "<a href=\"?page=" + n + "\">"; break;
+        case 6: page += "<a href=\"HTTP://Www.Example.COM:80/Path/" + n + "/\">"; break;
+        default: page += "<a href=\"https://b\xC3\xBC" "cher" + std::to_string(i % 16) + ".example/" + n + "\">"; break;
+        }
+        page += "link</a>\n";
+    }
+    return page + "</body></html>";
+}
+
+/// Extraction of a page made of links, links kept: the cost of resolving one link.
+void extract_links_page(benchmark::State& state)
+{
+    static const std::string page = many_links_page();
+    std::size_t links = 0;
+    for (auto _ : state) {
+        extract::html_extractor ex("https://www.example.com/dir/list.html", "utf-8", true);
+        in_wire_chunks(page, [&](std::string_view c) { ex.feed(c); });
+        ex.finish();
+        links = ex.result().links.size();
+        benchmark::DoNotOptimize(ex.result().links.data());
+    }
+    state.SetItemsProcessed(state.iterations() * 100'000);
+    state.counters["links"] = static_cast<double>(links); // those the URL module accepted
+}
+
 void sha256_body(benchmark::State& state)
 {
     const auto& d = data();
@@ -317,6 +357,7 @@ BENCHMARK(inflate)->Unit(benchmark::kMillisecond);
 BENCHMARK(extract_html)->Unit(benchmark::kMillisecond)->Arg(16 * 1024)->Arg(1 << 20);
 BENCHMARK(inflate_extract)->Unit(benchmark::kMillisecond);
 BENCHMARK(page_pipeline)->Unit(benchmark::kMillisecond);
+BENCHMARK(extract_links_page)->Unit(benchmark::kMillisecond);
 BENCHMARK(sha256_body)->Unit(benchmark::kMillisecond);
 BENCHMARK(record_jsonl)->Unit(benchmark::kMicrosecond);
 BENCHMARK(record_csv)->Unit(benchmark::kMicrosecond);

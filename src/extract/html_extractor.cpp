@@ -6,8 +6,6 @@
 #include "crawl/url/url.hpp"
 #include "crawl/util/text.hpp"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -72,8 +70,8 @@ struct html_extractor::impl {
     impl(std::string_view page_url, std::string_view header_charset, bool keep_links)
         : header_charset_(header_charset), keep_links_(keep_links)
     {
-        if (auto parsed = boost::urls::parse_uri(page_url)) {
-            page_url_ = boost::urls::url(*parsed);
+        if (auto parsed = url::parse_input(page_url)) {
+            page_url_ = std::move(*parsed);
             base_ = &*page_url_;
         }
         sniff_need_ = canonical_charset(header_charset).empty() ? sniff_bytes : bom_bytes;
@@ -343,15 +341,15 @@ struct html_extractor::impl {
             return;
         }
         have_base_ = true;
-        std::optional<std::string> resolved = resolve(*href);
-        if (!resolved) {
+        if (href->size() > max_raw_href_bytes) {
             return;
         }
-        if (auto parsed = boost::urls::parse_uri(*resolved)) {
-            base_url_ = boost::urls::url(*parsed);
+        std::optional<url::target> base = url::resolve_base(*page_url_, *href);
+        if (base && base->href.size() <= max_url_bytes) {
+            base_url_ = std::move(base);
             base_ = &*base_url_;
             seen_hrefs_.clear(); // they resolve differently now
-            info_.base = std::move(*resolved);
+            info_.base = base_url_->href;
         }
     }
 
@@ -404,9 +402,9 @@ struct html_extractor::impl {
     // Configuration.
     std::string header_charset_;
     bool keep_links_ = false;
-    std::optional<boost::urls::url> page_url_;
-    std::optional<boost::urls::url> base_url_;
-    const boost::urls::url* base_ = nullptr; ///< what links resolve against now
+    std::optional<url::target> page_url_;
+    std::optional<url::target> base_url_;
+    const url::target* base_ = nullptr; ///< what links resolve against now
 
     // Pipeline state.
     std::size_t sniff_need_ = sniff_bytes;
