@@ -160,9 +160,12 @@ private:
                 admit(web_.redirect_target(it.what), it.seed, level);
                 return v;
             }
+            // Each URL is fetched once: the hops and the end, requested within this record,
+            // are seen (a landing page links to itself).
             while (end.kind == kind::redirect) {
                 end = web_.redirect_target(end);
                 v.hops.push_back(web_.url(end));
+                seen_.insert(end.key());
             }
             v.final_url = v.hops.back();
         }

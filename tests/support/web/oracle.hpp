@@ -21,8 +21,9 @@
 // - Redirects: `followed` (the fetch client follows a chain within one record, as list mode
 //   does: the record's final URL is where the chain ends, and that page's links are found at
 //   depth + 1), or `queued` (a redirect is a record whose Location is a new URL at the same
-//   depth, deduplicated, scope-checked and robots-checked like a link). Chains never end on a
-//   page anything else links to, so both give each page one request.
+//   depth, deduplicated, scope-checked and robots-checked like a link). A followed chain's
+//   hops and end count as seen, as fetched: a link to them later is not fetched again. Chains
+//   end on pages nothing but themselves links to, so both modes give each page one request.
 // - Limits count fetches (records with a request: not robots refusals, not names that do not
 //   resolve).
 
