@@ -22,6 +22,7 @@
 
 #include "support/web/oracle.hpp"
 #include "support/web/server.hpp"
+#include "tool_args.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -29,7 +30,6 @@
 
 #include <sched.h>
 
-#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -52,24 +52,9 @@ struct options {
     bool urls_only = false;
 };
 
-[[noreturn]] void usage_error(const std::string& message)
-{
-    std::cerr << "crawl-web-server: error: " << message
-              << "\nusage: crawl-web-server [--oracle|--list] [--seed S] [--pages N] [--hosts H] [--port P] ..."
-                 " (see bench/README.md)\n";
-    std::exit(2);
-}
-
-template <class T>
-T number(std::string_view arg, std::string_view value)
-{
-    T out{};
-    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
-    if (ec != std::errc{} || ptr != value.data() + value.size()) {
-        usage_error("bad value for " + std::string(arg) + ": " + std::string(value));
-    }
-    return out;
-}
+constexpr crawl::bench::tool_args args("crawl-web-server",
+                                       "crawl-web-server [--oracle|--list] [--seed S] [--pages N] [--hosts H] "
+                                       "[--port P] ... (see bench/README.md)");
 
 /// Options that take no value; false when `arg` is none of them.
 bool flag(options& o, std::string_view arg)
@@ -97,26 +82,26 @@ bool flag(options& o, std::string_view arg)
 void option(options& o, std::string_view arg, std::string_view v)
 {
     if (arg == "--seed") {
-        o.web.seed = number<std::uint64_t>(arg, v);
+        o.web.seed = args.number<std::uint64_t>(arg, v);
     } else if (arg == "--pages") {
-        o.web.pages = number<std::uint64_t>(arg, v);
+        o.web.pages = args.number<std::uint64_t>(arg, v);
     } else if (arg == "--hosts") {
-        o.web.hosts = number<std::uint32_t>(arg, v);
+        o.web.hosts = args.number<std::uint32_t>(arg, v);
     } else if (arg == "--hosts-per-domain") {
-        o.web.hosts_per_domain = number<std::uint32_t>(arg, v);
+        o.web.hosts_per_domain = args.number<std::uint32_t>(arg, v);
     } else if (arg == "--dir-pages") {
-        o.web.dir_pages = number<std::uint32_t>(arg, v);
+        o.web.dir_pages = args.number<std::uint32_t>(arg, v);
     } else if (arg == "--page-bytes") {
-        o.web.page_bytes = number<std::uint32_t>(arg, v);
+        o.web.page_bytes = args.number<std::uint32_t>(arg, v);
     } else if (arg == "--sitemap-urls") {
-        o.web.sitemap_urls = number<std::uint32_t>(arg, v);
+        o.web.sitemap_urls = args.number<std::uint32_t>(arg, v);
     } else if (arg == "--crawl-delay") {
-        o.web.crawl_delay = std::stod(std::string(v));
+        o.web.crawl_delay = args.number<double>(arg, v);
     } else if (arg == "--port") {
-        o.server.port = number<std::uint16_t>(arg, v);
+        o.server.port = args.number<std::uint16_t>(arg, v);
         o.web.port = o.server.port;
     } else if (arg == "--threads") {
-        o.server.threads = number<unsigned>(arg, v);
+        o.server.threads = args.number<unsigned>(arg, v);
     } else if (arg == "--log") {
         o.log_path = std::string(v);
     } else if (arg == "--summary") {
@@ -124,23 +109,23 @@ void option(options& o, std::string_view arg, std::string_view v)
     } else if (arg == "--start") {
         o.crawl.seeds.emplace_back(v);
     } else if (arg == "--depth") {
-        o.crawl.depth = number<std::uint32_t>(arg, v);
+        o.crawl.depth = args.number<std::uint32_t>(arg, v);
     } else if (arg == "--max-pages") {
-        o.crawl.max_pages = number<std::uint64_t>(arg, v);
+        o.crawl.max_pages = args.number<std::uint64_t>(arg, v);
     } else if (arg == "--max-per-host") {
-        o.crawl.max_per_host = number<std::uint64_t>(arg, v);
+        o.crawl.max_per_host = args.number<std::uint64_t>(arg, v);
     } else if (arg == "--scope") {
         if (v != "host" && v != "domain" && v != "any") {
-            usage_error("--scope is host, domain or any");
+            args.fail("--scope is host, domain or any");
         }
         o.crawl.scope = v == "host" ? scope::host : v == "domain" ? scope::domain : scope::any;
     } else if (arg == "--redirects") {
         if (v != "followed" && v != "queued") {
-            usage_error("--redirects is followed or queued");
+            args.fail("--redirects is followed or queued");
         }
         o.crawl.redirects = v == "followed" ? redirect_mode::followed : redirect_mode::queued;
     } else {
-        usage_error("unknown option " + std::string(arg));
+        args.fail("unknown option " + std::string(arg));
     }
 }
 
@@ -155,7 +140,7 @@ options parse_args(int argc, char** argv)
             continue;
         }
         if (i + 1 >= argc) {
-            usage_error(std::string(arg) + " needs a value");
+            args.fail(std::string(arg) + " needs a value");
         }
         option(o, arg, argv[++i]);
     }
@@ -165,7 +150,7 @@ options parse_args(int argc, char** argv)
         o.server.threads = sched_getaffinity(0, sizeof set, &set) == 0 ? static_cast<unsigned>(CPU_COUNT(&set)) : 1;
     }
     if (o.run == mode::oracle && o.crawl.seeds.empty()) {
-        usage_error("--oracle needs at least one --start URL");
+        args.fail("--oracle needs at least one --start URL");
     }
     return o;
 }
@@ -272,34 +257,35 @@ int serve(options o)
     if (!o.log_path.empty()) {
         tsv = std::fopen(o.log_path.c_str(), "w");
         if (tsv == nullptr) {
-            usage_error("cannot write " + o.log_path);
+            args.fail("cannot write " + o.log_path);
         }
         o.server.tsv = tsv;
     }
     boost::json::object s;
     {
+        // The signals are ours before the ready line: a SIGTERM right after it still ends in
+        // the summary.
+        boost::asio::io_context signals_ctx(1);
+        boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+        signals.async_wait([](const boost::system::error_code&, int) {});
         web_server server(o.web, o.server);
         std::printf("port=%u hosts=%u pages=%llu seed=%llu threads=%u home=%s\n", server.port(), server.site().hosts(),
                     static_cast<unsigned long long>(o.web.pages), static_cast<unsigned long long>(o.web.seed),
                     o.server.threads, server.url(resource{kind::page, 0, 0, 0}).c_str());
         std::fflush(stdout);
-        boost::asio::io_context signals_ctx(1);
-        boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
-        signals.async_wait([](const boost::system::error_code&, int) {});
         signals_ctx.run();
         s = summary(server);
     }
     if (tsv != nullptr) {
         std::fclose(tsv);
     }
+    const auto count = [&s](std::string_view key) { return static_cast<unsigned long long>(s.at(key).to_number<std::uint64_t>()); };
+    const std::string gap = s.contains("min_gap_ms") ? std::to_string(s.at("min_gap_ms").as_double()) : "-";
     std::fprintf(stderr,
-                 "crawl-web-server: served %llu requests (%llu distinct URLs, %zu requested more than once) on %llu "
+                 "crawl-web-server: served %llu requests (%llu distinct URLs, %llu requested more than once) on %llu "
                  "connections; most in flight at one host %llu; smallest gap between starts at one host %s ms\n",
-                 static_cast<unsigned long long>(s["requests"].as_uint64()),
-                 static_cast<unsigned long long>(s["distinct_urls"].as_uint64()), static_cast<std::size_t>(s["repeated_urls"].to_number<std::uint64_t>()),
-                 static_cast<unsigned long long>(s["connections"].as_uint64()),
-                 static_cast<unsigned long long>(s["max_in_flight"].to_number<std::uint64_t>()),
-                 s.contains("min_gap_ms") ? std::to_string(s["min_gap_ms"].as_double()).c_str() : "-");
+                 count("requests"), count("distinct_urls"), count("repeated_urls"), count("connections"),
+                 count("max_in_flight"), gap.c_str());
     if (!o.summary_path.empty()) {
         std::ofstream(o.summary_path) << boost::json::serialize(s) << "\n";
     }
