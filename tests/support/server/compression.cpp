@@ -2,7 +2,7 @@
 // a coding the client never offered.
 
 #include "support/routes.hpp"
-#include "support/server/compress.hpp"
+#include "support/compress.hpp"
 #include "support/server/route_table.hpp"
 
 #include <algorithm>
@@ -26,9 +26,9 @@ std::shared_ptr<const std::string> gzip_bomb(unsigned mb)
         deflater d(31);
         const std::string zeros(1024 * 1024, '\0');
         for (unsigned i = 0; i < mb; ++i) {
-            d.feed(zeros, false);
+            d.feed(zeros, Z_NO_FLUSH);
         }
-        d.feed({}, true);
+        d.feed({}, Z_FINISH);
         slot = std::make_shared<const std::string>(d.take());
     }
     return slot;

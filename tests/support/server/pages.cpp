@@ -2,7 +2,7 @@
 // every status code, non-HTML types and pages in legacy charsets.
 
 #include "support/routes.hpp"
-#include "support/server/compress.hpp"
+#include "support/compress.hpp"
 #include "support/server/route_table.hpp"
 
 #include <iconv.h>
