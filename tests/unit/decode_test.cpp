@@ -10,7 +10,7 @@
 namespace crawl::decode::tests {
 namespace {
 
-TEST(Inflater, ConcatenatedGzipMembers)
+TEST(Zlib, ConcatenatedGzipMembers)
 {
     const std::string a = "first member\n";
     const std::string b = html_page().substr(0, 50000);
@@ -24,7 +24,7 @@ TEST(Inflater, ConcatenatedGzipMembers)
     }
 }
 
-TEST(Inflater, GzipMagicSplitAcrossFeeds)
+TEST(Zlib, GzipMagicSplitAcrossFeeds)
 {
     const std::string first = encode(wrapping::gzip, "one ");
     const std::string second = encode(wrapping::gzip, "two");
@@ -36,7 +36,7 @@ TEST(Inflater, GzipMagicSplitAcrossFeeds)
     EXPECT_EQ(out, "one two");
 }
 
-TEST(Inflater, TrailingGarbageAfterACompleteMemberIsIgnored)
+TEST(Zlib, TrailingGarbageAfterACompleteMemberIsIgnored)
 {
     const std::string page = html_page().substr(0, 20000);
     const std::string member = encode(wrapping::gzip, page);
@@ -56,13 +56,13 @@ TEST(Inflater, TrailingGarbageAfterACompleteMemberIsIgnored)
     EXPECT_EQ(d.text, page);
 }
 
-TEST(Inflater, ACutSecondGzipMemberIsTruncated)
+TEST(Zlib, ACutSecondGzipMemberIsTruncated)
 {
     const std::string two = encode(wrapping::gzip, "a") + encode(wrapping::gzip, html_page());
     EXPECT_EQ(run_whole(coding::gzip, two.substr(0, two.size() - 100)).finish_status, status::truncated);
 }
 
-TEST(Inflater, GarbageLabelledGzipIsCorrupt)
+TEST(Zlib, GarbageLabelledGzipIsCorrupt)
 {
     const decoded d = run_whole(coding::gzip, "<html><body>not gzip at all</body></html>");
     EXPECT_EQ(d.feed_status, status::corrupt);
@@ -70,7 +70,7 @@ TEST(Inflater, GarbageLabelledGzipIsCorrupt)
     EXPECT_TRUE(d.text.empty());
 }
 
-TEST(Inflater, BadChecksumIsCorrupt)
+TEST(Zlib, BadChecksumIsCorrupt)
 {
     std::string gz = encode(wrapping::gzip, html_page());
     gz[gz.size() - 6] = static_cast<char>(gz[gz.size() - 6] ^ 0x55); // CRC32 in the trailer
@@ -81,14 +81,14 @@ TEST(Inflater, BadChecksumIsCorrupt)
     EXPECT_EQ(run_whole(coding::deflate, z).feed_status, status::corrupt);
 }
 
-TEST(Inflater, GarbageLabelledDeflateIsCorrupt)
+TEST(Zlib, GarbageLabelledDeflateIsCorrupt)
 {
     // Neither a zlib header nor valid raw deflate (block type 3 is reserved).
     const decoded d = run_whole(coding::deflate, std::string("\xff\xff\xff\xff\xff\xff", 6));
     EXPECT_EQ(d.feed_status, status::corrupt);
 }
 
-TEST(Inflater, PresetDictionaryIsCorrupt)
+TEST(Zlib, PresetDictionaryIsCorrupt)
 {
     // zlib with a preset dictionary: legal in RFC 1950, meaningless over HTTP (no way to agree on one).
     z_stream zs{};
@@ -106,7 +106,7 @@ TEST(Inflater, PresetDictionaryIsCorrupt)
     EXPECT_EQ(run_whole(coding::deflate, z).feed_status, status::corrupt);
 }
 
-TEST(Inflater, IdentityPassesThroughUpToTheCap)
+TEST(Decoder, IdentityPassesThroughUpToTheCap)
 {
     const std::string page = html_page().substr(0, 40000);
     const decoded all = run(coding::identity, page, [] { return std::size_t{7000}; });
@@ -127,7 +127,7 @@ TEST(Inflater, IdentityPassesThroughUpToTheCap)
     EXPECT_EQ(exact.text, page);
 }
 
-TEST(Inflater, MovedInflaterKeepsDecoding)
+TEST(Decoder, AMovedDecoderKeepsDecoding)
 {
     const std::string page = html_page().substr(0, 30000);
     const std::string gz = encode(wrapping::gzip, page);
