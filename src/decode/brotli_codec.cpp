@@ -5,12 +5,21 @@
 
 #include <brotli/decode.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <new>
 
 namespace crawl::decode::detail {
 namespace {
+
+// libbrotlidec hands out what it has decoded when its input runs out, when its window fills,
+// and at the end of the stream, but not when it meets an error: so what a corrupt stream
+// delivers before the error, and even whether the cap or the error comes first, would depend
+// on where the body was split. It is given its input in blocks that start at multiples of
+// this size from the start of the stream, whatever pieces the body arrives in; the few bytes
+// short of a whole block wait for the next piece, or for finish().
+constexpr std::size_t input_block = 256;
 
 class brotli_codec final : public codec {
 public:
@@ -27,6 +36,52 @@ public:
     brotli_codec& operator=(const brotli_codec&) = delete;
 
     status feed(std::string_view in, const emit& out) override
+    {
+        if (!held_.empty()) {
+            const std::size_t take = std::min(input_block - held_.size(), in.size());
+            held_.append(in.substr(0, take));
+            in.remove_prefix(take);
+            if (held_.size() < input_block) {
+                return status::ok;
+            }
+            const status st = decode(held_, out);
+            held_.clear();
+            if (st != status::ok) {
+                return st;
+            }
+        }
+        while (in.size() >= input_block) {
+            if (const status st = decode(in.substr(0, input_block), out); st != status::ok) {
+                return st;
+            }
+            in.remove_prefix(input_block);
+        }
+        held_.assign(in);
+        return status::ok;
+    }
+
+    status finish(const emit& out) override
+    {
+        const status st = decode(held_, out);
+        held_.clear();
+        return st;
+    }
+
+    [[nodiscard]] bool complete() const noexcept override { return finished_; }
+
+    [[nodiscard]] std::string problem() const override
+    {
+        // The library's names look like "_ERROR_FORMAT_PADDING_1"; the part after "_ERROR_" says it.
+        std::string_view what = BrotliDecoderErrorString(BrotliDecoderGetErrorCode(state_));
+        if (const auto at = what.find("_ERROR_"); at != std::string_view::npos) {
+            what.remove_prefix(at + 7);
+        }
+        return std::string(what);
+    }
+
+private:
+    // Decodes one block of input (or the last, shorter one) to its end.
+    status decode(std::string_view in, const emit& out)
     {
         const auto* next_in = reinterpret_cast<const std::uint8_t*>(in.data());
         std::size_t avail_in = in.size();
@@ -58,21 +113,9 @@ public:
         return status::ok;
     }
 
-    [[nodiscard]] bool complete() const noexcept override { return finished_; }
-
-    [[nodiscard]] std::string problem() const override
-    {
-        // The library's names look like "_ERROR_FORMAT_PADDING_1"; the part after "_ERROR_" says it.
-        std::string_view what = BrotliDecoderErrorString(BrotliDecoderGetErrorCode(state_));
-        if (const auto at = what.find("_ERROR_"); at != std::string_view::npos) {
-            what.remove_prefix(at + 7);
-        }
-        return std::string(what);
-    }
-
-private:
     BrotliDecoderState* state_;
     bool finished_ = false;
+    std::string held_; // the start of the next input block, short of a whole one
     std::array<std::uint8_t, chunk_size> buf_{};
 };
 

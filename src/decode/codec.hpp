@@ -26,6 +26,13 @@ public:
     /// corrupt, or the first status other than ok that `out` returned (at once).
     virtual status feed(std::string_view in, const emit& out) = 0;
 
+    /// At the end of the body: decodes what feed() held back (ok by default: nothing).
+    virtual status finish(const emit& out)
+    {
+        (void)out;
+        return status::ok;
+    }
+
     /// Whether the stream fed so far ends where its coding says it may (the end of a gzip
     /// member, of a br stream, of a zstd frame).
     [[nodiscard]] virtual bool complete() const noexcept = 0;

@@ -132,7 +132,12 @@ struct decoder::state {
     {
         layer& l = layers[i];
         l.fed = l.fed || !bytes.empty();
-        const status s = l.codec->feed(bytes, l.out);
+        return noted(l, l.codec->feed(bytes, l.out));
+    }
+
+    // Records a corrupt stream in layer `l` (unless a layer inside it failed first).
+    status noted(const layer& l, status s)
+    {
         if (s == status::corrupt && st == status::ok) {
             const std::string what = l.codec->problem();
             fail(s, "corrupt " + std::string(name(l.kind)) + " stream" + (what.empty() ? "" : ": " + what));
@@ -176,6 +181,14 @@ struct decoder::state {
     {
         if (st != status::ok) {
             return st;
+        }
+        // What a codec held back goes through, outermost layer first: its output reaches the
+        // layers inside it.
+        for (layer& l : layers) {
+            noted(l, l.codec->finish(l.out));
+            if (st != status::ok) {
+                return st;
+            }
         }
         // The outermost unfinished stream is the one cut short; those inside it follow.
         for (const layer& l : layers) {

@@ -96,7 +96,6 @@ TEST_P(EveryCoding, OutputExactlyAtTheCapIsOkOneByteMoreIsTooLarge)
     EXPECT_EQ(exact.text, page);
 
     const decoded over = run_whole(GetParam().label, encoded, page.size() - 1);
-    EXPECT_EQ(over.feed_status, status::too_large);
     EXPECT_EQ(over.finish_status, status::too_large);
     EXPECT_EQ(over.error.cls, error_class::body_too_large);
     EXPECT_EQ(over.text, page.substr(0, page.size() - 1));
@@ -126,13 +125,16 @@ TEST_P(Bomb, StopsExactlyAtTheCap)
     while (fed < bomb.size() && st == status::ok) {
         st = dec.feed(std::string_view(bomb).substr(fed++, 1));
     }
+    if (st == status::ok) { // br decodes its input in blocks of 256 bytes, the last one at finish()
+        st = dec.finish();
+    }
     EXPECT_EQ(st, status::too_large);
     EXPECT_EQ(dec.error().cls, error_class::body_too_large);
     EXPECT_EQ(dec.error().message, "decoded body exceeds 1048576 bytes");
     EXPECT_EQ(delivered, cap);
     EXPECT_EQ(dec.decoded_bytes(), cap);
     EXPECT_TRUE(all_zero);
-    EXPECT_LT(fed, bomb.size() / 2) << "of " << bomb.size();
+    EXPECT_LT(fed, std::max<std::size_t>(bomb.size() / 2, 257)) << "of " << bomb.size();
 
     // Further feeds do no work and repeat the status.
     EXPECT_EQ(dec.feed(bomb), status::too_large);
@@ -143,12 +145,12 @@ TEST_P(Bomb, StopsExactlyAtTheCap)
 TEST(Brotli, GarbageAndGzipLabelledBrAreCorrupt)
 {
     const decoded text = run_whole(coding::br, "this is not br data, whatever the header says\n");
-    EXPECT_EQ(text.feed_status, status::corrupt);
+    EXPECT_EQ(text.finish_status, status::corrupt);
     EXPECT_EQ(text.error.cls, error_class::decode);
     EXPECT_TRUE(text.error.message.starts_with("corrupt br stream: ")) << text.error.message;
 
     const decoded gz = run_whole(coding::br, encode(wrapping::gzip, html_page()));
-    EXPECT_EQ(gz.feed_status, status::corrupt);
+    EXPECT_EQ(gz.finish_status, status::corrupt);
 }
 
 TEST(Brotli, BytesAfterTheEndOfTheStreamAreIgnored)
@@ -164,7 +166,7 @@ TEST(Brotli, LargeWindowBrotliIsRefused)
     // Large-window brotli (RFC 7932's format extended to 1 GiB windows) is not HTTP's br: a
     // decoder that accepted it would let a stream claim a 1 GiB ring buffer.
     const decoded d = run_whole(coding::br, encode(wrapping::br, html_page().substr(0, 1000), {5, 30}));
-    EXPECT_EQ(d.feed_status, status::corrupt);
+    EXPECT_EQ(d.finish_status, status::corrupt);
     EXPECT_TRUE(d.text.empty());
 }
 
@@ -267,7 +269,7 @@ TEST(Stacked, TheWrongOrderIsCorrupt)
 {
     const std::string encoded = encode(wrapping::gzip, encode(wrapping::br, html_page()));
     const decoded d = run_whole(gzip_then_br, encoded);
-    EXPECT_EQ(d.feed_status, status::corrupt);
+    EXPECT_EQ(d.finish_status, status::corrupt);
     EXPECT_TRUE(d.error.message.starts_with("corrupt br stream")) << d.error.message;
 }
 
@@ -275,7 +277,7 @@ TEST(Stacked, ACorruptInnerLayerIsNamed)
 {
     const std::string encoded = encode(wrapping::br, "<html>plain, not gzip</html>");
     const decoded d = run_whole(gzip_then_br, encoded);
-    EXPECT_EQ(d.feed_status, status::corrupt);
+    EXPECT_EQ(d.finish_status, status::corrupt);
     EXPECT_EQ(d.error.message, "corrupt gzip stream: incorrect header check");
 }
 
@@ -291,7 +293,7 @@ TEST(Stacked, ABombThroughTwoLayersStopsAtTheCap)
 {
     const std::string bomb = encode(wrapping::br, test::zero_bomb(wrapping::gzip, 64));
     const decoded d = run_whole(gzip_then_br, bomb, 1 << 20);
-    EXPECT_EQ(d.feed_status, status::too_large);
+    EXPECT_EQ(d.finish_status, status::too_large);
     EXPECT_EQ(d.text.size(), 1u << 20);
 }
 
@@ -308,7 +310,7 @@ TEST(Stacked, AnInnerLayerIsCappedToo)
     }
     constexpr std::uint64_t cap = 1 << 20;
     const decoded d = run_whole(gzip_then_br, br.finish(), cap);
-    EXPECT_EQ(d.feed_status, status::too_large);
+    EXPECT_EQ(d.finish_status, status::too_large);
     EXPECT_EQ(d.text, "tiny");
     EXPECT_EQ(d.error.cls, error_class::body_too_large);
     EXPECT_EQ(d.error.message, "the br layer decodes to more than " + std::to_string(max_encoded_size(cap)) + " bytes");

@@ -50,8 +50,9 @@ struct decoded {
     std::string text;
     std::size_t largest_chunk = 0;
     std::size_t calls = 0;
-    status feed_status = status::ok;
-    status finish_status = status::ok;
+    status feed_status = status::ok;   ///< the first status other than ok from feed(), or ok
+    status finish_status = status::ok; ///< the body's status: finish() repeats a failure of feed(), and
+                                       ///< br may only find one there, in the input it held back
     failure error;
 };
 
