@@ -153,6 +153,31 @@ TEST(Brotli, GarbageAndGzipLabelledBrAreCorrupt)
     EXPECT_EQ(gz.finish_status, status::corrupt);
 }
 
+TEST(Brotli, WhatACorruptStreamLetsThroughDoesNotDependOnTheSplit)
+{
+    // A byte flipped from a quarter of the way in, until the stream decodes a while and then
+    // breaks (brotli has no checksum: many flips only read as a stream cut short). Fed whole
+    // or a byte at a time, the same bytes come out before the error, and under a cap between
+    // the two, the cap is reached either way.
+    const std::string good = encode(wrapping::br, html_page().substr(0, 20000), {5, 16});
+    std::string br;
+    decoded whole;
+    for (std::size_t at = good.size() / 4; at < good.size() && whole.finish_status != status::corrupt; ++at) {
+        br = good;
+        br[at] = static_cast<char>(br[at] ^ 0x21);
+        whole = run_whole(coding::br, br);
+    }
+    const decoded bytewise = run(coding::br, br, [] { return std::size_t{1}; });
+    EXPECT_EQ(whole.finish_status, status::corrupt);
+    EXPECT_EQ(bytewise.finish_status, status::corrupt);
+    EXPECT_FALSE(whole.text.empty());
+    EXPECT_EQ(whole.text, bytewise.text);
+
+    const std::uint64_t cap = whole.text.size() / 2;
+    EXPECT_EQ(run_whole(coding::br, br, cap).finish_status, status::too_large);
+    EXPECT_EQ(run(coding::br, br, [] { return std::size_t{1}; }, cap).finish_status, status::too_large);
+}
+
 TEST(Brotli, BytesAfterTheEndOfTheStreamAreIgnored)
 {
     const std::string page = html_page().substr(0, 20000);
