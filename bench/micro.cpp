@@ -1,5 +1,6 @@
 // crawl-micro: Google Benchmark of the CPU-bound stages over the benchmark corpus
-// (bench/corpus/files, or the generated stand-in): inflate, extract, inflate+extract,
+// (bench/corpus/files, or the generated stand-in): decoding gzip (inflate), br and zstd (each
+// compressed at start as a server would send it), extract, inflate+extract,
 // the worker's whole page pipeline (inflate + SHA-256 + extract), frame encode and decode, and
 // record serialization. items_per_second is pages per second of one core. Also a page of
 // 100,000 links (items: links), and robots.txt parsing and checking, for a typical file and
@@ -9,8 +10,9 @@
 //   CRAWL_CORPUS=DIR crawl-micro        (another corpus directory)
 
 #include "corpus.hpp"
+#include "support/encoder.hpp"
 
-#include "crawl/decode/inflater.hpp"
+#include "crawl/decode/decoder.hpp"
 #include "crawl/extract/html_extractor.hpp"
 #include "crawl/record/record.hpp"
 #include "crawl/robots/robots.hpp"
@@ -35,6 +37,8 @@ constexpr std::size_t wire_chunk = 16 * 1024;
 struct prepared {
     bench::corpus corpus;
     std::vector<std::string> gzipped;
+    std::vector<std::string> brotli; ///< quality 5, 4 MiB window: a typical server's on-the-fly br
+    std::vector<std::string> zstd;   ///< level 3, its size in the header
     std::vector<std::string> urls;
     std::vector<record::record> records; ///< what the worker would emit for each page
     std::uint64_t html_bytes = 0;
@@ -50,7 +54,9 @@ const prepared& data()
                   << d.corpus.total_bytes() << " bytes\n";
         for (std::size_t i = 0; i < d.corpus.pages.size(); ++i) {
             const auto& page = d.corpus.pages[i];
-            d.gzipped.push_back(bench::gzip(page.html, 6));
+            d.gzipped.push_back(test::encode(test::wrapping::gzip, page.html));
+            d.brotli.push_back(test::encode(test::wrapping::br, page.html));
+            d.zstd.push_back(test::encode(test::wrapping::zstd, page.html));
             d.urls.push_back("http://127.0.0.1:8080/p/" + std::to_string(i));
             d.html_bytes += page.html.size();
 
@@ -99,19 +105,40 @@ void finish_pass(benchmark::State& state, const prepared& d)
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(d.html_bytes));
 }
 
-void inflate(benchmark::State& state)
+/// Decoding alone, each body fed in wire chunks; the compressed sizes are reported as counters.
+void decode_bodies(benchmark::State& state, decode::coding coding, const std::vector<std::string> prepared::*bodies)
 {
     const auto& d = data();
+    std::uint64_t encoded_bytes = 0;
+    for (const auto& body : d.*bodies) {
+        encoded_bytes += body.size();
+    }
     for (auto _ : state) {
-        for (const auto& body : d.gzipped) {
+        for (const auto& body : d.*bodies) {
             std::uint64_t sum = 0;
-            decode::inflater in(decode::coding::gzip, 64u << 20, [&](std::string_view out) { sum += out.size(); });
+            decode::decoder in(coding, 64u << 20, [&](std::string_view out) { sum += out.size(); });
             in_wire_chunks(body, [&](std::string_view c) { (void)in.feed(c); });
             (void)in.finish();
             benchmark::DoNotOptimize(sum);
         }
     }
     finish_pass(state, d);
+    state.counters["ratio"] = static_cast<double>(d.html_bytes) / static_cast<double>(encoded_bytes);
+}
+
+void inflate(benchmark::State& state)
+{
+    decode_bodies(state, decode::coding::gzip, &prepared::gzipped);
+}
+
+void decode_br(benchmark::State& state)
+{
+    decode_bodies(state, decode::coding::br, &prepared::brotli);
+}
+
+void decode_zstd(benchmark::State& state)
+{
+    decode_bodies(state, decode::coding::zstd, &prepared::zstd);
 }
 
 /// Extraction alone; the argument is the size of the pieces the decoded body arrives in.
@@ -140,7 +167,7 @@ void inflate_extract(benchmark::State& state)
     for (auto _ : state) {
         for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
             extract::html_extractor ex(d.urls[i], "utf-8", false);
-            decode::inflater in(decode::coding::gzip, 64u << 20, [&](std::string_view out) { ex.feed(out); });
+            decode::decoder in(decode::coding::gzip, 64u << 20, [&](std::string_view out) { ex.feed(out); });
             in_wire_chunks(d.gzipped[i], [&](std::string_view c) { (void)in.feed(c); });
             (void)in.finish();
             ex.finish();
@@ -158,7 +185,7 @@ void page_pipeline(benchmark::State& state)
         for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
             extract::html_extractor ex(d.urls[i], "utf-8", false);
             sha256 hash;
-            decode::inflater in(decode::coding::gzip, 64u << 20, [&](std::string_view out) {
+            decode::decoder in(decode::coding::gzip, 64u << 20, [&](std::string_view out) {
                 hash.update(out);
                 ex.feed(out);
             });
@@ -354,6 +381,8 @@ void robots_check(benchmark::State& state)
 }
 
 BENCHMARK(inflate)->Unit(benchmark::kMillisecond);
+BENCHMARK(decode_br)->Unit(benchmark::kMillisecond);
+BENCHMARK(decode_zstd)->Unit(benchmark::kMillisecond);
 BENCHMARK(extract_html)->Unit(benchmark::kMillisecond)->Arg(16 * 1024)->Arg(1 << 20);
 BENCHMARK(inflate_extract)->Unit(benchmark::kMillisecond);
 BENCHMARK(page_pipeline)->Unit(benchmark::kMillisecond);

@@ -14,7 +14,7 @@ http::request<http::empty_body> make_request(const url::target& t, const options
     req.set(http::field::host, t.host_header());
     req.set(http::field::user_agent, opts.user_agent);
     req.set(http::field::accept, "text/html,application/xhtml+xml,*/*;q=0.8");
-    req.set(http::field::accept_encoding, "gzip, deflate");
+    req.set(http::field::accept_encoding, "gzip, deflate, br, zstd");
     for (const auto& [name, value] : opts.headers) {
         if (value.empty()) {
             req.erase(name);

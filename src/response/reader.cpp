@@ -1,5 +1,6 @@
 #include "crawl/response/reader.hpp"
 
+#include "crawl/decode/decoder.hpp"
 #include "crawl/util/text.hpp"
 
 #include <boost/beast/core/error.hpp>
@@ -46,7 +47,7 @@ reader::reader(const limits& l, std::string_view final_url, body_handler& handle
     parser_->header_limit(limits_.max_header_bytes);
     // The wire limit sits above the decoded cap, so an identity body is stopped by the handler's
     // cap (body_too_large with what was read so far) and a compressed one by its decoded size.
-    parser_->body_limit(limits_.max_body + limits_.max_body / 8 + 64 * 1024);
+    parser_->body_limit(decode::max_encoded_size(limits_.max_body));
 }
 
 std::string_view reader::field(boost::beast::http::field name) const
@@ -65,7 +66,10 @@ std::string_view reader::content_type() const
 
 std::string_view reader::content_encoding() const
 {
-    return field(http::field::content_encoding);
+    if (status_ == 0) {
+        return {};
+    }
+    return content_encoding_;
 }
 
 std::string_view reader::retry_after() const
@@ -117,6 +121,13 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
                                                 std::to_string(limits_.max_header_fields)});
     }
     status_ = static_cast<int>(head.result_int());
+    // Several Content-Encoding fields are one list (RFC 9110, section 5.3): "gzip" then "br"
+    // is "gzip, br", and the body must be decoded as such.
+    content_encoding_.clear();
+    const auto [first, last] = head.equal_range(http::field::content_encoding);
+    for (auto f = first; f != last; ++f) {
+        content_encoding_.append(content_encoding_.empty() ? "" : ", ").append(f->value());
+    }
     if (status_ >= 100 && status_ < 200 && status_ != 101) {
         if (++interim_ > max_interim_responses) {
             return fail({error_class::protocol,
@@ -125,7 +136,7 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
         status_ = 0; // only the final response's status counts
         parser_.emplace(); // Beast needs a new parser per message
         parser_->header_limit(limits_.max_header_bytes);
-        parser_->body_limit(limits_.max_body + limits_.max_body / 8 + 64 * 1024);
+        parser_->body_limit(decode::max_encoded_size(limits_.max_body));
         next_ = step::read_header;
         return next_;
     }

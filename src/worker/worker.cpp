@@ -2,7 +2,7 @@
 
 #include "crawl/worker/worker.hpp"
 
-#include "crawl/decode/inflater.hpp"
+#include "crawl/decode/decoder.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/robots/robots.hpp"
 #include "crawl/url/target.hpp"
@@ -95,38 +95,35 @@ class robots_body final : public response::body_handler {
 public:
     failure on_header(const response::response_info& info) override
     {
-        const auto coding = decode::parse_content_encoding(info.content_encoding);
-        if (!coding) {
-            return {error_class::unsupported_encoding,
-                    "unsupported Content-Encoding: " + std::string(info.content_encoding)};
+        const auto codings = decode::parse_content_encoding(info.content_encoding);
+        if (!codings.refusal.empty()) {
+            return {error_class::unsupported_encoding, codings.refusal};
         }
-        inflater_.emplace(*coding, robots::max_bytes + 1, [this](std::string_view bytes) { body_.append(bytes); });
+        decoder_.emplace(codings.applied, robots::max_bytes + 1, [this](std::string_view bytes) { body_.append(bytes); });
         return {};
     }
     failure on_body(std::string_view bytes) override
     {
-        switch (inflater_->feed(bytes)) {
-        case decode::status::ok:
+        if (decoder_->feed(bytes) == decode::status::ok) {
             return {};
-        case decode::status::too_large:
-            return {error_class::body_too_large, "robots.txt is longer than the part that is read"};
-        case decode::status::corrupt:
-        case decode::status::truncated:
-            break;
         }
-        return {error_class::decode, "corrupt robots.txt encoding"};
+        failure f = decoder_->error();
+        if (f.cls == error_class::body_too_large) {
+            f.message = "robots.txt is longer than the part that is read";
+        }
+        return f;
     }
     failure on_end() override
     {
-        if (inflater_->finish() != decode::status::ok) {
-            return {error_class::decode, "truncated robots.txt encoding"};
+        if (decoder_->finish() != decode::status::ok) {
+            return decoder_->error();
         }
         return {};
     }
     [[nodiscard]] const std::string& body() const noexcept { return body_; }
 
 private:
-    std::optional<decode::inflater> inflater_;
+    std::optional<decode::decoder> decoder_;
     std::string body_;
 };
 

@@ -172,11 +172,56 @@ std::vector<hostile_case> cases()
          [](const servers& s) { return std::vector<line>{{s.web.url("/truncated-gzip"), "decode"}}; }, fast, 4000ms},
         {"LabelledGzipButIsNot",
          [](const servers& s) { return std::vector<line>{{s.web.url("/corrupt-gzip"), "decode"}}; }, fast, 4000ms},
+        // The other bombs stop at a smaller --max-body: the gzip row above already shows what
+        // 16 MiB of NULs cost the extractor, and these rows are about the decoders.
+        {"BrBombOfOneGigabyte",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/br-bomb?mb=1024"), "body_too_large", [](const json& r) {
+                                           EXPECT_EQ(num(r, "body_bytes"), 4 << 20) << "stopped at --max-body";
+                                       }}};
+         },
+         {"--timeout", "20", "--max-body", "4M"}, 20000ms,
+         [](const servers& s) { warm_up(s.web.port(), "/br-bomb?mb=1024"); }},
+        {"ZstdBombOfOneGigabyte",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/zstd-bomb?mb=1024"), "body_too_large", [](const json& r) {
+                                           EXPECT_EQ(num(r, "body_bytes"), 4 << 20) << "stopped at --max-body";
+                                       }}};
+         },
+         {"--timeout", "20", "--max-body", "4M"}, 20000ms,
+         [](const servers& s) { warm_up(s.web.port(), "/zstd-bomb?mb=1024"); }},
+        {"GzipBombInsideBr",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/stacked-bomb?mb=1024"), "body_too_large", [](const json& r) {
+                                           EXPECT_EQ(str(r, "content_encoding"), "gzip, br");
+                                           EXPECT_EQ(num(r, "body_bytes"), 4 << 20) << "stopped at --max-body";
+                                       }}};
+         },
+         {"--timeout", "20", "--max-body", "4M"}, 20000ms,
+         [](const servers& s) { warm_up(s.web.port(), "/stacked-bomb?mb=1024"); }},
+        {"ZstdFrameAsksFor128MiBWindow",
+         [](const servers& s) { return std::vector<line>{{s.web.url("/zstd-window?log=27"), "decode"}}; }, fast,
+         4000ms},
+        {"TruncatedBrAndZstd",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/truncated-br"), "decode"}, {s.web.url("/truncated-zstd"), "decode"}};
+         },
+         fast, 4000ms},
+        {"LabelledBrButIsGzipAndCorruptZstd",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/corrupt-br"), "decode"}, {s.web.url("/corrupt-zstd"), "decode"}};
+         },
+         fast, 4000ms},
         {"EncodingNotAskedFor",
          [](const servers& s) {
-             return std::vector<line>{{s.web.url("/br"), "unsupported_encoding", [](const json& r) {
-                                           EXPECT_EQ(str(r, "content_encoding"), "br");
+             return std::vector<line>{{s.web.url("/unsupported-encoding"), "unsupported_encoding", [](const json& r) {
+                                           EXPECT_EQ(str(r, "content_encoding"), "compress");
                                        }}};
+         },
+         fast, 4000ms},
+        {"SixCodingsStacked",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/stacked/1?ce=br,br,br,br,br,br"), "unsupported_encoding"}};
          },
          fast, 4000ms},
         {"ContentLengthShorterThanBody",

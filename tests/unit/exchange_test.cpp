@@ -4,7 +4,7 @@
 
 #include "fetch/exchange.hpp"
 
-#include "crawl/decode/inflater.hpp"
+#include "crawl/decode/decoder.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -419,7 +419,7 @@ TEST(Exchange, GzipBodyArrivesAsSent)
     const auto run = run_exchange(s.peer, setup_for(s));
     EXPECT_EQ(run.out.content_encoding, "gzip");
     std::string decoded;
-    decode::inflater inflate(decode::coding::gzip, 1u << 20, [&](std::string_view bytes) { decoded.append(bytes); });
+    decode::decoder inflate(decode::coding::gzip, 1u << 20, [&](std::string_view bytes) { decoded.append(bytes); });
     EXPECT_EQ(inflate.feed(run.handler.body), decode::status::ok);
     EXPECT_EQ(inflate.finish(), decode::status::ok);
     EXPECT_TRUE(decoded == random_text());

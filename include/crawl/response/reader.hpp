@@ -97,6 +97,7 @@ private:
     std::array<char, chunk_size> chunk_{};
     failure error_;
     std::string location_;
+    std::string content_encoding_; ///< its Content-Encoding fields, joined
     std::size_t drained_ = 0;
     unsigned interim_ = 0;
     int status_ = 0;
