@@ -13,7 +13,7 @@
 #include "crawl/extract/html_extractor.hpp"
 #include "crawl/record/record.hpp"
 #include "crawl/robots/robots.hpp"
-#include "crawl/util/sha256.hpp"
+#include "crawl/util/digest.hpp"
 #include "crawl/wire/frame.hpp"
 
 #include <benchmark/benchmark.h>
