@@ -32,7 +32,7 @@ struct client::impl {
     /// One hop: a pooled or fresh connection, one exchange, retried once on a fresh
     /// connection when a reused one turns out to be closed.
     net::awaitable<exchange_result> hop(const url::target& t, clock::time_point& deadline,
-                                        response::body_handler& handler, outcome& out)
+                                        response::body_handler& handler, outcome& out, capture_sink* sink)
     {
         const auto key = connection_pool::key_of(t);
         for (int attempt = 0;; ++attempt) {
@@ -52,9 +52,9 @@ struct client::impl {
             // Two statements, not ?: around co_await (a GCC 12 / Clang coroutine miscompile).
             exchange_result r;
             if (conn->secure) {
-                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out);
+                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out, sink);
             } else {
-                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out);
+                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out, sink);
             }
             if (r.retry_fresh && attempt == 0) {
                 conn->close();
@@ -72,7 +72,8 @@ struct client::impl {
         }
     }
 
-    net::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects)
+    net::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects,
+                                capture_sink* sink)
     {
         outcome out;
         const auto start = clock::now();
@@ -83,7 +84,7 @@ struct client::impl {
             out.final_url = target.href;
             out.status = 0;
             out.retry_after.clear();
-            auto r = co_await hop(target, deadline, handler, out);
+            auto r = co_await hop(target, deadline, handler, out, sink);
             if (r.error.cls != error_class::none) {
                 out.error = std::move(r.error);
                 break;
@@ -118,9 +119,10 @@ client::client(net::any_io_executor executor, const options& opts) : impl_(std::
 
 client::~client() = default;
 
-net::awaitable<outcome> client::get(url::target target, response::body_handler& handler, int max_redirects)
+net::awaitable<outcome> client::get(url::target target, response::body_handler& handler, int max_redirects,
+                                    capture_sink* sink)
 {
-    return impl_->get(std::move(target), handler, max_redirects);
+    return impl_->get(std::move(target), handler, max_redirects, sink);
 }
 
 std::uint64_t client::descriptor_waits() const noexcept
