@@ -17,7 +17,7 @@
 
 namespace crawl::wire {
 
-inline constexpr std::uint32_t protocol_version = 3;
+inline constexpr std::uint32_t protocol_version = 4;
 inline constexpr std::size_t header_size = 5;
 /// Frames larger than this are a protocol violation (a record line with 100k links fits).
 inline constexpr std::uint32_t max_payload = 64u << 20;
@@ -30,6 +30,7 @@ enum class frame_type : std::uint8_t {
     robots_job = 5,    ///< supervisor → worker: fetch one origin's robots.txt
     robots_result = 6, ///< worker → supervisor: the rules for our product token, or a verdict
     drain = 7,         ///< supervisor → worker: start nothing more, finish what is running
+    failed = 8,        ///< worker → supervisor: it cannot go on (its archive cannot be written)
 };
 
 /// The u32 that stands for "no value" in millisecond fields (Retry-After, Crawl-delay);
@@ -109,6 +110,17 @@ struct robots_result {
     std::vector<rule_data> rules;
 };
 
+/// What made a worker stop on its own.
+enum class failure_cause : std::uint8_t {
+    archive = 1, ///< a WARC file (or its index) could not be written
+};
+
+/// A worker's fatal error: it sends no record after this frame, and exits.
+struct worker_failed {
+    failure_cause cause = failure_cause::archive;
+    std::string message; ///< what failed and why, in words
+};
+
 /// Append one complete frame to `out`. Throw std::length_error when the payload would exceed
 /// max_payload (the reader would reject it), leaving `out` as it was.
 void append_frame(const hello& h, std::string& out);
@@ -119,6 +131,7 @@ void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view
 void append_frame(const result& r, std::string& out);
 void append_frame(const robots_job& j, std::string& out);
 void append_frame(const robots_result& r, std::string& out);
+void append_frame(const worker_failed& f, std::string& out);
 void append_shutdown_frame(std::string& out);
 void append_drain_frame(std::string& out);
 
@@ -133,6 +146,7 @@ std::optional<job> decode_job(std::string_view payload);
 std::optional<result_view> decode_result(std::string_view payload);
 std::optional<robots_job> decode_robots_job(std::string_view payload);
 std::optional<robots_result> decode_robots_result(std::string_view payload);
+std::optional<worker_failed> decode_worker_failed(std::string_view payload);
 
 /// next() found no complete frame: more bytes must arrive first.
 struct need_more {};
