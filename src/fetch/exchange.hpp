@@ -110,6 +110,8 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
     const auto arm = [&] { expire_at(stream, std::min(deadline, clock::now() + opts.read_timeout)); };
 
     const std::string request = request_text(t, opts);
+    // Asked now: a connection the server resets has no peer address by the end.
+    const std::string peer = sink != nullptr ? peer_address(stream) : std::string();
     const auto sent_at = std::chrono::system_clock::now();
     const auto sent = clock::now();
     arm();
@@ -177,16 +179,19 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
     }
     result.location = rd.location();
     if (sink != nullptr && rd.has_final_header()) {
+        // The parser's header, not the reader's view of it: a header whose Content-Length was
+        // refused is whole, and archived with no body.
+        const auto& head = rd.parser().get();
+        const auto content_type = head[boost::beast::http::field::content_type];
         exchange_capture capture;
-        const std::string peer = peer_address(stream);
         capture.target_uri = t.href;
         capture.peer_address = peer;
         capture.sent_at = sent_at;
         capture.request = request;
         capture.response = raw;
         capture.header_size = header_size;
-        capture.status = rd.status();
-        capture.content_type = rd.content_type();
+        capture.status = static_cast<int>(head.result_int());
+        capture.content_type = {content_type.data(), content_type.size()};
         capture.complete = rd.parser().is_done() && !recorded.overflowed();
         capture.error = recorded.overflowed() ? error_class::body_too_large : result.error.cls;
         sink->on_exchange(capture);

@@ -88,6 +88,7 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
             return fail({error_class::timeout, "no response header within the read timeout"});
         }
         if (ec == http::error::body_limit) { // Content-Length alone is over the cap
+            final_header_ = true;             // (the header itself was whole)
             return fail({error_class::body_too_large,
                          "Content-Length exceeds --max-body of " + std::to_string(limits_.max_body) + " bytes"});
         }

@@ -73,7 +73,8 @@ public:
 
     /// none when the final response was read completely (or a redirect was drained).
     [[nodiscard]] const failure& error() const noexcept { return error_; }
-    /// A final (not interim) response header was read and accepted.
+    /// A final (not interim) response header was read whole: accepted, or refused for its
+    /// Content-Length alone (body_too_large; its fields are then in parser().get() only).
     [[nodiscard]] bool has_final_header() const noexcept { return final_header_; }
     /// Status of the last response header read; 0 before one arrived.
     [[nodiscard]] int status() const noexcept { return status_; }
