@@ -59,9 +59,13 @@ void append_reversed_host(std::string_view host_port, std::string& out)
 }
 
 /// The index key may hold no space or line break (they separate the fields and the lines):
-/// such bytes, which crawl's normalized URLs never hold, are percent-encoded.
+/// such bytes, which crawl's normalized URLs never hold, are percent-encoded; an empty key is
+/// CDXJ's placeholder "-".
 std::string key_safe(std::string key)
 {
+    if (key.empty()) {
+        return "-";
+    }
     if (std::none_of(key.begin(), key.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20; })) {
         return key;
     }
