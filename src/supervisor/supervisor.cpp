@@ -130,6 +130,11 @@ public:
         coordinator_.robots_result(worker, result);
         settle_soon();
     }
+    void worker_failed(unsigned worker, const wire::worker_failed& failure) override
+    {
+        coordinator_.worker_failed(worker, failure);
+        settle_soon();
+    }
     void protocol_error(unsigned worker, std::string_view what) override
     {
         coordinator_.protocol_error(worker, what);

@@ -59,6 +59,9 @@ public:
     virtual void worker_ready(unsigned worker) = 0;
     virtual void page_result(unsigned worker, const wire::result_view& result) = 0;
     virtual void robots_result(unsigned worker, wire::robots_result& result) = 0;
+    /// The worker cannot go on (its WARC files cannot be written): it sends nothing more and
+    /// exits on its own.
+    virtual void worker_failed(unsigned worker, const wire::worker_failed& failure) = 0;
     /// The worker sent bytes that are not the protocol; the coordinator has it killed.
     virtual void protocol_error(unsigned worker, std::string_view what) = 0;
     /// The worker's results ended and its process is reaped: every record it sent came
