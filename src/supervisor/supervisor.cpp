@@ -4,6 +4,7 @@
 // records, and the summary at the end.
 
 #include "crawl/supervisor/options.hpp"
+#include "crawl/warc/writer.hpp"
 
 #include "coordinator.hpp"
 #include "descriptor_limit.hpp"
@@ -348,6 +349,14 @@ int run(const options& opts)
     } catch (const std::system_error& e) {
         std::fprintf(stderr, "crawl: error: %s\n", e.what());
         return exit_usage;
+    }
+    // Before the output is opened (and truncated): a run refused for its WARC prefix changes
+    // nothing.
+    if (const auto& warc = opts.worker.warc) {
+        if (const auto refusal = warc::check_prefix(warc->prefix, opts.resume)) {
+            std::fprintf(stderr, "crawl: error: %s\n", refusal->c_str());
+            return exit_usage;
+        }
     }
     auto opened = open_output(opts, input.get());
     if (auto* refusal = std::get_if<std::string>(&opened)) {

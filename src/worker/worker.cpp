@@ -2,6 +2,8 @@
 
 #include "crawl/worker/worker.hpp"
 
+#include "archive_sink.hpp"
+
 #include "crawl/decode/inflater.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/robots/robots.hpp"
@@ -24,6 +26,7 @@
 #include <cstdio>
 #include <deque>
 #include <optional>
+#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -135,6 +138,11 @@ public:
         : ioc_(ioc), id_(id), opts_(opts), supervisor_(ioc.get_executor(), std::move(jobs), std::move(results)),
           client_(ioc.get_executor(), opts.fetch), work_ready_(ioc.get_executor())
     {
+        if (opts.warc) {
+            auto settings = *opts.warc;
+            settings.worker = id;
+            archive_.emplace(std::move(settings), (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
+        }
     }
 
     /// Runs until the worker is done. An exception from a coroutine or a handler ends it with
@@ -250,13 +258,48 @@ private:
         return fetchers_done_ == opts_.concurrency || shutting_down_;
     }
 
-    /// Once every fetcher is done (or a shutdown came), the last results go out and the
-    /// output closes; then the worker stops.
+    /// Once every fetcher is done (or a shutdown came), the archive's last file is closed, the
+    /// last results go out and the output closes; then the worker stops.
     void close_output_when_done()
     {
-        if (finished()) {
-            supervisor_.close_after_flush();
+        if (!finished() || output_closing_) {
+            return;
         }
+        output_closing_ = true;
+        if (archive_) {
+            if (auto failed = archive_->close(); failed && !archive_failed_) {
+                archive_failed_ = true;
+                wire::append_frame(wire::worker_failed{wire::failure_cause::archive, failed->message},
+                                   supervisor_.outbox());
+            }
+        }
+        supervisor_.close_after_flush();
+    }
+
+    /// A WARC file could not be written: the supervisor is told (it says why, once, and stops
+    /// the run), nothing more is fetched or recorded, and the worker ends. The files end on
+    /// their last whole record, and no record was sent for a page that is not in them.
+    void archive_failed(const std::string& why)
+    {
+        if (archive_failed_ || shutting_down_) {
+            return;
+        }
+        archive_failed_ = true;
+        wire::append_frame(wire::worker_failed{wire::failure_cause::archive, why}, supervisor_.outbox());
+        supervisor_.flush();
+        shutting_down_ = true;
+        queue_.clear();
+        work_ready_.notify_all();
+        close_output_when_done();
+    }
+
+    /// Where a fetch's captures go with --warc; nothing without.
+    std::optional<archive_sink> archive_sink_for_fetch()
+    {
+        if (!archive_) {
+            return std::nullopt;
+        }
+        return std::optional<archive_sink>(std::in_place, *archive_);
     }
 
     net::awaitable<void> fetch_loop()
@@ -317,7 +360,14 @@ private:
         r.worker = static_cast<int>(id_);
         r.url = std::move(job.url);
         page_pipeline pipeline(opts_, r);
-        auto outcome = co_await client_.get(std::move(job.target), pipeline, opts_.fetch.max_redirects);
+        auto sink = archive_sink_for_fetch();
+        auto outcome =
+            co_await client_.get(std::move(job.target), pipeline, opts_.fetch.max_redirects, sink ? &*sink : nullptr);
+        if (sink && sink->error()) {
+            archive_failed(sink->error()->message);
+        } else if (sink && sink->last()) {
+            r.warc = {sink->last()->file, sink->last()->offset, sink->last()->length};
+        }
         const std::string retry_after = std::move(outcome.retry_after);
         pipeline.complete(std::move(outcome));
         if (!retry_after.empty()) {
@@ -337,7 +387,12 @@ private:
         wire::robots_result answer;
         answer.id = job.id;
         robots_body body;
-        auto outcome = co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects);
+        auto sink = archive_sink_for_fetch();
+        auto outcome =
+            co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects, sink ? &*sink : nullptr);
+        if (sink && sink->error()) {
+            archive_failed(sink->error()->message);
+        }
         answer.error = outcome.error.cls;
         answer.http_status = static_cast<std::uint16_t>(outcome.status);
         answer.wire_bytes = outcome.wire_bytes;
@@ -391,6 +446,7 @@ private:
     const options& opts_;
     wire::channel supervisor_; ///< jobs in, results out
     fetch::client client_;
+    std::optional<warc::writer> archive_; ///< --warc: this worker's files
     wakeup work_ready_;
     std::deque<queued_job> queue_;
     std::string line_;
@@ -398,6 +454,8 @@ private:
     std::uint64_t fetched_ = 0;
     bool input_closed_ = false;
     bool shutting_down_ = false;
+    bool output_closing_ = false;
+    bool archive_failed_ = false;
     int exit_status_ = 0;
     const char* hang_on_ = std::getenv("CRAWL_TEST_HANG_ON");
 };

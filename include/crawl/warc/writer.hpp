@@ -18,13 +18,17 @@
 
 namespace crawl::warc {
 
+/// The zlib level a file's records are compressed at unless --warc-gzip-level says otherwise
+/// (docs/design.md, "WARC": how it was chosen).
+inline constexpr int default_gzip_level = 6;
+
 struct settings {
     std::string prefix;                     ///< --warc PREFIX
     unsigned worker = 0;                    ///< the worker's number, in the file names
     std::uint64_t max_size = 1ull << 30;    ///< --warc-max-size: a file is rolled over past it
     bool cdx = false;                       ///< --cdx: write an index beside each file
     bool revisits = false;                  ///< --dedup: a payload written before becomes a revisit
-    int level = 6;                          ///< zlib's compression level
+    int level = default_gzip_level;         ///< zlib's compression level
     std::string info;                       ///< the warcinfo block: "name: value\r\n" lines
 };
 
