@@ -251,7 +251,8 @@ void warc_records(benchmark::State& state)
     }
     finish_pass(state, d);
     state.counters["warc_bytes_per_page"] =
-        static_cast<double>(written) / static_cast<double>(state.iterations() * d.gzipped.size());
+        static_cast<double>(written) /
+        (static_cast<double>(state.iterations()) * static_cast<double>(d.gzipped.size()));
 }
 
 std::vector<wire::result> result_frames()
