@@ -4,6 +4,7 @@
 // records, and the summary at the end.
 
 #include "crawl/supervisor/options.hpp"
+#include "crawl/util/write_all.hpp"
 #include "crawl/warc/writer.hpp"
 
 #include "coordinator.hpp"
@@ -40,22 +41,6 @@ namespace {
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 /// Records gathered while reading input are written once this many bytes wait.
 constexpr std::size_t output_batch = 64 * 1024;
-
-/// Writes all of `data`; the errno of a failure, or 0.
-int write_all(int fd, std::string_view data)
-{
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return errno;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return 0;
-}
 
 /// This process's peak RSS. ru_maxrss survives execve, so it would report the peak of whatever
 /// forked us (a Python benchmark driver, say); VmHWM belongs to our own address space.

@@ -2,6 +2,7 @@
 
 #include "files.hpp"
 
+#include "crawl/util/write_all.hpp"
 #include "crawl/warc/cdxj.hpp"
 
 #include <fcntl.h>
@@ -15,22 +16,6 @@
 namespace crawl::warc {
 
 namespace {
-
-/// Writes all of `data` at the end of `fd`; the errno of a failure, or 0.
-int write_all(int fd, std::string_view data)
-{
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return errno;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return 0;
-}
 
 write_error io_error(std::string_view what, const std::string& path, int error)
 {

@@ -5,9 +5,10 @@
 #include "crawl/util/digest.hpp"
 #include "crawl/warc/writer.hpp"
 
+#include "support/gzip_member.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
-#include <zlib.h>
 
 #include <csignal>
 #include <deque>
@@ -35,25 +36,11 @@ std::string read_file(const fs::path& path)
 /// The text of the gzip member at `offset`, and its compressed size in `used`.
 std::string inflate_at(const std::string& bytes, std::uint64_t offset, std::size_t& used)
 {
-    z_stream zs{};
-    inflateInit2(&zs, 16 + MAX_WBITS);
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + offset));
-    zs.avail_in = static_cast<uInt>(bytes.size() - offset);
-    std::string out;
-    int status = Z_OK;
-    while (status == Z_OK) {
-        char buf[4096];
-        zs.next_out = reinterpret_cast<Bytef*>(buf);
-        zs.avail_out = sizeof buf;
-        status = inflate(&zs, Z_NO_FLUSH);
-        out.append(buf, sizeof buf - zs.avail_out);
-    }
-    used = bytes.size() - offset - zs.avail_in;
-    inflateEnd(&zs);
-    if (status != Z_STREAM_END) {
+    auto text = test::inflate_gzip_member(std::string_view(bytes).substr(offset), used);
+    if (!text) {
         throw std::runtime_error("no whole gzip member at " + std::to_string(offset));
     }
-    return out;
+    return std::move(*text);
 }
 
 /// The WARC-Type of every record in a file, in order (members read one after the other).
