@@ -183,6 +183,7 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
         // refused is whole, and archived with no body.
         const auto& head = rd.parser().get();
         const auto content_type = head[boost::beast::http::field::content_type];
+        const auto content_encoding = head[boost::beast::http::field::content_encoding];
         exchange_capture capture;
         capture.target_uri = t.href;
         capture.peer_address = peer;
@@ -192,6 +193,7 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
         capture.header_size = header_size;
         capture.status = static_cast<int>(head.result_int());
         capture.content_type = {content_type.data(), content_type.size()};
+        capture.content_encoding = {content_encoding.data(), content_encoding.size()};
         capture.complete = rd.parser().is_done() && !recorded.overflowed();
         capture.error = recorded.overflowed() ? error_class::body_too_large : result.error.cls;
         sink->on_exchange(capture);

@@ -4,6 +4,7 @@
 
 #include "crawl/util/digest.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace crawl::warc {
@@ -154,14 +155,16 @@ void record_builder::start_head(std::string_view type, std::string_view id, std:
 }
 
 /// Ends the head with Content-Length (the block's exact size: readers trust it to find the
-/// next record) and compresses head, block and the record's end as one gzip member.
-member record_builder::finish(std::string_view block, std::string& out)
+/// next record) and compresses head, block and the record's end as one gzip member; the block's
+/// bytes from `stored_from` on are compressed already and are stored as they are.
+member record_builder::finish(std::string_view block, std::string& out, std::size_t stored_from)
 {
     append_field("Content-Length", std::to_string(block.size()), head_);
     head_ += "\r\n";
     member m;
     m.offset = out.size();
-    gzip_->append_member(head_, block, record_end, out);
+    const std::size_t split = std::min(stored_from, block.size());
+    gzip_->append_member({{head_}, {block.substr(0, split)}, {block.substr(split), true}, {record_end}}, out);
     m.length = out.size() - m.offset;
     return m;
 }
@@ -223,7 +226,7 @@ member record_builder::append_exchange(const exchange& e, const original* earlie
         append_field("WARC-Truncated", to_string(e.truncated), head_);
     }
     append_field("Content-Type", "application/http; msgtype=response", head_);
-    return finish(e.response, out);
+    return finish(e.response, out, e.payload_compressed ? e.header_size : std::string_view::npos);
 }
 
 } // namespace crawl::warc

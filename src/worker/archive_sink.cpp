@@ -1,5 +1,7 @@
 #include "archive_sink.hpp"
 
+#include "crawl/util/text.hpp"
+
 namespace crawl::worker {
 
 warc::truncation truncation_of(const fetch::exchange_capture& capture) noexcept
@@ -20,6 +22,17 @@ warc::truncation truncation_of(const fetch::exchange_capture& capture) noexcept
     }
 }
 
+namespace {
+
+/// A body with a content coding other than identity is compressed already.
+bool compressed(std::string_view content_encoding) noexcept
+{
+    const auto coding = text::trim(content_encoding);
+    return !coding.empty() && !text::iequals(coding, "identity");
+}
+
+} // namespace
+
 void archive_sink::on_payload(std::string_view bytes)
 {
     payload_.update(bytes);
@@ -39,6 +52,7 @@ void archive_sink::on_exchange(const fetch::exchange_capture& capture)
     e.header_size = capture.header_size;
     e.payload_digest = payload_digest;
     e.payload_length = std::exchange(payload_length_, 0);
+    e.payload_compressed = compressed(capture.content_encoding);
     e.truncated = truncation_of(capture);
     e.status = capture.status;
     e.content_type = capture.content_type;

@@ -1,9 +1,10 @@
 // Fuzz target: the WARC records of an exchange (warc::record_builder) and its index line
 // (warc::surt, warc::cdxj_line), from arbitrary bytes as a hostile server and an odd URL give
 // them.
-// Input: u8 level (mod 10), u8 flags (bit 0: a revisit; bits 1-3: WARC-Truncated, mod 5),
-// u16 header size (mod the response's size + 1), u8 URI length, u16 request length, then the
-// URI, the request and the rest as the response.
+// Input: u8 level (mod 10), u8 flags (bit 0: a revisit; bits 1-7: WARC-Truncated, mod 5; bit 7
+// also: the body is content-coded, into stored blocks), u16 header size (mod the response's
+// size + 1), u8 URI length, u16 request length, then the URI, the request and the rest as the
+// response.
 // Checks: exactly two gzip members come out, the request's and the response's (or revisit's);
 // each inflates to one record: "WARC/1.1", header lines of "Name: value" with no control byte,
 // Content-Length equal to its block, the block what went in (the revisit's: the response's
@@ -16,9 +17,9 @@
 #include "crawl/warc/cdxj.hpp"
 #include "crawl/warc/record.hpp"
 #include "fuzz_input.hpp"
+#include "support/gzip_member.hpp"
 
 #include <boost/json/parse.hpp>
-#include <zlib.h>
 
 #include <string>
 #include <vector>
@@ -30,23 +31,9 @@ using namespace crawl;
 /// The gzip member at the start of `in`, inflated; `used` its compressed size.
 std::string inflate_member(std::string_view in, std::size_t& used)
 {
-    z_stream zs{};
-    fuzz::check(inflateInit2(&zs, 16 + MAX_WBITS) == Z_OK, "inflateInit2");
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    std::string out;
-    int status = Z_OK;
-    while (status == Z_OK) {
-        char buf[16384];
-        zs.next_out = reinterpret_cast<Bytef*>(buf);
-        zs.avail_out = sizeof buf;
-        status = inflate(&zs, Z_NO_FLUSH);
-        out.append(buf, sizeof buf - zs.avail_out);
-    }
-    used = in.size() - zs.avail_in;
-    inflateEnd(&zs);
-    fuzz::check(status == Z_STREAM_END, "a record is not a whole gzip member");
-    return out;
+    auto text = test::inflate_gzip_member(in, used);
+    fuzz::check(text.has_value(), "a record is not a whole gzip member");
+    return text ? std::move(*text) : std::string();
 }
 
 std::string sha1_label_of(std::string_view bytes)
@@ -125,6 +112,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     e.payload_digest = payload_digest;
     e.payload_length = response.size();
     e.truncated = static_cast<warc::truncation>((flags >> 1) % 5);
+    e.payload_compressed = (flags & 0x80) != 0;
     const bool revisit = (flags & 1) != 0;
     const warc::original earlier{uri + "#first", e.date};
 

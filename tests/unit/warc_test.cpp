@@ -6,8 +6,9 @@
 #include "crawl/warc/cdxj.hpp"
 #include "crawl/warc/record.hpp"
 
+#include "support/gzip_member.hpp"
+
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <map>
 #include <stdexcept>
@@ -21,27 +22,11 @@ using namespace std::chrono;
 /// Inflates the one gzip member at the start of `in`; `used` is set to its compressed size.
 std::string inflate_member(std::string_view in, std::size_t& used)
 {
-    z_stream zs{};
-    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-        throw std::runtime_error("inflateInit2");
-    }
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    std::string out;
-    int status = Z_OK;
-    while (status == Z_OK) {
-        char buf[4096];
-        zs.next_out = reinterpret_cast<Bytef*>(buf);
-        zs.avail_out = sizeof buf;
-        status = inflate(&zs, Z_NO_FLUSH);
-        out.append(buf, sizeof buf - zs.avail_out);
-    }
-    used = in.size() - zs.avail_in;
-    inflateEnd(&zs);
-    if (status != Z_STREAM_END) {
+    auto text = test::inflate_gzip_member(in, used);
+    if (!text) {
         throw std::runtime_error("not a whole gzip member");
     }
-    return out;
+    return std::move(*text);
 }
 
 /// One record, as this test reads it: its header fields and its block.
@@ -228,11 +213,38 @@ TEST(WarcRecord, NoUriCanBreakAHeaderLine)
 
 TEST(WarcRecord, EveryLevelGivesTheSameRecordBack)
 {
-    for (int level = 0; level <= 9; ++level) {
-        record_builder builder(level, 5);
+    for (const bool stored : {false, true}) {
+        for (int level = 0; level <= 9; ++level) {
+            record_builder builder(level, 5);
+            std::string bytes;
+            exchange e = sample_exchange();
+            e.payload_compressed = stored;
+            const parsed response = record_at(bytes, builder.append_exchange(e, nullptr, bytes));
+            EXPECT_EQ(response.block, chunked_response) << "level " << level << (stored ? ", body stored" : "");
+        }
+    }
+}
+
+TEST(WarcRecord, ABodyWithAContentCodingIsStoredAsItIs)
+{
+    // 256 KiB that deflate would shrink to almost nothing: stored, the member holds them all.
+    const std::string body(256 * 1024, 'a');
+    const std::string response = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " +
+                                 std::to_string(body.size()) + "\r\n\r\n" + body;
+    exchange e = sample_exchange();
+    e.response = response;
+    e.header_size = response.size() - body.size();
+    for (const bool stored : {false, true}) {
+        e.payload_compressed = stored;
+        record_builder builder(6, 5);
         std::string bytes;
-        const parsed response = record_at(bytes, builder.append_exchange(sample_exchange(), nullptr, bytes));
-        EXPECT_EQ(response.block, chunked_response) << "level " << level;
+        const member m = builder.append_exchange(e, nullptr, bytes);
+        EXPECT_EQ(record_at(bytes, m).block, response);
+        if (stored) {
+            EXPECT_GT(m.length, body.size()) << "stored blocks";
+        } else {
+            EXPECT_LT(m.length, body.size() / 100) << "deflated";
+        }
     }
 }
 

@@ -25,6 +25,7 @@ struct exchange_capture {
     std::size_t header_size = 0;   ///< bytes of `response` that are the status line and header
     int status = 0;
     std::string_view content_type; ///< the Content-Type field, as sent
+    std::string_view content_encoding; ///< the Content-Encoding field, as sent
     bool complete = false;         ///< the response was read to its end
     /// How the hop ended: why an incomplete response stopped (body_too_large, timeout, read,
     /// ...), or none.

@@ -38,6 +38,9 @@ struct exchange {
     std::size_t header_size = 0; ///< bytes of `response` that are the status line and header
     std::string_view payload_digest; ///< raw SHA-1 of the body, transfer coding removed
     std::uint64_t payload_length = 0;
+    /// The body has a content coding (gzip, br, ...): deflate would not make it smaller, so it
+    /// is stored in the record's gzip member as it is.
+    bool payload_compressed = false;
     truncation truncated = truncation::none;
     int status = 0;               ///< for the index
     std::string_view content_type; ///< the Content-Type field, for the index
@@ -100,7 +103,7 @@ public:
 private:
     std::string next_id();
     void start_head(std::string_view type, std::string_view id, std::string_view date);
-    member finish(std::string_view block, std::string& out);
+    member finish(std::string_view block, std::string& out, std::size_t stored_from = std::string_view::npos);
 
     std::unique_ptr<gzip_compressor> gzip_;
     std::mt19937_64 random_;
