@@ -20,7 +20,7 @@ namespace crawl::warc {
 
 /// The zlib level a file's records are compressed at unless --warc-gzip-level says otherwise
 /// (docs/design.md, "WARC": how it was chosen).
-inline constexpr int default_gzip_level = 6;
+inline constexpr int default_gzip_level = 1;
 
 struct settings {
     std::string prefix;                     ///< --warc PREFIX
