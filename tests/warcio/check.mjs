@@ -207,6 +207,7 @@ async function checkIndex(path) {
     problem(`${name}: differs from warcio's index:\n  ours:   ${ours.join("\n          ")}\n  warcio: ${theirs.join("\n          ")}`);
 }
 
+const fileBytes = new Map(); // file → its bytes, read once
 let recordsChecked = 0;
 let hashesChecked = 0;
 async function checkRecords(path) {
@@ -228,7 +229,8 @@ async function checkRecords(path) {
       continue;
     }
     // The member alone, as a user reads it with one seek.
-    const member = readFileSync(r.warc.file).subarray(r.warc.offset, r.warc.offset + r.warc.length);
+    if (!fileBytes.has(r.warc.file)) fileBytes.set(r.warc.file, readFileSync(r.warc.file));
+    const member = fileBytes.get(r.warc.file).subarray(r.warc.offset, r.warc.offset + r.warc.length);
     const alone = [];
     for await (const record of new WARCParser([member])) {
       alone.push({ type: record.warcType, uri: record.warcTargetURI, content: Buffer.from(await record.readFully(true)) });
