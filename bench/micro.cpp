@@ -1,10 +1,10 @@
 // crawl-micro: Google Benchmark of the CPU-bound stages over the benchmark corpus
 // (bench/corpus/files, or the generated stand-in): decoding gzip (inflate), br and zstd (each
 // compressed at start as a server would send it), extract, inflate+extract,
-// the worker's whole page pipeline (inflate + SHA-256 + extract), frame encode and decode, and
-// record serialization. items_per_second is pages per second of one core. Also a page of
-// 100,000 links (items: links), and robots.txt parsing and checking, for a typical file and
-// for 500 KiB hostile ones.
+// the worker's whole page pipeline (inflate + SHA-256 + extract), frame encode and decode,
+// record serialization, and the WARC records of each page (--warc) at each gzip level.
+// items_per_second is pages per second of one core. Also a page of 100,000 links (items:
+// links), and robots.txt parsing and checking, for a typical file and for 500 KiB hostile ones.
 //
 //   crawl-micro [--benchmark_filter=REGEX] [--benchmark_repetitions=N] ...
 //   CRAWL_CORPUS=DIR crawl-micro        (another corpus directory)
@@ -16,7 +16,8 @@
 #include "crawl/extract/html_extractor.hpp"
 #include "crawl/record/record.hpp"
 #include "crawl/robots/robots.hpp"
-#include "crawl/util/sha256.hpp"
+#include "crawl/util/digest.hpp"
+#include "crawl/warc/record.hpp"
 #include "crawl/wire/frame.hpp"
 
 #include <benchmark/benchmark.h>
@@ -278,6 +279,55 @@ void record_csv(benchmark::State& state)
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(d.records.size()));
 }
 
+/// What --warc costs a worker per page: the payload digest (SHA-1, over the body as it came),
+/// then the request and response records built and compressed at the level in the first
+/// argument. The second: 1, the page gzipped, as the benchmark server sends it (its body then
+/// goes into the record's member as stored blocks); 0, the page as it is (no content coding).
+void warc_records(benchmark::State& state)
+{
+    const auto& d = data();
+    const bool coded = state.range(1) != 0;
+    std::vector<std::string_view> bodies;
+    for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
+        bodies.push_back(coded ? std::string_view(d.gzipped[i]) : std::string_view(d.corpus.pages[i].html));
+    }
+    std::vector<std::string> responses;
+    for (const auto& body : bodies) {
+        responses.push_back(std::string("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n") +
+                            (coded ? "Content-Encoding: gzip\r\n" : "") +
+                            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body));
+    }
+    const std::string request = "GET /p/1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: crawl/0.1.0\r\n"
+                                "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\nAccept-Encoding: gzip, deflate\r\n\r\n";
+    warc::record_builder builder(static_cast<int>(state.range(0)), 1);
+    std::string out;
+    std::uint64_t written = 0;
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < responses.size(); ++i) {
+            digest payload(digest::algorithm::sha1);
+            in_wire_chunks(bodies[i], [&](std::string_view c) { payload.update(c); });
+            const std::string payload_digest = payload.finish();
+            warc::exchange e;
+            e.target_uri = d.urls[i];
+            e.ip_address = "127.0.0.1";
+            e.date = std::chrono::system_clock::now();
+            e.request = request;
+            e.response = responses[i];
+            e.header_size = responses[i].size() - bodies[i].size();
+            e.payload_digest = payload_digest;
+            e.payload_length = bodies[i].size();
+            e.payload_compressed = coded;
+            out.clear();
+            builder.append_exchange(e, nullptr, out);
+            written += out.size();
+        }
+    }
+    finish_pass(state, d);
+    state.counters["warc_bytes_per_page"] =
+        static_cast<double>(written) /
+        (static_cast<double>(state.iterations()) * static_cast<double>(responses.size()));
+}
+
 std::vector<wire::result> result_frames()
 {
     std::vector<wire::result> frames;
@@ -390,6 +440,7 @@ BENCHMARK(extract_links_page)->Unit(benchmark::kMillisecond);
 BENCHMARK(sha256_body)->Unit(benchmark::kMillisecond);
 BENCHMARK(record_jsonl)->Unit(benchmark::kMicrosecond);
 BENCHMARK(record_csv)->Unit(benchmark::kMicrosecond);
+BENCHMARK(warc_records)->Unit(benchmark::kMillisecond)->ArgsProduct({{0, 1, 3, 6, 9}, {1, 0}});
 BENCHMARK(frame_encode)->Unit(benchmark::kMicrosecond);
 BENCHMARK(frame_decode)->Unit(benchmark::kMicrosecond);
 BENCHMARK(robots_parse)->Unit(benchmark::kMillisecond)->Arg(0)->Arg(1)->Arg(2);

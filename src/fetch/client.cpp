@@ -36,7 +36,7 @@ struct client::impl {
     /// hop connected to.
     net::awaitable<exchange_result> hop(const url::target& t, clock::time_point& deadline,
                                         response::body_handler& handler, bool inward_allowed, address_class& peer,
-                                        pacer* pacing, outcome& out)
+                                        pacer* pacing, outcome& out, capture_sink* sink)
     {
         const auto key = connection_pool::key_of(t);
         for (int attempt = 0;; ++attempt) {
@@ -67,9 +67,9 @@ struct client::impl {
             // Two statements, not ?: around co_await (a GCC 12 / Clang coroutine miscompile).
             exchange_result r;
             if (conn->secure) {
-                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out);
+                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out, sink);
             } else {
-                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out);
+                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out, sink);
             }
             if (r.retry_fresh && attempt == 0) {
                 conn->close();
@@ -88,7 +88,7 @@ struct client::impl {
     }
 
     net::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects,
-                                pacer* pacing)
+                                pacer* pacing, capture_sink* sink)
     {
         outcome out;
         const auto start = clock::now();
@@ -103,7 +103,7 @@ struct client::impl {
             out.status = 0;
             out.retry_after.clear();
             address_class peer = address_class::global;
-            auto r = co_await hop(target, deadline, handler, inward_allowed, peer, pacing, out);
+            auto r = co_await hop(target, deadline, handler, inward_allowed, peer, pacing, out, sink);
             if (out.redirects == 0) {
                 inward_allowed = opts.allow_private || is_inward(peer);
             }
@@ -147,9 +147,9 @@ client::client(net::any_io_executor executor, const options& opts) : impl_(std::
 client::~client() = default;
 
 net::awaitable<outcome> client::get(url::target target, response::body_handler& handler, int max_redirects,
-                                    pacer* pacing)
+                                    pacer* pacing, capture_sink* sink)
 {
-    return impl_->get(std::move(target), handler, max_redirects, pacing);
+    return impl_->get(std::move(target), handler, max_redirects, pacing, sink);
 }
 
 std::uint64_t client::descriptor_waits() const noexcept

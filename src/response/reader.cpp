@@ -40,8 +40,8 @@ std::size_t buffer_limit(const limits& l) noexcept
     return std::size_t{l.max_header_bytes} + 64 * 1024;
 }
 
-reader::reader(const limits& l, std::string_view final_url, body_handler& handler)
-    : limits_(l), final_url_(final_url), handler_(handler)
+reader::reader(const limits& l, std::string_view final_url, body_handler& handler, body_tap* tap)
+    : limits_(l), final_url_(final_url), handler_(handler), tap_(tap)
 {
     parser_.emplace();
     parser_->header_limit(limits_.max_header_bytes);
@@ -92,6 +92,7 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
             return fail({error_class::timeout, "no response header within the read timeout"});
         }
         if (ec == http::error::body_limit) { // Content-Length alone is over the cap
+            final_header_ = true;             // (the header itself was whole)
             return fail({error_class::body_too_large,
                          "Content-Length exceeds --max-body of " + std::to_string(limits_.max_body) + " bytes"});
         }
@@ -140,6 +141,7 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
         next_ = step::read_header;
         return next_;
     }
+    final_header_ = true;
     const auto loc = head[http::field::location];
     // Only a Location with something in it redirects; an empty one is a final 3xx (it must not
     // count as a redirect here and as a final response once the body comes: location_ alone
@@ -173,6 +175,9 @@ step reader::body_read(error_code ec)
     }
     // Bytes that arrived before an error are still the page's: the handler keeps what it can.
     if (got > 0) {
+        if (tap_ != nullptr) {
+            tap_->on_payload({chunk_.data(), got});
+        }
         drained_ += got;
         if (location_.empty()) {
             if (auto f = handler_.on_body({chunk_.data(), got}); f.cls != error_class::none) {

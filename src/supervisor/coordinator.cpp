@@ -103,6 +103,9 @@ int coordinator::exit_status() const noexcept
     if (output_broken_) {
         return 128 + SIGPIPE;
     }
+    if (archive_failed_) {
+        return exit_archive_failed;
+    }
     if (fatal_) {
         return exit_some_failed;
     }
@@ -331,6 +334,22 @@ void coordinator::append_record(std::string_view line)
 }
 
 // ---- workers -----------------------------------------------------------------------------
+
+/// A worker's WARC files cannot be written (a full disk, a file size limit, a permission): the
+/// run stops as for a signal. The worker sends nothing more; what the others finished is
+/// recorded, what runs is left for a resume. With a full disk every worker fails in turn:
+/// one message says why.
+void coordinator::worker_failed(unsigned worker, const wire::worker_failed& failure)
+{
+    if (slots_[worker].killed) {
+        return;
+    }
+    if (!archive_failed_) {
+        env_.warn("crawl: error: worker " + std::to_string(worker) + ": " + failure.message + "; stopping");
+    }
+    archive_failed_ = true;
+    begin_stop();
+}
 
 void coordinator::protocol_error(unsigned worker, std::string_view what)
 {

@@ -166,6 +166,14 @@ std::optional<std::string> process_pool::take_frame(unsigned worker, const wire:
         events_->robots_result(worker, *result);
         return std::nullopt;
     }
+    case wire::frame_type::failed: {
+        const auto failure = wire::decode_worker_failed(frame.payload);
+        if (!failure) {
+            return "malformed failed frame";
+        }
+        events_->worker_failed(worker, *failure);
+        return std::nullopt;
+    }
     case wire::frame_type::turn: {
         const auto turn = wire::decode_turn(frame.payload);
         if (!turn) {

@@ -67,6 +67,9 @@ public:
     virtual void worker_ready(unsigned worker) = 0;
     virtual void page_result(unsigned worker, const wire::result_view& result) = 0;
     virtual void robots_result(unsigned worker, wire::robots_result& result) = 0;
+    /// The worker cannot go on (its WARC files cannot be written): it sends nothing more and
+    /// exits on its own.
+    virtual void worker_failed(unsigned worker, const wire::worker_failed& failure) = 0;
     /// A paced job's redirect hop asks to start (docs/design.md, "Politeness").
     virtual void turn_asked(unsigned worker, const wire::turn& turn) = 0;
     /// A paced job's request was written.

@@ -122,8 +122,7 @@ bool get_pacing(cursor& c, std::uint8_t& pacing)
 
 bool known_type(std::uint8_t t) noexcept
 {
-    return (t >= static_cast<std::uint8_t>(frame_type::hello) && t <= static_cast<std::uint8_t>(frame_type::drain)) ||
-           (t >= static_cast<std::uint8_t>(frame_type::turn) && t <= static_cast<std::uint8_t>(frame_type::sent));
+    return t >= static_cast<std::uint8_t>(frame_type::hello) && t <= static_cast<std::uint8_t>(frame_type::sent);
 }
 
 bool valid_error(std::uint8_t e) noexcept
@@ -206,6 +205,13 @@ void append_frame(const robots_result& r, std::string& out)
         put_le(static_cast<std::uint8_t>(rule.allow ? 1 : 0), out);
         put_string(rule.pattern, out);
     }
+}
+
+void append_frame(const worker_failed& f, std::string& out)
+{
+    put_header(frame_type::failed, 1 + string_size(f.message), out);
+    put_le(static_cast<std::uint8_t>(f.cause), out);
+    put_string(f.message, out);
 }
 
 void append_frame(const turn& t, std::string& out)
@@ -327,6 +333,19 @@ std::optional<robots_result> decode_robots_result(std::string_view payload)
         return std::nullopt;
     }
     return r;
+}
+
+std::optional<worker_failed> decode_worker_failed(std::string_view payload)
+{
+    cursor c(payload);
+    worker_failed f;
+    std::uint8_t cause = 0;
+    if (!c.get(cause) || cause != static_cast<std::uint8_t>(failure_cause::archive) || !c.get_string(f.message) ||
+        !c.at_end()) {
+        return std::nullopt;
+    }
+    f.cause = static_cast<failure_cause>(cause);
+    return f;
 }
 
 std::optional<turn> decode_turn(std::string_view payload)

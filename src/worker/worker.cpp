@@ -2,6 +2,8 @@
 
 #include "crawl/worker/worker.hpp"
 
+#include "archive_sink.hpp"
+
 #include "crawl/decode/decoder.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/robots/robots.hpp"
@@ -25,6 +27,7 @@
 #include <cstdio>
 #include <deque>
 #include <optional>
+#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -133,6 +136,11 @@ public:
         : ioc_(ioc), id_(id), opts_(opts), supervisor_(ioc.get_executor(), std::move(jobs), std::move(results)),
           client_(ioc.get_executor(), opts.fetch), work_ready_(ioc.get_executor())
     {
+        if (opts.warc) {
+            auto settings = *opts.warc;
+            settings.worker = id;
+            archive_.emplace(std::move(settings), (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
+        }
     }
 
     /// Runs until the worker is done. An exception from a coroutine or a handler ends it with
@@ -259,13 +267,48 @@ private:
         return fetchers_done_ == opts_.concurrency || shutting_down_;
     }
 
-    /// Once every fetcher is done (or a shutdown came), the last results go out and the
-    /// output closes; then the worker stops.
+    /// Once every fetcher is done (or a shutdown came), the archive's last file is closed, the
+    /// last results go out and the output closes; then the worker stops.
     void close_output_when_done()
     {
-        if (finished()) {
-            supervisor_.close_after_flush();
+        if (!finished() || output_closing_) {
+            return;
         }
+        output_closing_ = true;
+        if (archive_) {
+            if (auto failed = archive_->close(); failed && !archive_failed_) {
+                archive_failed_ = true;
+                wire::append_frame(wire::worker_failed{wire::failure_cause::archive, failed->message},
+                                   supervisor_.outbox());
+            }
+        }
+        supervisor_.close_after_flush();
+    }
+
+    /// A WARC file could not be written: the supervisor is told (it says why, once, and stops
+    /// the run), nothing more is fetched or recorded, and the worker ends. The files end on
+    /// their last whole record, and no record was sent for a page that is not in them.
+    void archive_failed(const std::string& why)
+    {
+        if (archive_failed_ || shutting_down_) {
+            return;
+        }
+        archive_failed_ = true;
+        wire::append_frame(wire::worker_failed{wire::failure_cause::archive, why}, supervisor_.outbox());
+        supervisor_.flush();
+        shutting_down_ = true;
+        queue_.clear();
+        work_ready_.notify_all();
+        close_output_when_done();
+    }
+
+    /// Where a fetch's captures go with --warc; nothing without.
+    std::optional<archive_sink> archive_sink_for_fetch()
+    {
+        if (!archive_) {
+            return std::nullopt;
+        }
+        return std::optional<archive_sink>(std::in_place, *archive_);
     }
 
     net::awaitable<void> fetch_loop()
@@ -327,8 +370,14 @@ private:
         r.url = std::move(job.url);
         page_pipeline pipeline(opts_, r);
         job_pacer pacer(pacing_, ioc_.get_executor(), job.seq, job.pacing);
+        auto sink = archive_sink_for_fetch();
         auto outcome = co_await client_.get(std::move(job.target), pipeline, opts_.fetch.max_redirects,
-                                            job.pacing != 0 ? &pacer : nullptr);
+                                            job.pacing != 0 ? &pacer : nullptr, sink ? &*sink : nullptr);
+        if (sink && sink->error()) {
+            archive_failed(sink->error()->message);
+        } else if (sink && sink->last()) {
+            r.warc = {sink->last()->file, sink->last()->offset, sink->last()->length};
+        }
         const std::string retry_after = std::move(outcome.retry_after);
         pipeline.complete(std::move(outcome));
         if (!retry_after.empty()) {
@@ -350,8 +399,12 @@ private:
         robots_body body;
         job_pacer pacer(pacing_, ioc_.get_executor(), job.id, job.pacing);
         const bool paced = job.pacing != 0;
-        auto outcome =
-            co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects, paced ? &pacer : nullptr);
+        auto sink = archive_sink_for_fetch();
+        auto outcome = co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects,
+                                            paced ? &pacer : nullptr, sink ? &*sink : nullptr);
+        if (sink && sink->error()) {
+            archive_failed(sink->error()->message);
+        }
         answer.error = outcome.error.cls;
         answer.http_status = static_cast<std::uint16_t>(outcome.status);
         answer.wire_bytes = outcome.wire_bytes;
@@ -406,6 +459,7 @@ private:
     wire::channel supervisor_; ///< jobs in, results out
     pacing_desk pacing_{supervisor_};
     fetch::client client_;
+    std::optional<warc::writer> archive_; ///< --warc: this worker's files
     wakeup work_ready_;
     std::deque<queued_job> queue_;
     std::string line_;
@@ -413,6 +467,8 @@ private:
     std::uint64_t fetched_ = 0;
     bool input_closed_ = false;
     bool shutting_down_ = false;
+    bool output_closing_ = false;
+    bool archive_failed_ = false;
     int exit_status_ = 0;
     const char* hang_on_ = std::getenv("CRAWL_TEST_HANG_ON");
 };

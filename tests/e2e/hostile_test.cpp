@@ -3,9 +3,12 @@
 // One table row per behaviour; for every row the test asserts exactly one record per input
 // line, the right error class or extracted values, no crash (exit status, stderr, no
 // worker_crash), no hang (the run ends within the row's deadline plus a small slack) and
-// bounded memory (the peak RSS of the supervisor and of every worker, from --stats).
+// bounded memory (the peak RSS of the supervisor and of every worker, from --stats). Every row
+// runs with --warc, and warcio.js reads what it wrote: whole records, right digests, every
+// record's `warc` leading to its response.
 
 #include "harness.hpp"
+#include "warc_check.hpp"
 #include "support/liar_server.hpp"
 #include "support/routes.hpp"
 #include "support/test_server.hpp"
@@ -443,6 +446,8 @@ TEST_P(HostileTest, OneRecordPerLineRightClassNoHangBoundedMemory)
     // Each row isolates one server behaviour: no robots.txt request before it, and no retry
     // hiding or repeating its outcome (those layers have their own suites).
     args.insert(args.end(), {"--stats", stats_file, "--ignore-robots", "--retries", "0"});
+    const std::string archive = fresh_directory("hostile-" + c.name);
+    args.insert(args.end(), {"--warc", archive + "/h"});
 
     const auto start = std::chrono::steady_clock::now();
     const crawl_run run = run_crawl(input, args, c.deadline + slack + 30s);
@@ -482,9 +487,21 @@ TEST_P(HostileTest, OneRecordPerLineRightClassNoHangBoundedMemory)
         EXPECT_LE(kb, max_peak_rss_kb) << "worker " << w.as_object().at("pid").to_number<long>();
         worst_worker_kb = std::max(worst_worker_kb, kb);
     }
+    // What was archived reads back whole, each record leading to its response.
+    const auto files = warc_files(archive);
+    std::string archived = "no WARC file";
+    if (!files.empty()) {
+        archived = "warcio: not installed";
+        if (!warcio_missing()) {
+            const auto report = read_with_warcio(files, run.process.out);
+            archived = "warcio: " + std::to_string(report.summary.at("recordsChecked").to_number<int>()) + " checked";
+        }
+    }
+    std::filesystem::remove_all(archive);
     // One line per case for the report: what happened, how long it took, what it cost.
-    std::printf("hostile %-40s %-45s %6lld ms  supervisor %4ld MB  worker %4ld MB\n", c.name.c_str(), outcomes.c_str(),
-                static_cast<long long>(elapsed.count()), supervisor_kb / 1024, worst_worker_kb / 1024);
+    std::printf("hostile %-40s %-45s %6lld ms  supervisor %4ld MB  worker %4ld MB  %s\n", c.name.c_str(),
+                outcomes.c_str(), static_cast<long long>(elapsed.count()), supervisor_kb / 1024,
+                worst_worker_kb / 1024, archived.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, HostileTest, ::testing::ValuesIn(cases()),

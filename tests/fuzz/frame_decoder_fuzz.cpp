@@ -110,6 +110,11 @@ void check_round_trip(wire::frame_type type, const std::string& payload)
             wire::append_drain_frame(again);
         }
         break;
+    case wire::frame_type::failed:
+        if (const auto f = wire::decode_worker_failed(payload)) {
+            wire::append_frame(*f, again);
+        }
+        break;
     }
     if (!again.empty()) {
         fuzz::check(again.size() == wire::header_size + payload.size() &&

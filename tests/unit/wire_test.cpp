@@ -316,6 +316,29 @@ TEST(WireFrame, RobotsFramesRoundTripAndRejectDamage)
     EXPECT_FALSE(decode_robots_job(bad));
 }
 
+TEST(WireFrame, FailedLayoutIsByteExactAndRejectsDamage)
+{
+    std::string out;
+    append_frame(worker_failed{failure_cause::archive, "disk"}, out);
+    EXPECT_EQ(out, bytes({9, 0, 0, 0, 8,               // length 9, type failed
+                          1,                           // cause: the archive
+                          4, 0, 0, 0, 'd', 'i', 's', 'k'})); // message
+    const std::string payload = out.substr(header_size);
+    const auto back = decode_worker_failed(payload);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->cause, failure_cause::archive);
+    EXPECT_EQ(back->message, "disk");
+    for (std::size_t cut = 0; cut < payload.size(); ++cut) {
+        EXPECT_FALSE(decode_worker_failed(payload.substr(0, cut))) << "cut at " << cut;
+    }
+    EXPECT_FALSE(decode_worker_failed(payload + '\0'));
+    for (const char cause : {'\0', '\2'}) {
+        std::string bad = payload;
+        bad[0] = cause;
+        EXPECT_FALSE(decode_worker_failed(bad)) << "cause " << int{cause};
+    }
+}
+
 TEST(WireFrame, DrainLayoutIsByteExact)
 {
     std::string out;

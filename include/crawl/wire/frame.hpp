@@ -17,7 +17,7 @@
 
 namespace crawl::wire {
 
-inline constexpr std::uint32_t protocol_version = 4;
+inline constexpr std::uint32_t protocol_version = 5;
 inline constexpr std::size_t header_size = 5;
 /// Frames larger than this are a protocol violation (a record line with 100k links fits).
 inline constexpr std::uint32_t max_payload = 64u << 20;
@@ -30,6 +30,7 @@ enum class frame_type : std::uint8_t {
     robots_job = 5,    ///< supervisor → worker: fetch one origin's robots.txt
     robots_result = 6, ///< worker → supervisor: the rules for our product token, or a verdict
     drain = 7,         ///< supervisor → worker: start nothing more, finish what is running
+    failed = 8,        ///< worker → supervisor: it cannot go on (its archive cannot be written)
     turn = 9,          ///< worker → supervisor: a paced job's redirect asks to send to a host
     go = 10,           ///< supervisor → worker: the turn is granted
     sent = 11,         ///< worker → supervisor: a paced request was written at this time
@@ -141,6 +142,17 @@ struct robots_result {
     std::vector<rule_data> rules;
 };
 
+/// What made a worker stop on its own.
+enum class failure_cause : std::uint8_t {
+    archive = 1, ///< a WARC file (or its index) could not be written
+};
+
+/// A worker's fatal error: it sends no record after this frame, and exits.
+struct worker_failed {
+    failure_cause cause = failure_cause::archive;
+    std::string message; ///< what failed and why, in words
+};
+
 /// Append one complete frame to `out`. Throw std::length_error when the payload would exceed
 /// max_payload (the reader would reject it), leaving `out` as it was.
 void append_frame(const hello& h, std::string& out);
@@ -151,6 +163,7 @@ void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view
 void append_frame(const result& r, std::string& out);
 void append_frame(const robots_job& j, std::string& out);
 void append_frame(const robots_result& r, std::string& out);
+void append_frame(const worker_failed& f, std::string& out);
 void append_frame(const turn& t, std::string& out);
 void append_frame(const go& g, std::string& out);
 void append_frame(const sent& s, std::string& out);
@@ -168,6 +181,7 @@ std::optional<job> decode_job(std::string_view payload);
 std::optional<result_view> decode_result(std::string_view payload);
 std::optional<robots_job> decode_robots_job(std::string_view payload);
 std::optional<robots_result> decode_robots_result(std::string_view payload);
+std::optional<worker_failed> decode_worker_failed(std::string_view payload);
 std::optional<turn> decode_turn(std::string_view payload);
 std::optional<go> decode_go(std::string_view payload);
 std::optional<sent> decode_sent(std::string_view payload);

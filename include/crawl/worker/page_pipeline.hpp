@@ -5,7 +5,7 @@
 #include "crawl/extract/html_extractor.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/record/record.hpp"
-#include "crawl/util/sha256.hpp"
+#include "crawl/util/digest.hpp"
 #include "crawl/worker/options.hpp"
 
 #include <optional>
