@@ -1,7 +1,5 @@
 #include "corpus.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -133,26 +131,6 @@ corpus load_corpus(const std::string& dir)
         c.pages.push_back({"generated-" + std::to_string(i), generate_page(i, rng)});
     }
     return c;
-}
-
-std::string gzip(std::string_view data, int level)
-{
-    z_stream z{};
-    if (deflateInit2(&z, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        throw std::runtime_error("deflateInit2 failed");
-    }
-    std::string out(deflateBound(&z, static_cast<uLong>(data.size())) + 32, '\0');
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    z.avail_in = static_cast<uInt>(data.size());
-    z.next_out = reinterpret_cast<Bytef*>(out.data());
-    z.avail_out = static_cast<uInt>(out.size());
-    const int rc = deflate(&z, Z_FINISH);
-    out.resize(z.total_out);
-    deflateEnd(&z);
-    if (rc != Z_STREAM_END) {
-        throw std::runtime_error("deflate did not finish");
-    }
-    return out;
 }
 
 } // namespace crawl::bench

@@ -29,7 +29,4 @@ std::string default_corpus_dir();
 /// deterministic pages instead (mean about 95 KB, as the real corpus).
 corpus load_corpus(const std::string& dir);
 
-/// gzip (RFC 1952) of `data` at `level`, as a server would send it.
-std::string gzip(std::string_view data, int level = 6);
-
 } // namespace crawl::bench

@@ -8,34 +8,18 @@
 // then prints the number of queries it received on stderr.
 
 #include "support/dns_server.hpp"
+#include "tool_args.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include <charconv>
 #include <cstdio>
-#include <iostream>
 #include <string_view>
 
 namespace {
 
-[[noreturn]] void usage_error(const std::string& message)
-{
-    std::cerr << "crawl-bench-dns: error: " << message
-              << "\nusage: crawl-bench-dns [--port P] [--delay-ms MS] [--zone ZONE] [--ttl SEC] [--spread N]\n";
-    std::exit(2);
-}
-
-template <class T>
-T number(std::string_view arg, std::string_view value)
-{
-    T out{};
-    const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
-    if (ec != std::errc{} || ptr != value.data() + value.size()) {
-        usage_error("bad value for " + std::string(arg) + ": " + std::string(value));
-    }
-    return out;
-}
+constexpr crawl::bench::tool_args args("crawl-bench-dns",
+                                       "crawl-bench-dns [--port P] [--delay-ms MS] [--zone ZONE] [--ttl SEC] [--spread N]");
 
 } // namespace
 
@@ -47,21 +31,21 @@ int main(int argc, char** argv)
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (i + 1 >= argc) {
-            usage_error(std::string(arg) + " needs a value");
+            args.fail(std::string(arg) + " needs a value");
         }
         const std::string_view value = argv[++i];
         if (arg == "--port") {
-            options.port = number<std::uint16_t>(arg, value);
+            options.port = args.number<std::uint16_t>(arg, value);
         } else if (arg == "--delay-ms") {
-            options.delay = std::chrono::milliseconds(number<unsigned>(arg, value));
+            options.delay = std::chrono::milliseconds(args.number<unsigned>(arg, value));
         } else if (arg == "--zone") {
             options.zone = std::string(value);
         } else if (arg == "--ttl") {
-            options.ttl = number<std::uint32_t>(arg, value);
+            options.ttl = args.number<std::uint32_t>(arg, value);
         } else if (arg == "--spread") {
-            options.spread = number<unsigned>(arg, value);
+            options.spread = args.number<unsigned>(arg, value);
         } else {
-            usage_error("unknown option " + std::string(arg));
+            args.fail("unknown option " + std::string(arg));
         }
     }
     crawl::test::dns_server server(options);

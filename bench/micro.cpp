@@ -1,20 +1,24 @@
 // crawl-micro: Google Benchmark of the CPU-bound stages over the benchmark corpus
-// (bench/corpus/files, or the generated stand-in): inflate, extract (crawl's tokenizer, with
-// each byte scanner the CPU has, and the libxml2 2.9.14 extractor it replaced, side by side),
-// inflate+extract, the worker's whole page pipeline (inflate + SHA-256 + extract), frame
-// encode and decode, and record serialization. items_per_second is pages per second of one
-// core. Also robots.txt parsing and checking, for a typical file and for 500 KiB hostile ones.
+// (bench/corpus/files, or the generated stand-in): decoding gzip (inflate), br and zstd (each
+// compressed at start as a server would send it), extract (crawl's tokenizer, with each byte
+// scanner the CPU has, and the libxml2 2.9.14 extractor it replaced, side by side),
+// inflate+extract, the worker's whole page pipeline (inflate + SHA-256 + extract), frame encode
+// and decode, record serialization, and the WARC records of each page (--warc) at each gzip
+// level. items_per_second is pages per second of one core. Also a page of 100,000 links (items:
+// links), and robots.txt parsing and checking, for a typical file and for 500 KiB hostile ones.
 //
 //   crawl-micro [--benchmark_filter=REGEX] [--benchmark_repetitions=N] ...
 //   CRAWL_CORPUS=DIR crawl-micro        (another corpus directory)
 
 #include "corpus.hpp"
+#include "support/encoder.hpp"
 
-#include "crawl/decode/inflater.hpp"
+#include "crawl/decode/decoder.hpp"
 #include "crawl/extract/html_extractor.hpp"
 #include "crawl/record/record.hpp"
 #include "crawl/robots/robots.hpp"
-#include "crawl/util/sha256.hpp"
+#include "crawl/util/digest.hpp"
+#include "crawl/warc/record.hpp"
 #include "crawl/wire/frame.hpp"
 #include "extract/byte_scan.hpp"
 #include "oracle/libxml2_extractor.hpp"
@@ -37,6 +41,8 @@ constexpr std::size_t wire_chunk = 16 * 1024;
 struct prepared {
     bench::corpus corpus;
     std::vector<std::string> gzipped;
+    std::vector<std::string> brotli; ///< quality 5, 4 MiB window: a typical server's on-the-fly br
+    std::vector<std::string> zstd;   ///< level 3, its size in the header
     std::vector<std::string> urls;
     std::vector<record::record> records; ///< what the worker would emit for each page
     std::uint64_t html_bytes = 0;
@@ -52,7 +58,9 @@ const prepared& data()
                   << d.corpus.total_bytes() << " bytes\n";
         for (std::size_t i = 0; i < d.corpus.pages.size(); ++i) {
             const auto& page = d.corpus.pages[i];
-            d.gzipped.push_back(bench::gzip(page.html, 6));
+            d.gzipped.push_back(test::encode(test::wrapping::gzip, page.html));
+            d.brotli.push_back(test::encode(test::wrapping::br, page.html));
+            d.zstd.push_back(test::encode(test::wrapping::zstd, page.html));
             d.urls.push_back("http://127.0.0.1:8080/p/" + std::to_string(i));
             d.html_bytes += page.html.size();
 
@@ -101,19 +109,40 @@ void finish_pass(benchmark::State& state, const prepared& d)
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(d.html_bytes));
 }
 
-void inflate(benchmark::State& state)
+/// Decoding alone, each body fed in wire chunks; the compressed sizes are reported as counters.
+void decode_bodies(benchmark::State& state, decode::coding coding, const std::vector<std::string> prepared::*bodies)
 {
     const auto& d = data();
+    std::uint64_t encoded_bytes = 0;
+    for (const auto& body : d.*bodies) {
+        encoded_bytes += body.size();
+    }
     for (auto _ : state) {
-        for (const auto& body : d.gzipped) {
+        for (const auto& body : d.*bodies) {
             std::uint64_t sum = 0;
-            decode::inflater in(decode::coding::gzip, 64u << 20, [&](std::string_view out) { sum += out.size(); });
+            decode::decoder in(coding, 64u << 20, [&](std::string_view out) { sum += out.size(); });
             in_wire_chunks(body, [&](std::string_view c) { (void)in.feed(c); });
             (void)in.finish();
             benchmark::DoNotOptimize(sum);
         }
     }
     finish_pass(state, d);
+    state.counters["ratio"] = static_cast<double>(d.html_bytes) / static_cast<double>(encoded_bytes);
+}
+
+void inflate(benchmark::State& state)
+{
+    decode_bodies(state, decode::coding::gzip, &prepared::gzipped);
+}
+
+void decode_br(benchmark::State& state)
+{
+    decode_bodies(state, decode::coding::br, &prepared::brotli);
+}
+
+void decode_zstd(benchmark::State& state)
+{
+    decode_bodies(state, decode::coding::zstd, &prepared::zstd);
 }
 
 /// Extraction alone by `Extractor`, the decoded body in pieces of `piece` bytes.
@@ -170,7 +199,7 @@ void inflate_extract(benchmark::State& state)
     for (auto _ : state) {
         for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
             extract::html_extractor ex(d.urls[i], "utf-8", false);
-            decode::inflater in(decode::coding::gzip, 64u << 20, [&](std::string_view out) { ex.feed(out); });
+            decode::decoder in(decode::coding::gzip, 64u << 20, [&](std::string_view out) { ex.feed(out); });
             in_wire_chunks(d.gzipped[i], [&](std::string_view c) { (void)in.feed(c); });
             (void)in.finish();
             ex.finish();
@@ -188,7 +217,7 @@ void page_pipeline(benchmark::State& state)
         for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
             extract::html_extractor ex(d.urls[i], "utf-8", false);
             sha256 hash;
-            decode::inflater in(decode::coding::gzip, 64u << 20, [&](std::string_view out) {
+            decode::decoder in(decode::coding::gzip, 64u << 20, [&](std::string_view out) {
                 hash.update(out);
                 ex.feed(out);
             });
@@ -199,6 +228,45 @@ void page_pipeline(benchmark::State& state)
         }
     }
     finish_pass(state, d);
+}
+
+// A page of 100,000 distinct links (the hostile suite's size), in the forms pages use: root-
+// relative with a query, dot segments, relative files with fragments, and absolute URLs to
+// other hosts, one in eight with a non-ASCII host name. Extracting it is mostly resolving URLs.
+std::string many_links_page()
+{
+    std::string page = "<!doctype html><html><head><title>links</title></head><body>\n";
+    for (int i = 0; i < 100'000; ++i) {
+        const std::string n = std::to_string(i);
+        switch (i % 8) {
+        case 0: page += "<a href=\"/item/" + n + "?ref=list&amp;p=2\">"; break;
+        case 1: page += "<a href=\"../archive/2024/" + n + "/./index.html\">"; break;
+        case 2: page += "<a href=\"page-" + n + ".html#top\">"; break;
+        case 3: page += "<a href=\"https://cdn" + std::to_string(i % 16) + ".example.com/a/" + n + "\">"; break;
+        case 4: page += "<a href=\"//static.example.org/img/" + n + ".png\">"; break;
+        case 5: page += "<a href=\"?page=" + n + "\">"; break;
+        case 6: page += "<a href=\"HTTP://Www.Example.COM:80/Path/" + n + "/\">"; break;
+        default: page += "<a href=\"https://b\xC3\xBC" "cher" + std::to_string(i % 16) + ".example/" + n + "\">"; break;
+        }
+        page += "link</a>\n";
+    }
+    return page + "</body></html>";
+}
+
+/// Extraction of a page made of links, links kept: the cost of resolving one link.
+void extract_links_page(benchmark::State& state)
+{
+    static const std::string page = many_links_page();
+    std::size_t links = 0;
+    for (auto _ : state) {
+        extract::html_extractor ex("https://www.example.com/dir/list.html", "utf-8", true);
+        in_wire_chunks(page, [&](std::string_view c) { ex.feed(c); });
+        ex.finish();
+        links = ex.result().links.size();
+        benchmark::DoNotOptimize(ex.result().links.data());
+    }
+    state.SetItemsProcessed(state.iterations() * 100'000);
+    state.counters["links"] = static_cast<double>(links); // those the URL module accepted
 }
 
 void sha256_body(benchmark::State& state)
@@ -240,6 +308,55 @@ void record_csv(benchmark::State& state)
         }
     }
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(d.records.size()));
+}
+
+/// What --warc costs a worker per page: the payload digest (SHA-1, over the body as it came),
+/// then the request and response records built and compressed at the level in the first
+/// argument. The second: 1, the page gzipped, as the benchmark server sends it (its body then
+/// goes into the record's member as stored blocks); 0, the page as it is (no content coding).
+void warc_records(benchmark::State& state)
+{
+    const auto& d = data();
+    const bool coded = state.range(1) != 0;
+    std::vector<std::string_view> bodies;
+    for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
+        bodies.push_back(coded ? std::string_view(d.gzipped[i]) : std::string_view(d.corpus.pages[i].html));
+    }
+    std::vector<std::string> responses;
+    for (const auto& body : bodies) {
+        responses.push_back(std::string("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n") +
+                            (coded ? "Content-Encoding: gzip\r\n" : "") +
+                            "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body));
+    }
+    const std::string request = "GET /p/1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: crawl/0.1.0\r\n"
+                                "Accept: text/html,application/xhtml+xml,*/*;q=0.8\r\nAccept-Encoding: gzip, deflate\r\n\r\n";
+    warc::record_builder builder(static_cast<int>(state.range(0)), 1);
+    std::string out;
+    std::uint64_t written = 0;
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < responses.size(); ++i) {
+            digest payload(digest::algorithm::sha1);
+            in_wire_chunks(bodies[i], [&](std::string_view c) { payload.update(c); });
+            const std::string payload_digest = payload.finish();
+            warc::exchange e;
+            e.target_uri = d.urls[i];
+            e.ip_address = "127.0.0.1";
+            e.date = std::chrono::system_clock::now();
+            e.request = request;
+            e.response = responses[i];
+            e.header_size = responses[i].size() - bodies[i].size();
+            e.payload_digest = payload_digest;
+            e.payload_length = bodies[i].size();
+            e.payload_compressed = coded;
+            out.clear();
+            builder.append_exchange(e, nullptr, out);
+            written += out.size();
+        }
+    }
+    finish_pass(state, d);
+    state.counters["warc_bytes_per_page"] =
+        static_cast<double>(written) /
+        (static_cast<double>(state.iterations()) * static_cast<double>(responses.size()));
 }
 
 std::vector<wire::result> result_frames()
@@ -345,14 +462,18 @@ void robots_check(benchmark::State& state)
 }
 
 BENCHMARK(inflate)->Unit(benchmark::kMillisecond);
+BENCHMARK(decode_br)->Unit(benchmark::kMillisecond);
+BENCHMARK(decode_zstd)->Unit(benchmark::kMillisecond);
 BENCHMARK(extract_html)->Unit(benchmark::kMillisecond)->Arg(16 * 1024)->Arg(1 << 20);
 BENCHMARK(extract_libxml2)->Unit(benchmark::kMillisecond)->Arg(16 * 1024);
 BENCHMARK(extract_html_scanner)->Unit(benchmark::kMillisecond)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(inflate_extract)->Unit(benchmark::kMillisecond);
 BENCHMARK(page_pipeline)->Unit(benchmark::kMillisecond);
+BENCHMARK(extract_links_page)->Unit(benchmark::kMillisecond);
 BENCHMARK(sha256_body)->Unit(benchmark::kMillisecond);
 BENCHMARK(record_jsonl)->Unit(benchmark::kMicrosecond);
 BENCHMARK(record_csv)->Unit(benchmark::kMicrosecond);
+BENCHMARK(warc_records)->Unit(benchmark::kMillisecond)->ArgsProduct({{0, 1, 3, 6, 9}, {1, 0}});
 BENCHMARK(frame_encode)->Unit(benchmark::kMicrosecond);
 BENCHMARK(frame_decode)->Unit(benchmark::kMicrosecond);
 BENCHMARK(robots_parse)->Unit(benchmark::kMillisecond)->Arg(0)->Arg(1)->Arg(2);

@@ -85,6 +85,18 @@ def markdown(res):
                 out.append(f"| {row['concurrency']} | {row['floor_s']:.1f} | python peer | 1 loop | "
                            f"{p['wall_s']:.2f} | {p['vs_floor']:.2f}x |")
         out.append("")
+    w = res.get("warc")
+    if w:
+        out.append(f"**--warc: {w['urls']:,} corpus URLs, 1 worker** (`-c 64 --per-host 0`), each run side by side")
+        out.append("")
+        out.append("| run | pages/s | vs no --warc | CPU ms/page | WARC bytes/page | worker RSS MiB |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for r in w["levels"]:
+            name = "no --warc" if r["level"] is None else f"--warc-gzip-level {r['level']}"
+            size = "" if r["level"] is None else f"{r['warc_bytes'] / r['urls']:,.0f}"
+            out.append(f"| {name} | {r['pages_per_s']:,.0f} | {r['vs_plain']:.3f} | {r['cpu_ms_per_page']:.3f} | "
+                       f"{size} | {kb_mib(max(r['worker_rss_kb']))} |")
+        out.append("")
     dn = res.get("dns")
     if dn:
         out.append(f"**DNS**: {dn['names']:,} distinct host names, a DNS server answering each query after 50 ms, "

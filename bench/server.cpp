@@ -13,6 +13,7 @@
 // Stops on SIGINT/SIGTERM and prints "served R requests on C connections" to stderr.
 
 #include "corpus.hpp"
+#include "support/encoder.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -229,7 +230,7 @@ int main(int argc, char** argv)
     for (const auto& p : corpus.pages) {
         served_page s;
         s.identity_body = p.html;
-        s.gzip_body = crawl::bench::gzip(p.html, 6);
+        s.gzip_body = crawl::test::encode(crawl::test::wrapping::gzip, p.html);
         s.identity_head = response_head(s.identity_body.size(), false);
         s.gzip_head = response_head(s.gzip_body.size(), true);
         gzip_bytes += s.gzip_body.size();

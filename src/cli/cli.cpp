@@ -3,6 +3,8 @@
 #include "crawl/robots/robots.hpp"
 #include "crawl/supervisor/options.hpp"
 #include "crawl/util/text.hpp"
+#include "crawl/warc/record.hpp"
+#include "crawl/warc/writer.hpp"
 
 #include <CLI/CLI.hpp>
 #include <openssl/ssl.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <thread>
@@ -28,11 +31,12 @@ const char* const examples = R"(Examples:
   grep example.org all.txt | crawl -q --links -
   crawl --format csv --stats stats.json urls.txt > out.csv
   crawl --resolve example.test:443:127.0.0.1 --cacert ca.pem urls.txt
+  crawl --warc archive/crawl --cdx -o out.jsonl urls.txt   keep the pages in WARC files
   crawl -q --resume -o out.jsonl --max-time 3000 --delay 1000 urls.txt   (from cron)
 
 Exit status: 0 every URL ok (final 2xx), 1 some URLs failed, 2 usage or input error
 (a refused --resume included), 3 stopped by --max-time (run again with --resume),
-130/143 stopped by SIGINT/SIGTERM, 141 output closed early.
+4 a WARC file could not be written, 130/143 stopped by SIGINT/SIGTERM, 141 output closed early.
 Records, fields, error classes and the rest: man crawl (docs/crawl.1 in the source tree).)";
 
 std::chrono::milliseconds seconds_to_ms(double seconds)
@@ -117,6 +121,56 @@ void check_cacert(const std::string& path)
     }
 }
 
+/// The command as typed, for the warcinfo record: arguments with anything but plain characters
+/// in single quotes, as a shell would take them back.
+std::string command_line(int argc, char** argv)
+{
+    std::string line;
+    for (int i = 0; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        if (i > 0) {
+            line += ' ';
+        }
+        const bool plain = !arg.empty() && std::all_of(arg.begin(), arg.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("-_./:=,@%+").find(c) != std::string_view::npos;
+        });
+        if (plain) {
+            line += arg;
+            continue;
+        }
+        line += '\'';
+        for (const char c : arg) {
+            line += c == '\'' ? std::string_view("'\\''") : std::string_view(&c, 1);
+        }
+        line += '\'';
+    }
+    return line;
+}
+
+std::string host_name()
+{
+    char name[HOST_NAME_MAX + 1] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) {
+        return "unknown";
+    }
+    return name;
+}
+
+/// The warcinfo block each WARC file starts with: who wrote it, how, and where.
+std::string warc_info(const supervisor::options& opts, const std::string& command)
+{
+    const auto& w = opts.worker;
+    return warc::info_block({
+        {"software", std::string("crawl/") + CRAWL_VERSION},
+        {"format", "WARC File Format 1.1"},
+        {"conformsTo", "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"},
+        {"hostname", host_name()},
+        {"http-header-user-agent", w.fetch.user_agent},
+        {"robots", opts.robots ? "obey" : "ignore"},
+        {"command", command},
+    });
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -141,6 +195,10 @@ int main(int argc, char** argv)
     unsigned retry_base_ms = 500;
     double max_retry_wait = 60;
     double max_time = 0;
+    std::string warc_prefix;
+    std::uint64_t warc_max_size = 1ull << 30;
+    int warc_gzip_level = warc::default_gzip_level;
+    bool cdx = false;
 
     CLI::App app{"crawl: a batch web crawler that uses every core.\n"
                  "Reads one URL per line from FILE (or stdin for '-') and writes one JSON record per line.",
@@ -214,7 +272,18 @@ int main(int argc, char** argv)
     app.add_flag("--resume", opts.resume, "With -o FILE: skip input lines FILE already has records for, append the rest");
     app.add_option("--max-time", max_time, "Seconds for the whole run; then stop dispatching and exit 3")
         ->check(CLI::PositiveNumber);
-    app.add_flag("--dedup", opts.dedup, "Fetch each normalized URL once; repeats get a record with duplicate_of");
+    app.add_flag("--dedup", opts.dedup,
+                 "Fetch each normalized URL once; repeats get a record with duplicate_of (with --warc, a body "
+                 "already archived becomes a revisit record)");
+    app.add_option("--warc", warc_prefix,
+                   "Keep every request and response in WARC files PREFIX-<worker>-<n>.warc.gz (robots.txt and "
+                   "redirects included)");
+    app.add_option("--warc-max-size", warc_max_size, "Start a new WARC file past this size (suffixes K, M, G)")
+        ->capture_default_str()->transform(CLI::AsSizeValue(false))->check(CLI::Range(1ull << 10, 1ull << 40));
+    app.add_option("--warc-gzip-level", warc_gzip_level,
+                   "zlib level of the WARC records' compression, 0 (stored) to 9 (smallest, slowest)")
+        ->capture_default_str()->check(CLI::Range(0, 9));
+    app.add_flag("--cdx", cdx, "Write a CDXJ index (pywb's format) beside each WARC file");
 
     try {
         app.parse(argc, argv);
@@ -254,6 +323,19 @@ int main(int argc, char** argv)
         }
         if (opts.resume && opts.input == "-") {
             throw usage_error("--resume needs the input in a file, not stdin (its identity is checked)");
+        }
+        if (warc_prefix.empty() && (cdx || app.count("--warc-max-size") > 0 || app.count("--warc-gzip-level") > 0)) {
+            throw usage_error("--cdx, --warc-max-size and --warc-gzip-level go with --warc PREFIX");
+        }
+        if (!warc_prefix.empty()) {
+            warc::settings archive;
+            archive.prefix = warc_prefix;
+            archive.max_size = warc_max_size;
+            archive.cdx = cdx;
+            archive.level = warc_gzip_level;
+            archive.revisits = opts.dedup;
+            archive.info = warc_info(opts, command_line(argc, argv));
+            w.warc = std::move(archive);
         }
         if (opts.input == "-" && ::isatty(STDIN_FILENO)) {
             throw usage_error("reading URLs from a terminal; pass a file, or pipe URLs into 'crawl -'");

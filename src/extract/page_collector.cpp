@@ -3,8 +3,6 @@
 #include "crawl/url/url.hpp"
 #include "crawl/util/text.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <functional>
 
 namespace crawl::extract {
@@ -17,8 +15,8 @@ constexpr std::size_t max_raw_href_bytes = 8 * max_url_bytes;
 
 page_collector::page_collector(std::string_view page_url, bool keep_links) : keep_links_(keep_links)
 {
-    if (auto parsed = boost::urls::parse_uri(page_url)) {
-        page_url_ = boost::urls::url(*parsed);
+    if (auto parsed = url::parse_input(page_url)) {
+        page_url_ = std::move(*parsed);
         base_ = &*page_url_;
     }
 }
@@ -57,15 +55,15 @@ void page_collector::base(std::optional<std::string_view> href)
         return;
     }
     have_base_ = true;
-    std::optional<std::string> resolved = resolve(*href);
-    if (!resolved) {
+    if (href->size() > max_raw_href_bytes) {
         return;
     }
-    if (auto parsed = boost::urls::parse_uri(*resolved)) {
-        base_url_ = boost::urls::url(*parsed);
+    std::optional<url::target> resolved = url::resolve_base(*page_url_, *href);
+    if (resolved && resolved->href.size() <= max_url_bytes) {
+        base_url_ = std::move(resolved);
         base_ = &*base_url_;
         seen_hrefs_.clear(); // they resolve differently now
-        info_.base = std::move(*resolved);
+        info_.base = base_url_->href;
     }
 }
 

@@ -8,7 +8,7 @@
 #include "crawl/extract/html_extractor.hpp"
 #include "page_text.hpp"
 
-#include <boost/url/url.hpp>
+#include "crawl/url/target.hpp"
 
 #include <optional>
 #include <string>
@@ -44,9 +44,9 @@ private:
     [[nodiscard]] std::optional<std::string> resolve(std::string_view href) const;
 
     bool keep_links_ = false;
-    std::optional<boost::urls::url> page_url_;
-    std::optional<boost::urls::url> base_url_;
-    const boost::urls::url* base_ = nullptr; ///< what links resolve against now
+    std::optional<url::target> page_url_;
+    std::optional<url::target> base_url_;
+    const url::target* base_ = nullptr; ///< what links resolve against now
 
     page_info info_;
     text_collector title_;

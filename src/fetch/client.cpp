@@ -36,7 +36,7 @@ struct client::impl {
     /// hop connected to.
     net::awaitable<exchange_result> hop(const url::target& t, clock::time_point& deadline,
                                         response::body_handler& handler, bool inward_allowed, address_class& peer,
-                                        outcome& out)
+                                        pacer* pacing, outcome& out, capture_sink* sink)
     {
         const auto key = connection_pool::key_of(t);
         for (int attempt = 0;; ++attempt) {
@@ -61,12 +61,15 @@ struct client::impl {
             }
             peer = classify(conn->remote);
             const bool reused = conn->uses++ > 0;
+            if (pacing != nullptr) {
+                pacing->sending(t);
+            }
             // Two statements, not ?: around co_await (a GCC 12 / Clang coroutine miscompile).
             exchange_result r;
             if (conn->secure) {
-                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out);
+                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out, sink);
             } else {
-                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out);
+                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out, sink);
             }
             if (r.retry_fresh && attempt == 0) {
                 conn->close();
@@ -84,7 +87,8 @@ struct client::impl {
         }
     }
 
-    net::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects)
+    net::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects,
+                                pacer* pacing, capture_sink* sink)
     {
         outcome out;
         const auto start = clock::now();
@@ -99,7 +103,7 @@ struct client::impl {
             out.status = 0;
             out.retry_after.clear();
             address_class peer = address_class::global;
-            auto r = co_await hop(target, deadline, handler, inward_allowed, peer, out);
+            auto r = co_await hop(target, deadline, handler, inward_allowed, peer, pacing, out, sink);
             if (out.redirects == 0) {
                 inward_allowed = opts.allow_private || is_inward(peer);
             }
@@ -127,6 +131,11 @@ struct client::impl {
                 break;
             }
             target = std::move(*next);
+            if (pacing != nullptr) {
+                const auto asked = clock::now();
+                co_await pacing->turn(target);
+                deadline += clock::now() - asked; // waiting for politeness is not the server's slowness
+            }
         }
         out.time_ms.total = ms_since(start);
         co_return out;
@@ -137,9 +146,10 @@ client::client(net::any_io_executor executor, const options& opts) : impl_(std::
 
 client::~client() = default;
 
-net::awaitable<outcome> client::get(url::target target, response::body_handler& handler, int max_redirects)
+net::awaitable<outcome> client::get(url::target target, response::body_handler& handler, int max_redirects,
+                                    pacer* pacing, capture_sink* sink)
 {
-    return impl_->get(std::move(target), handler, max_redirects);
+    return impl_->get(std::move(target), handler, max_redirects, pacing, sink);
 }
 
 std::uint64_t client::descriptor_waits() const noexcept

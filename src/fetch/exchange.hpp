@@ -6,7 +6,9 @@
 // over Beast's test stream.
 
 #include "deadline.hpp"
+#include "recording_buffer.hpp"
 
+#include "crawl/fetch/capture.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/fetch/options.hpp"
 #include "crawl/response/reader.hpp"
@@ -16,16 +18,15 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/system/error_code.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 namespace crawl::fetch {
@@ -38,8 +39,9 @@ struct exchange_result {
     bool reusable = false;    ///< connection may go back to the pool
 };
 
-/// The GET for `t`: crawl's default fields, then --header's additions and removals.
-boost::beast::http::request<boost::beast::http::empty_body> make_request(const url::target& t, const options& opts);
+/// The GET for `t` as it goes on the wire: crawl's default fields, then --header's additions
+/// and removals.
+std::string request_text(const url::target& t, const options& opts);
 
 /// The caps every response is read under (--max-header-bytes, --max-header-fields, --max-body).
 response::limits response_limits(const options& opts);
@@ -54,6 +56,24 @@ template <class Stream>
 concept stream_with_deadline = requires(Stream& stream, clock::time_point when) {
     boost::beast::get_lowest_layer(stream).expires_at(when);
 };
+
+/// The IP address `stream` is connected to; empty for Beast's test stream, or when unknown.
+template <class Stream>
+std::string peer_address(Stream& stream)
+{
+    if constexpr (stream_with_deadline<Stream>) {
+        boost::system::error_code ec;
+        const auto peer = boost::beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
+        if (!ec) {
+            return peer.address().to_string();
+        }
+    }
+    return {};
+}
+
+/// The most bytes of one response a capture keeps: the body's wire cap, twice over for chunk
+/// framing, plus a header. A response larger than that is archived cut short.
+[[nodiscard]] std::size_t capture_limit(const response::limits& l) noexcept;
 
 /// Arms the deadline of the next I/O. Beast's test stream has no clock: under it the exchange
 /// runs without deadlines.
@@ -71,11 +91,13 @@ void expire_at(Stream& stream, clock::time_point when)
 /// one means it had gone stale (retry_fresh), not that the server failed. `deadline` is the
 /// whole URL's; each write and read must also finish within --read-timeout. Fills out's
 /// wire_bytes, ttfb, status, content_type, content_encoding and retry_after; the handler is
-/// told out.final_url. Never throws for I/O or protocol failures.
+/// told out.final_url. With a `sink`, what was sent and received goes to it once the response
+/// header has arrived (capture.hpp). Never throws for I/O or protocol failures.
 template <class Stream>
 boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::flat_buffer& buffer, bool reused,
                                                  const url::target& t, clock::time_point deadline,
-                                                 const options& opts, response::body_handler& handler, outcome& out)
+                                                 const options& opts, response::body_handler& handler, outcome& out,
+                                                 capture_sink* sink = nullptr)
 {
     namespace net = boost::asio;
     namespace beast = boost::beast;
@@ -87,10 +109,13 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
     buffer.max_size(response::buffer_limit(limits));
     const auto arm = [&] { expire_at(stream, std::min(deadline, clock::now() + opts.read_timeout)); };
 
-    auto req = make_request(t, opts);
+    const std::string request = request_text(t, opts);
+    // Asked now: a connection the server resets has no peer address by the end.
+    const std::string peer = sink != nullptr ? peer_address(stream) : std::string();
+    const auto sent_at = std::chrono::system_clock::now();
     const auto sent = clock::now();
     arm();
-    auto [write_ec, written] = co_await http::async_write(stream, req, nothrow);
+    auto [write_ec, written] = co_await net::async_write(stream, net::buffer(request), nothrow);
     (void)written;
     if (write_ec) {
         if (reused && is_closed_by_peer(write_ec)) {
@@ -106,12 +131,16 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
     // Beast reads as much as the buffer has room for (at least 512 bytes): without room for
     // a whole chunk, a 20 KB body takes 40 recvmsg calls instead of two.
     buffer.reserve(response::chunk_size);
+    // What is captured for an archive: the bytes the parser consumes, up to a cap.
+    std::string raw;
+    recording_buffer recorded(buffer, sink != nullptr ? &raw : nullptr, capture_limit(limits));
     // The response: crawl's caps, 1xx skipping and body handling live in the reader; this
     // loop only does the reads and knows the deadlines.
-    response::reader rd(limits, out.final_url, handler);
+    response::reader rd(limits, out.final_url, handler, sink);
     while (rd.next() == response::step::read_header) {
+        raw.clear(); // an interim response is not part of the final one
         arm();
-        auto [ec, n] = co_await http::async_read_header(stream, buffer, rd.parser(), nothrow);
+        auto [ec, n] = co_await http::async_read_header(stream, recorded, rd.parser(), nothrow);
         out.wire_bytes += n;
         if (ec && reused && n == 0 && buffer.size() == 0 && is_closed_by_peer(ec)) {
             result.retry_fresh = true;
@@ -129,12 +158,13 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
     out.content_type = std::string(rd.content_type());
     out.content_encoding = std::string(rd.content_encoding());
     out.retry_after = std::string(rd.retry_after());
+    const std::size_t header_size = raw.size();
     while (rd.next() == response::step::read_body) {
         rd.prepare_body();
         arm();
         // read_some returns after each batch the socket delivers, so the read timeout is an idle
         // timeout (async_read would wait for a full chunk under one arming).
-        auto [ec, n] = co_await http::async_read_some(stream, buffer, rd.parser(), nothrow);
+        auto [ec, n] = co_await http::async_read_some(stream, recorded, rd.parser(), nothrow);
         out.wire_bytes += n;
         if (ec == net::ssl::error::stream_truncated && rd.parser().need_eof()) {
             // Servers often close TLS without close_notify; for a close-delimited body
@@ -148,6 +178,26 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
         result.error = timeout_failure(deadline, opts, "body read idle for " + seconds_text(opts.read_timeout));
     }
     result.location = rd.location();
+    if (sink != nullptr && rd.has_final_header()) {
+        // The parser's header, not the reader's view of it: a header whose Content-Length was
+        // refused is whole, and archived with no body.
+        const auto& head = rd.parser().get();
+        const auto content_type = head[boost::beast::http::field::content_type];
+        const auto content_encoding = head[boost::beast::http::field::content_encoding];
+        exchange_capture capture;
+        capture.target_uri = t.href;
+        capture.peer_address = peer;
+        capture.sent_at = sent_at;
+        capture.request = request;
+        capture.response = raw;
+        capture.header_size = header_size;
+        capture.status = static_cast<int>(head.result_int());
+        capture.content_type = {content_type.data(), content_type.size()};
+        capture.content_encoding = {content_encoding.data(), content_encoding.size()};
+        capture.complete = rd.parser().is_done() && !recorded.overflowed();
+        capture.error = recorded.overflowed() ? error_class::body_too_large : result.error.cls;
+        sink->on_exchange(capture);
+    }
     // Bytes past the end of the response are not ours to interpret: a server that sends
     // more than it declared could otherwise answer the next request on this connection.
     result.reusable = rd.reusable() && buffer.size() == 0;

@@ -294,6 +294,18 @@ void append_jsonl(const record& r, bool with_links, std::string& out)
     } else {
         append_int(r.duplicate_of, out);
     }
+    out += ",\"warc\":";
+    if (r.warc.file.empty()) {
+        out += "null";
+    } else {
+        out += "{\"file\":";
+        append_json_string(r.warc.file, out);
+        out += ",\"offset\":";
+        append_int(r.warc.offset, out);
+        out += ",\"length\":";
+        append_int(r.warc.length, out);
+        out += '}';
+    }
     out += "}\n";
 }
 
@@ -302,7 +314,7 @@ void append_csv_header(std::string& out)
     out += "seq,url,final_url,status,ok,error_class,error_message,redirects,attempts,content_type,"
            "charset,content_encoding,wire_bytes,body_bytes,title,description,canonical,lang,"
            "links_count,hash,time_dns_ms,time_connect_ms,time_tls_ms,time_ttfb_ms,"
-           "time_total_ms,worker,duplicate_of\n";
+           "time_total_ms,worker,duplicate_of,warc_file,warc_offset,warc_length\n";
 }
 
 void append_csv(const record& r, std::string& out)
@@ -370,6 +382,16 @@ void append_csv(const record& r, std::string& out)
     out += ',';
     if (r.duplicate_of != 0) {
         append_int(r.duplicate_of, out);
+    }
+    out += ',';
+    if (!r.warc.file.empty()) {
+        csv_field(r.warc.file, out);
+        out += ',';
+        append_int(r.warc.offset, out);
+        out += ',';
+        append_int(r.warc.length, out);
+    } else {
+        out += ",,";
     }
     out += '\n';
 }

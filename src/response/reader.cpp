@@ -1,5 +1,6 @@
 #include "crawl/response/reader.hpp"
 
+#include "crawl/decode/decoder.hpp"
 #include "crawl/util/text.hpp"
 
 #include <boost/beast/core/error.hpp>
@@ -39,14 +40,14 @@ std::size_t buffer_limit(const limits& l) noexcept
     return std::size_t{l.max_header_bytes} + 64 * 1024;
 }
 
-reader::reader(const limits& l, std::string_view final_url, body_handler& handler)
-    : limits_(l), final_url_(final_url), handler_(handler)
+reader::reader(const limits& l, std::string_view final_url, body_handler& handler, body_tap* tap)
+    : limits_(l), final_url_(final_url), handler_(handler), tap_(tap)
 {
     parser_.emplace();
     parser_->header_limit(limits_.max_header_bytes);
     // The wire limit sits above the decoded cap, so an identity body is stopped by the handler's
     // cap (body_too_large with what was read so far) and a compressed one by its decoded size.
-    parser_->body_limit(limits_.max_body + limits_.max_body / 8 + 64 * 1024);
+    parser_->body_limit(decode::max_encoded_size(limits_.max_body));
 }
 
 std::string_view reader::field(boost::beast::http::field name) const
@@ -65,7 +66,10 @@ std::string_view reader::content_type() const
 
 std::string_view reader::content_encoding() const
 {
-    return field(http::field::content_encoding);
+    if (status_ == 0) {
+        return {};
+    }
+    return content_encoding_;
 }
 
 std::string_view reader::retry_after() const
@@ -88,6 +92,7 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
             return fail({error_class::timeout, "no response header within the read timeout"});
         }
         if (ec == http::error::body_limit) { // Content-Length alone is over the cap
+            final_header_ = true;             // (the header itself was whole)
             return fail({error_class::body_too_large,
                          "Content-Length exceeds --max-body of " + std::to_string(limits_.max_body) + " bytes"});
         }
@@ -117,6 +122,13 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
                                                 std::to_string(limits_.max_header_fields)});
     }
     status_ = static_cast<int>(head.result_int());
+    // Several Content-Encoding fields are one list (RFC 9110, section 5.3): "gzip" then "br"
+    // is "gzip, br", and the body must be decoded as such.
+    content_encoding_.clear();
+    const auto [first, last] = head.equal_range(http::field::content_encoding);
+    for (auto f = first; f != last; ++f) {
+        content_encoding_.append(content_encoding_.empty() ? "" : ", ").append(f->value());
+    }
     if (status_ >= 100 && status_ < 200 && status_ != 101) {
         if (++interim_ > max_interim_responses) {
             return fail({error_class::protocol,
@@ -125,10 +137,11 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
         status_ = 0; // only the final response's status counts
         parser_.emplace(); // Beast needs a new parser per message
         parser_->header_limit(limits_.max_header_bytes);
-        parser_->body_limit(limits_.max_body + limits_.max_body / 8 + 64 * 1024);
+        parser_->body_limit(decode::max_encoded_size(limits_.max_body));
         next_ = step::read_header;
         return next_;
     }
+    final_header_ = true;
     const auto loc = head[http::field::location];
     // Only a Location with something in it redirects; an empty one is a final 3xx (it must not
     // count as a redirect here and as a final response once the body comes: location_ alone
@@ -162,6 +175,9 @@ step reader::body_read(error_code ec)
     }
     // Bytes that arrived before an error are still the page's: the handler keeps what it can.
     if (got > 0) {
+        if (tap_ != nullptr) {
+            tap_->on_payload({chunk_.data(), got});
+        }
         drained_ += got;
         if (location_.empty()) {
             if (auto f = handler_.on_body({chunk_.data(), got}); f.cls != error_class::none) {

@@ -9,33 +9,10 @@
 namespace crawl::robots {
 namespace {
 
-constexpr char hex_digits[] = "0123456789ABCDEF";
-
-int hex_value(char c) noexcept
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 bool is_unreserved(unsigned char c) noexcept
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
            c == '_' || c == '~';
-}
-
-void append_escaped(unsigned char c, std::string& out)
-{
-    out += '%';
-    out += hex_digits[c >> 4];
-    out += hex_digits[c & 0xF];
 }
 
 bool is_token_char(char c) noexcept
@@ -131,21 +108,21 @@ std::string canonical_path(std::string_view path)
     for (std::size_t i = 0; i < path.size(); ++i) {
         const auto c = static_cast<unsigned char>(path[i]);
         if (c == '%') {
-            const int hi = i + 2 < path.size() ? hex_value(path[i + 1]) : -1;
-            const int lo = hi >= 0 ? hex_value(path[i + 2]) : -1;
+            const int hi = i + 2 < path.size() ? text::hex_digit_value(path[i + 1]) : -1;
+            const int lo = hi >= 0 ? text::hex_digit_value(path[i + 2]) : -1;
             if (lo >= 0) {
                 const auto decoded = static_cast<unsigned char>(hi * 16 + lo);
                 if (is_unreserved(decoded)) {
                     out += static_cast<char>(decoded);
                 } else {
-                    append_escaped(decoded, out);
+                    text::append_percent_encoded(decoded, out);
                 }
                 i += 2;
             } else {
-                append_escaped(c, out); // a bare '%' is the octet '%' itself
+                text::append_percent_encoded(c, out); // a bare '%' is the octet '%' itself
             }
         } else if (c <= 0x20 || c >= 0x7F) {
-            append_escaped(c, out);
+            text::append_percent_encoded(c, out);
         } else {
             out += static_cast<char>(c);
         }

@@ -103,6 +103,9 @@ int coordinator::exit_status() const noexcept
     if (output_broken_) {
         return 128 + SIGPIPE;
     }
+    if (archive_failed_) {
+        return exit_archive_failed;
+    }
     if (fatal_) {
         return exit_some_failed;
     }
@@ -127,11 +130,13 @@ void coordinator::after_event()
 
 void coordinator::dispatch()
 {
+    const auto now = env_.now();
+    grant_turns(now);
     if (phase_ != phase::running) {
         return;
     }
-    const auto now = env_.now();
     while (auto a = sched_.next(now)) {
+        pace(a->url);
         pool_.send(a->worker, a->url);
         const auto seq = a->url.seq;
         slots_[a->worker].in_flight.emplace(seq, std::move(a->url));
@@ -175,7 +180,9 @@ std::optional<pending_url> coordinator::take_in_flight(unsigned worker, std::uin
     }
     pending_url job = std::move(it->second);
     slot.in_flight.erase(it);
-    sched_.completed(worker, job.host_key, env_.now());
+    const auto now = env_.now();
+    release_pacing(job, now);
+    sched_.completed(worker, job.host_key, now);
     crashes_without_progress_ = 0;
     return job;
 }
@@ -328,6 +335,22 @@ void coordinator::append_record(std::string_view line)
 
 // ---- workers -----------------------------------------------------------------------------
 
+/// A worker's WARC files cannot be written (a full disk, a file size limit, a permission): the
+/// run stops as for a signal. The worker sends nothing more; what the others finished is
+/// recorded, what runs is left for a resume. With a full disk every worker fails in turn:
+/// one message says why.
+void coordinator::worker_failed(unsigned worker, const wire::worker_failed& failure)
+{
+    if (slots_[worker].killed) {
+        return;
+    }
+    if (!archive_failed_) {
+        env_.warn("crawl: error: worker " + std::to_string(worker) + ": " + failure.message + "; stopping");
+    }
+    archive_failed_ = true;
+    begin_stop();
+}
+
 void coordinator::protocol_error(unsigned worker, std::string_view what)
 {
     auto& slot = slots_[worker];
@@ -345,6 +368,10 @@ void coordinator::worker_exited(unsigned worker, const worker_exit& exit)
 {
     auto& slot = slots_[worker];
     sched_.set_available(worker, false);
+    sched_.drop_turns(worker);
+    for (auto& held : slot.in_flight) {
+        release_pacing(held.second, env_.now());
+    }
     stats_.worker_processes.push_back(
         {worker, exit.pid, exit.peak_rss_kb, exit.user_seconds, exit.sys_seconds, exit.how});
     if (slot.ending) {

@@ -14,8 +14,8 @@
 //   running    takes input lines, dispatches, records
 //   finishing  every URL has its record: the workers' input is ended and they exit
 //   draining   --max-time passed: nothing new starts, what runs is recorded, the workers exit
-//   stopping   a signal, a broken output or a fatal error: the workers drop what they hold,
-//              send what they finished and exit
+//   stopping   a signal, a broken output, an archive that cannot be written or a fatal error:
+//              the workers drop what they hold, send what they finished and exit
 //
 // running may go to any other phase; finishing and draining may still go to stopping. The run
 // is over when every worker has exited (done()).
@@ -81,6 +81,9 @@ public:
     void worker_ready(unsigned worker) override;
     void page_result(unsigned worker, const wire::result_view& result) override;
     void robots_result(unsigned worker, wire::robots_result& result) override;
+    void worker_failed(unsigned worker, const wire::worker_failed& failure) override;
+    void turn_asked(unsigned worker, const wire::turn& turn) override;
+    void request_sent(unsigned worker, const wire::sent& sent) override;
     void protocol_error(unsigned worker, std::string_view what) override;
     void worker_exited(unsigned worker, const worker_exit& exit) override;
 
@@ -140,6 +143,13 @@ private:
     void emit_duplicate(std::uint64_t seq, std::string_view url, std::uint64_t first);
     void append_record(std::string_view line);
 
+    // pacing from the actual send (coordinator_pacing.cpp)
+    void pace(pending_url& job);
+    void grant_turns(clock::time_point now);
+    void release_pacing(pending_url& job, clock::time_point now);
+    [[nodiscard]] std::chrono::milliseconds delay_of(const std::string& scheme, const std::string& host_key);
+    [[nodiscard]] pending_url* held_job(unsigned worker, std::uint64_t id);
+
     // workers and stopping
     void redispatch_after_crash(unsigned worker, const worker_exit& exit);
     void begin_stop();
@@ -152,6 +162,7 @@ private:
     std::vector<worker_slot> slots_;
     origin_table origins_; ///< robots.txt per origin, within --robots-cache
     std::uint64_t next_robots_id_ = 0;
+    bool crawl_delay_seen_ = false; ///< some origin's robots.txt asked for a Crawl-delay
     host_health hosts_;
     fingerprint_set fingerprints_;
     retry_policy retry_;
@@ -162,6 +173,7 @@ private:
     // Why the run stopped early, when it did (the exit status tells them apart).
     int stop_signal_ = 0;
     bool output_broken_ = false;
+    bool archive_failed_ = false; ///< a worker could not write its WARC files
     bool fatal_ = false;
     bool out_of_time_ = false; ///< --max-time passed before the run finished
     unsigned crashes_without_progress_ = 0;

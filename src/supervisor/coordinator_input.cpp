@@ -151,6 +151,7 @@ void coordinator::settle_origin(const std::string& origin, wire::robots_result* 
     if (answer != nullptr && answer->verdict == wire::robots_verdict::rules) {
         a.rules = rules_from_the_wire(std::move(answer->rules));
         if (answer->crawl_delay_ms != wire::no_millis) {
+            crawl_delay_seen_ = true;
             a.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
         }
     }

@@ -66,11 +66,22 @@ void process_pool::send(unsigned worker, const pending_url& job)
         return;
     }
     if (job.kind == job_kind::robots) {
-        wire::append_frame(wire::robots_job{job.seq, job.target.scheme, job.target.host, job.target.port},
-                           s.channel->outbox());
+        wire::append_frame(
+            wire::robots_job{job.seq, job.target.scheme, job.target.host, job.target.port, pacing_bits(job)},
+            s.channel->outbox());
     } else {
-        wire::append_job_frame(job.seq, job.attempt, job.url, job.target, s.channel->outbox());
+        wire::append_job_frame(job.seq, job.attempt, job.url, job.target, pacing_bits(job), s.channel->outbox());
     }
+    s.channel->flush();
+}
+
+void process_pool::grant_turn(unsigned worker, const wire::go& go)
+{
+    auto& s = slots_[worker];
+    if (!s.channel || s.input_ended) {
+        return; // its input has ended: the worker goes ahead without asking (pacing_desk::release_all)
+    }
+    wire::append_frame(go, s.channel->outbox());
     s.channel->flush();
 }
 
@@ -153,6 +164,30 @@ std::optional<std::string> process_pool::take_frame(unsigned worker, const wire:
             return "malformed robots result frame";
         }
         events_->robots_result(worker, *result);
+        return std::nullopt;
+    }
+    case wire::frame_type::failed: {
+        const auto failure = wire::decode_worker_failed(frame.payload);
+        if (!failure) {
+            return "malformed failed frame";
+        }
+        events_->worker_failed(worker, *failure);
+        return std::nullopt;
+    }
+    case wire::frame_type::turn: {
+        const auto turn = wire::decode_turn(frame.payload);
+        if (!turn) {
+            return "malformed turn frame";
+        }
+        events_->turn_asked(worker, *turn);
+        return std::nullopt;
+    }
+    case wire::frame_type::sent: {
+        const auto sent = wire::decode_sent(frame.payload);
+        if (!sent) {
+            return "malformed sent frame";
+        }
+        events_->request_sent(worker, *sent);
         return std::nullopt;
     }
     default:

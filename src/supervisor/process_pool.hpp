@@ -29,6 +29,7 @@ public:
     void start(pool_events& events);
 
     void send(unsigned worker, const pending_url& job) override;
+    void grant_turn(unsigned worker, const wire::go& go) override;
     void finish(unsigned worker) override;
     void drain(unsigned worker) override;
     void shut_down(unsigned worker) override;

@@ -1,6 +1,6 @@
 #include "resume.hpp"
 
-#include "crawl/util/sha256.hpp"
+#include "crawl/util/digest.hpp"
 #include "summary.hpp"
 
 #include <boost/json.hpp>

@@ -30,7 +30,7 @@ void scheduler::time_host(const std::string& key, host_state& h)
 void scheduler::forget_if_idle(std::unordered_map<std::string, host_state>::iterator it, clock::time_point now)
 {
     host_state& h = it->second;
-    if (!h.queue.empty() || h.in_flight != 0) {
+    if (!h.queue.empty() || h.in_flight != 0 || !h.turns.empty() || h.unconfirmed) {
         return;
     }
     if (h.next_start <= now) {
@@ -148,6 +148,7 @@ void scheduler::start(unsigned worker, const pending_url& url, clock::time_point
     ++h.in_flight;
     h.last_worker = static_cast<int>(worker);
     h.next_start = std::max(h.next_start, now + url.delay);
+    h.unconfirmed = url.delay.count() > 0;
     --queued_;
     ++in_flight_;
     ++workers_[worker].load;
@@ -253,6 +254,77 @@ void scheduler::completed(unsigned worker, const std::string& host_key, clock::t
     --h.in_flight;
     mark_ready(it->first, h);
     forget_if_idle(it, now);
+}
+
+void scheduler::confirm_sent(const std::string& host_key, clock::time_point sent, std::chrono::milliseconds delay,
+                             clock::time_point now)
+{
+    const auto it = hosts_.find(host_key);
+    if (it == hosts_.end()) {
+        return;
+    }
+    host_state& h = it->second;
+    h.unconfirmed = false;
+    h.next_start = std::max(h.next_start, sent + delay);
+    mark_ready(it->first, h);
+    if (!h.turns.empty() && h.next_start > now) {
+        time_host(it->first, h); // so that next_wakeup() names the turn's time
+    }
+    forget_if_idle(it, now);
+}
+
+void scheduler::request_turn(const std::string& host_key, turn_request request)
+{
+    auto [it, inserted] = hosts_.try_emplace(host_key);
+    if (it->second.turns.empty()) {
+        turn_hosts_.push_back(host_key);
+    }
+    it->second.turns.push_back(request);
+}
+
+std::optional<scheduler::granted_turn> scheduler::next_turn(clock::time_point now)
+{
+    for (std::size_t i = 0; i < turn_hosts_.size();) {
+        const auto it = hosts_.find(turn_hosts_[i]);
+        if (it == hosts_.end() || it->second.turns.empty()) { // drop_turns() emptied it
+            turn_hosts_[i] = std::move(turn_hosts_.back());
+            turn_hosts_.pop_back();
+            if (it != hosts_.end()) {
+                forget_if_idle(it, now);
+            }
+            continue;
+        }
+        host_state& h = it->second;
+        if (h.unconfirmed) {
+            ++i; // its confirmation comes first
+            continue;
+        }
+        if (h.next_start > now) {
+            time_host(it->first, h);
+            ++i;
+            continue;
+        }
+        granted_turn g{h.turns.front(), it->first};
+        h.turns.pop_front();
+        h.unconfirmed = g.request.delay.count() > 0;
+        h.next_start = std::max(h.next_start, now + g.request.delay);
+        if (h.turns.empty()) {
+            turn_hosts_[i] = std::move(turn_hosts_.back());
+            turn_hosts_.pop_back();
+            mark_ready(it->first, h);
+        }
+        return g;
+    }
+    return std::nullopt;
+}
+
+void scheduler::drop_turns(unsigned worker)
+{
+    for (const auto& key : turn_hosts_) {
+        if (const auto it = hosts_.find(key); it != hosts_.end()) {
+            std::erase_if(it->second.turns, [worker](const turn_request& r) { return r.worker == worker; });
+        }
+    }
 }
 
 void scheduler::set_available(unsigned worker, bool available)

@@ -36,6 +36,20 @@ struct pending_url {
     job_kind kind = job_kind::page;
     /// Least time between request starts to its host (--delay raised by Crawl-delay).
     std::chrono::milliseconds delay{0};
+    /// Dispatched with wire::ask_turns: its redirect hops ask for a turn at their host.
+    bool ask_turns = false;
+    /// In flight: the paced host of its current hop (empty: not paced) and that host's delay.
+    std::string paced_host;
+    std::chrono::milliseconds paced_delay{0};
+    /// The current hop may have started at paced_host, and the worker has not said when yet.
+    bool unconfirmed = false;
+};
+
+/// A paced job's request for a turn at a host (a redirect hop): who asked, and the host's delay.
+struct turn_request {
+    unsigned worker = 0;
+    std::uint64_t id = 0; ///< the job's seq (robots: its id)
+    std::chrono::milliseconds delay{0};
 };
 
 class scheduler {
@@ -77,6 +91,26 @@ public:
         completed(worker, host_key, now);
     }
 
+    // ---- pacing from the actual send (docs/design.md, "Politeness") ------------------------
+    // A paced start (a dispatch, or a turn granted) leaves its host unconfirmed: nothing else
+    // starts there until the worker says when the request was written (or that it was not).
+
+    /// The request allowed to start at `host_key` was written at `sent`: the next may start
+    /// `delay` after it.
+    void confirm_sent(const std::string& host_key, clock::time_point sent, std::chrono::milliseconds delay,
+                      clock::time_point now);
+    /// A redirect hop of a paced job waits to start at `host_key`; its turn comes before the
+    /// host's queued URLs (the job already holds a worker).
+    void request_turn(const std::string& host_key, turn_request request);
+    struct granted_turn {
+        turn_request request;
+        std::string host_key;
+    };
+    /// The next turn that may be granted at `now` (its host is then unconfirmed), or nullopt.
+    std::optional<granted_turn> next_turn(clock::time_point now);
+    /// Forgets the turns `worker` asked for (it died).
+    void drop_turns(unsigned worker);
+
     /// Marks a worker slot as able (or not, while it is being replaced) to take jobs.
     void set_available(unsigned worker, bool available);
 
@@ -94,6 +128,8 @@ private:
         unsigned in_flight = 0;
         int last_worker = -1;
         clock::time_point next_start{}; ///< no request starts before this
+        std::deque<turn_request> turns; ///< redirect hops waiting to start here
+        bool unconfirmed = false;       ///< a paced request may have started: its send time is not known yet
         bool ready = false;             ///< listed in ready_
         bool timed = false;             ///< listed in timed_
     };
@@ -119,7 +155,7 @@ private:
 
     [[nodiscard]] bool has_work_and_room(const host_state& h) const noexcept
     {
-        return !h.queue.empty() && (per_host_ == 0 || h.in_flight < per_host_);
+        return !h.queue.empty() && h.turns.empty() && !h.unconfirmed && (per_host_ == 0 || h.in_flight < per_host_);
     }
     void mark_ready(const std::string& key, host_state& h);
     void time_host(const std::string& key, host_state& h);
@@ -135,6 +171,7 @@ private:
     unsigned per_host_;
     std::unordered_map<std::string, host_state> hosts_;
     std::deque<std::string> ready_; ///< hosts with queued URLs and a free slot, round robin
+    std::vector<std::string> turn_hosts_; ///< hosts with turns waiting (few: one per paced redirect in flight)
     std::vector<timed_entry<std::string>> timed_; ///< heap: hosts paced until `when`
     std::vector<timed_entry<pending_url>> waiting_; ///< heap: retries due at `when`
     std::uint64_t order_ = 0;

@@ -46,6 +46,7 @@ void become_worker_process(pid_t supervisor, int keep_a, int keep_b)
     ::signal(SIGINT, SIG_IGN);
     ::signal(SIGTERM, SIG_IGN);
     ::signal(SIGPIPE, SIG_IGN); // a dead peer shows up as EPIPE
+    ::signal(SIGXFSZ, SIG_IGN); // a file size limit shows up as EFBIG from a WARC file's write
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);

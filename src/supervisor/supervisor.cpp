@@ -4,6 +4,8 @@
 // records, and the summary at the end.
 
 #include "crawl/supervisor/options.hpp"
+#include "crawl/util/write_all.hpp"
+#include "crawl/warc/writer.hpp"
 
 #include "coordinator.hpp"
 #include "descriptor_limit.hpp"
@@ -39,22 +41,6 @@ namespace {
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 /// Records gathered while reading input are written once this many bytes wait.
 constexpr std::size_t output_batch = 64 * 1024;
-
-/// Writes all of `data`; the errno of a failure, or 0.
-int write_all(int fd, std::string_view data)
-{
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            return errno;
-        }
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return 0;
-}
 
 /// This process's peak RSS. ru_maxrss survives execve, so it would report the peak of whatever
 /// forked us (a Python benchmark driver, say); VmHWM belongs to our own address space.
@@ -128,6 +114,21 @@ public:
     void robots_result(unsigned worker, wire::robots_result& result) override
     {
         coordinator_.robots_result(worker, result);
+        settle_soon();
+    }
+    void worker_failed(unsigned worker, const wire::worker_failed& failure) override
+    {
+        coordinator_.worker_failed(worker, failure);
+        settle_soon();
+    }
+    void turn_asked(unsigned worker, const wire::turn& turn) override
+    {
+        coordinator_.turn_asked(worker, turn);
+        settle_soon();
+    }
+    void request_sent(unsigned worker, const wire::sent& sent) override
+    {
+        coordinator_.request_sent(worker, sent);
         settle_soon();
     }
     void protocol_error(unsigned worker, std::string_view what) override
@@ -343,6 +344,14 @@ int run(const options& opts)
     } catch (const std::system_error& e) {
         std::fprintf(stderr, "crawl: error: %s\n", e.what());
         return exit_usage;
+    }
+    // Before the output is opened (and truncated): a run refused for its WARC prefix changes
+    // nothing.
+    if (const auto& warc = opts.worker.warc) {
+        if (const auto refusal = warc::check_prefix(warc->prefix, opts.resume)) {
+            std::fprintf(stderr, "crawl: error: %s\n", refusal->c_str());
+            return exit_usage;
+        }
     }
     auto opened = open_output(opts, input.get());
     if (auto* refusal = std::get_if<std::string>(&opened)) {

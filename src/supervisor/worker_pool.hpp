@@ -34,6 +34,8 @@ public:
 
     /// Hands a job to the worker, behind the jobs sent to it before.
     virtual void send(unsigned worker, const pending_url& job) = 0;
+    /// Lets a paced job's redirect hop start (the answer to pool_events::turn_asked).
+    virtual void grant_turn(unsigned worker, const wire::go& go) = 0;
     /// No more jobs: the worker finishes what it holds, sends the records and exits.
     virtual void finish(unsigned worker) = 0;
     /// The worker starts nothing more (its queued jobs are dropped), finishes what runs,
@@ -47,6 +49,12 @@ public:
     [[nodiscard]] virtual std::error_code replace(unsigned worker) = 0;
 };
 
+/// The frame's pacing bits for a job as the coordinator dispatched it.
+[[nodiscard]] inline std::uint8_t pacing_bits(const pending_url& job) noexcept
+{
+    return static_cast<std::uint8_t>((job.unconfirmed ? wire::report_sends : 0) | (job.ask_turns ? wire::ask_turns : 0));
+}
+
 /// What the workers report. `worker` is a slot number, 0 .. workers-1.
 class pool_events {
 public:
@@ -59,6 +67,13 @@ public:
     virtual void worker_ready(unsigned worker) = 0;
     virtual void page_result(unsigned worker, const wire::result_view& result) = 0;
     virtual void robots_result(unsigned worker, wire::robots_result& result) = 0;
+    /// The worker cannot go on (its WARC files cannot be written): it sends nothing more and
+    /// exits on its own.
+    virtual void worker_failed(unsigned worker, const wire::worker_failed& failure) = 0;
+    /// A paced job's redirect hop asks to start (docs/design.md, "Politeness").
+    virtual void turn_asked(unsigned worker, const wire::turn& turn) = 0;
+    /// A paced job's request was written.
+    virtual void request_sent(unsigned worker, const wire::sent& sent) = 0;
     /// The worker sent bytes that are not the protocol; the coordinator has it killed.
     virtual void protocol_error(unsigned worker, std::string_view what) = 0;
     /// The worker's results ended and its process is reaped: every record it sent came

@@ -1,17 +1,15 @@
 // The public face of the url module: input lines, redirect Locations and page links become
-// targets or normalized strings. The steps live beside it: reference (reading what the wild
-// writes), resolve (RFC 3986 reference resolution) and normalize (the normal form).
+// targets or serialized URLs. The parsing itself is the WHATWG basic URL parser (parser.cpp),
+// with its host parser (host.cpp), IDNA (idna.cpp) and IP addresses (ip_address.cpp) beside it.
 
 #include "crawl/url/url.hpp"
 
-#include "normalize.hpp"
-#include "reference.hpp"
-#include "resolve.hpp"
+#include "idna.hpp"
+#include "parser.hpp"
 
 #include "crawl/util/text.hpp"
 
-#include <boost/url/parse.hpp>
-
+#include <algorithm>
 #include <stdexcept>
 
 namespace crawl {
@@ -34,23 +32,6 @@ using namespace detail;
 
 namespace {
 
-failure to_failure(problem p, std::string_view what)
-{
-    switch (p) {
-    case problem::unsupported_scheme:
-        return {error_class::unsupported_scheme, "unsupported scheme (only http and https): " + std::string(what)};
-    case problem::missing_host:
-        return {error_class::invalid_url, "missing host: " + std::string(what)};
-    case problem::bad_host:
-        return {error_class::invalid_url, "invalid host: " + std::string(what)};
-    case problem::bad_port:
-        return {error_class::invalid_url, "invalid port (expected 1-65535): " + std::string(what)};
-    case problem::none:
-        break;
-    }
-    return {error_class::invalid_url, "invalid URL: " + std::string(what)};
-}
-
 // Keeps error messages readable when the offending value is huge or binary.
 std::string quote_for_message(std::string_view s)
 {
@@ -59,7 +40,7 @@ std::string quote_for_message(std::string_view s)
     for (const char c : s.substr(0, max_shown)) {
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7F) {
-            append_pct(c, out);
+            text::append_percent_encoded(u, out);
         } else {
             out += c;
         }
@@ -71,101 +52,116 @@ std::string quote_for_message(std::string_view s)
     return out;
 }
 
-result<target> make_target(const components& u, std::string_view original)
+bool is_blank(std::string_view s) noexcept
+{
+    // What the parser strips first: C0 controls and spaces.
+    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20; });
+}
+
+// "localhost:8080/x" reads as the scheme "localhost"; say that a scheme is missing instead.
+bool looks_like_host_and_port(std::string_view line) noexcept
+{
+    const std::size_t colon = line.find(':');
+    return colon != std::string_view::npos && colon + 1 < line.size() && line[colon + 1] >= '0' &&
+           line[colon + 1] <= '9';
+}
+
+failure to_failure(problem p, const layout& where, std::string_view what)
+{
+    const std::string quoted = quote_for_message(what);
+    switch (p) {
+    case problem::unsupported_scheme:
+        if (looks_like_host_and_port(what)) {
+            return {error_class::invalid_url, "missing scheme (expected http:// or https://): " + quoted};
+        }
+        return {error_class::unsupported_scheme, "unsupported scheme (only http and https): " + quoted};
+    case problem::missing_scheme:
+        return {error_class::invalid_url, "missing scheme (expected http:// or https://): " + quoted};
+    case problem::missing_host:
+        return {error_class::invalid_url, "missing host: " + quoted};
+    case problem::forbidden_host_code_point:
+        return {error_class::invalid_url, "invalid host (a character no host name may hold): " + quoted};
+    case problem::empty_domain:
+        return {error_class::invalid_url, "invalid host (nothing left after IDNA mapping): " + quoted};
+    case problem::idna:
+        return {error_class::invalid_url,
+                "invalid host (IDNA: " + std::string(idna_error_text(where.idna_code)) + "): " + quoted};
+    case problem::bad_ipv4:
+        return {error_class::invalid_url, "invalid host (not an IPv4 address): " + quoted};
+    case problem::bad_ipv6:
+        return {error_class::invalid_url, "invalid host (not an IPv6 address): " + quoted};
+    case problem::bad_port:
+    case problem::none:
+        break;
+    }
+    return {error_class::invalid_url, "invalid port (expected 1-65535): " + quoted};
+}
+
+target make_target(std::string href, const layout& where)
 {
     target t;
-    layout where;
-    if (const problem p = serialize(u, t.href, where); p != problem::none) {
-        return to_failure(p, quote_for_message(original));
-    }
-    t.scheme = u.scheme == urls::scheme::https ? "https" : "http";
-    std::string_view host = std::string_view(t.href).substr(where.host_begin, where.host_end - where.host_begin);
-    if (u.host_type == urls::host_type::ipv6) {
-        host = host.substr(1, host.size() - 2); // without the brackets
+    t.scheme = where.https ? "https" : "http";
+    std::string_view host = std::string_view(href).substr(where.host_begin, where.host_end - where.host_begin);
+    if (host.starts_with('[')) {
+        host = host.substr(1, host.size() - 2); // an IPv6 host without its brackets
     }
     t.host = host;
     t.port = where.port;
-    t.request_target = t.href.substr(where.path_begin);
+    t.request_target = href.substr(where.path_begin);
+    t.href = std::move(href);
     return t;
 }
 
-bool looks_like_host_and_port(const urls::url_view& ref) noexcept
+// A URL crawl is to fetch: an http(s) URL with a port it can connect to.
+result<target> fetchable(const target* base, std::string_view input)
 {
-    // "localhost:8080/x" parses as scheme "localhost"; say "missing scheme" instead.
-    const std::string_view path = ref.encoded_path();
-    return !ref.has_authority() && !path.empty() && path.front() >= '0' && path.front() <= '9';
+    std::string href;
+    layout where;
+    if (const problem p = parse(input, base, href, where); p != problem::none) {
+        return to_failure(p, where, input);
+    }
+    if (where.port == 0) {
+        return to_failure(problem::bad_port, where, input);
+    }
+    return make_target(std::move(href), where);
 }
 
 } // namespace
 
 result<target> parse_input(std::string_view line)
 {
-    std::string scratch;
-    const std::string_view prepared = prepare_reference(line, scratch);
-    if (prepared.empty()) {
+    if (is_blank(line)) {
         return failure{error_class::invalid_url, "empty URL"};
     }
-    const auto ref = urls::parse_uri_reference(prepared);
-    if (!ref) {
-        return failure{error_class::invalid_url, "invalid URL: " + quote_for_message(line)};
-    }
-    if (!ref->has_scheme() || looks_like_host_and_port(*ref)) {
-        return failure{error_class::invalid_url,
-                       "missing scheme (expected http:// or https://): " + quote_for_message(line)};
-    }
-    return make_target(components_of(*ref), line);
+    return fetchable(nullptr, line);
 }
 
 result<target> resolve_redirect(const target& base, std::string_view location)
 {
-    std::string scratch;
-    const std::string_view prepared = prepare_reference(location, scratch);
-    if (prepared.empty() && location.find('#') == std::string_view::npos) {
+    if (is_blank(location)) {
         return failure{error_class::invalid_url, "empty redirect location"};
     }
-    const auto ref = urls::parse_uri_reference(prepared);
-    if (!ref) {
-        return failure{error_class::invalid_url, "invalid redirect location: " + quote_for_message(location)};
-    }
-    const auto base_view = urls::parse_uri(base.href);
-    if (!base_view) {
-        return failure{error_class::invalid_url, "invalid base URL: " + quote_for_message(base.href)};
-    }
-    std::string merged;
-    return make_target(resolve_components(*base_view, *ref, merged), location);
+    return fetchable(&base, location);
 }
 
-std::optional<std::string> resolve_link(boost::urls::url_view base, std::string_view href)
+std::optional<std::string> resolve_link(const target& base, std::string_view href)
 {
-    // One process runs one thread (docs/design.md, "Process model"); reusing these buffers
-    // keeps a typical link down to the one allocation of the returned string.
-    thread_local std::string scratch;
-    thread_local std::string merged;
-
-    const std::string_view prepared = prepare_reference(href, scratch);
-    if (prepared.empty() && href.find('#') == std::string_view::npos) {
-        return std::nullopt; // an empty href is no link
-    }
-    const std::size_t scheme_len = scheme_prefix_length(prepared);
-    if (scheme_len != 0) {
-        const std::string_view scheme = prepared.substr(0, scheme_len - 1);
-        if (!text::iequals(scheme, "http") && !text::iequals(scheme, "https")) {
-            return std::nullopt; // javascript:, mailto:, data:, tel: ... without parsing
-        }
-    }
-    const auto ref = urls::parse_uri_reference(prepared);
-    if (!ref) {
-        return std::nullopt;
-    }
-    if (!base.has_scheme()) {
-        return std::nullopt;
-    }
     std::string out;
     layout where;
-    if (serialize(resolve_components(base, *ref, merged), out, where) != problem::none) {
+    if (parse(href, &base, out, where) != problem::none) {
         return std::nullopt;
     }
     return out;
+}
+
+std::optional<target> resolve_base(const target& document, std::string_view href)
+{
+    std::string out;
+    layout where;
+    if (parse(href, &document, out, where) != problem::none) {
+        return std::nullopt;
+    }
+    return make_target(std::move(out), where);
 }
 
 } // namespace crawl::url

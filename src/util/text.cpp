@@ -75,6 +75,14 @@ std::string_view trim_html_space(std::string_view s) noexcept
     return trim_with(s, is_html_space);
 }
 
+void append_percent_encoded(unsigned char byte, std::string& out)
+{
+    static constexpr std::string_view hex = "0123456789ABCDEF";
+    out += '%';
+    out += hex[byte >> 4U];
+    out += hex[byte & 0x0FU];
+}
+
 std::string to_lower_ascii(std::string_view s)
 {
     std::string out(s);

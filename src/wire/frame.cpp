@@ -115,10 +115,14 @@ std::size_t string_size(std::string_view s) noexcept
     return 4 + s.size();
 }
 
+bool get_pacing(cursor& c, std::uint8_t& pacing)
+{
+    return c.get(pacing) && (pacing & ~(report_sends | ask_turns)) == 0;
+}
+
 bool known_type(std::uint8_t t) noexcept
 {
-    return t >= static_cast<std::uint8_t>(frame_type::hello) &&
-           t <= static_cast<std::uint8_t>(frame_type::drain);
+    return t >= static_cast<std::uint8_t>(frame_type::hello) && t <= static_cast<std::uint8_t>(frame_type::sent);
 }
 
 bool valid_error(std::uint8_t e) noexcept
@@ -138,15 +142,15 @@ void append_frame(const hello& h, std::string& out)
 
 void append_frame(const job& j, std::string& out)
 {
-    append_job_frame(j.seq, j.attempt, j.url, j.target, out);
+    append_job_frame(j.seq, j.attempt, j.url, j.target, j.pacing, out);
 }
 
 void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view url, const url::target& t,
-                      std::string& out)
+                      std::uint8_t pacing, std::string& out)
 {
     put_header(frame_type::job,
                8 + 4 + string_size(url) + string_size(t.href) + 1 + string_size(t.host) + 2 +
-                   string_size(t.request_target),
+                   string_size(t.request_target) + 1,
                out);
     put_le(seq, out);
     put_le(attempt, out);
@@ -156,6 +160,7 @@ void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view
     put_string(t.host, out);
     put_le(t.port, out);
     put_string(t.request_target, out);
+    put_le(pacing, out);
 }
 
 void append_frame(const result& r, std::string& out)
@@ -172,11 +177,12 @@ void append_frame(const result& r, std::string& out)
 
 void append_frame(const robots_job& j, std::string& out)
 {
-    put_header(frame_type::robots_job, 8 + 1 + string_size(j.host) + 2, out);
+    put_header(frame_type::robots_job, 8 + 1 + string_size(j.host) + 2 + 1, out);
     put_le(j.id, out);
     put_scheme(j.scheme, out);
     put_string(j.host, out);
     put_le(j.port, out);
+    put_le(j.pacing, out);
 }
 
 void append_frame(const robots_result& r, std::string& out)
@@ -199,6 +205,35 @@ void append_frame(const robots_result& r, std::string& out)
         put_le(static_cast<std::uint8_t>(rule.allow ? 1 : 0), out);
         put_string(rule.pattern, out);
     }
+}
+
+void append_frame(const worker_failed& f, std::string& out)
+{
+    put_header(frame_type::failed, 1 + string_size(f.message), out);
+    put_le(static_cast<std::uint8_t>(f.cause), out);
+    put_string(f.message, out);
+}
+
+void append_frame(const turn& t, std::string& out)
+{
+    put_header(frame_type::turn, 8 + 1 + string_size(t.host_port), out);
+    put_le(t.id, out);
+    put_scheme(t.scheme, out);
+    put_string(t.host_port, out);
+}
+
+void append_frame(const go& g, std::string& out)
+{
+    put_header(frame_type::go, 8 + 1, out);
+    put_le(g.id, out);
+    put_le(static_cast<std::uint8_t>(g.report_sends ? 1 : 0), out);
+}
+
+void append_frame(const sent& s, std::string& out)
+{
+    put_header(frame_type::sent, 8 + 8, out);
+    put_le(s.id, out);
+    put_le(s.at_ns, out);
 }
 
 void append_shutdown_frame(std::string& out)
@@ -228,7 +263,7 @@ std::optional<job> decode_job(std::string_view payload)
     url::target& t = j.target;
     if (!c.get(j.seq) || !c.get(j.attempt) || !c.get_string(j.url) || !c.get_string(t.href) ||
         !get_scheme(c, t.scheme) || !c.get_string(t.host) || !c.get(t.port) || !c.get_string(t.request_target) ||
-        !c.at_end()) {
+        !get_pacing(c, j.pacing) || !c.at_end()) {
         return std::nullopt;
     }
     return j;
@@ -254,7 +289,8 @@ std::optional<robots_job> decode_robots_job(std::string_view payload)
 {
     cursor c(payload);
     robots_job j;
-    if (!c.get(j.id) || !get_scheme(c, j.scheme) || !c.get_string(j.host) || !c.get(j.port) || !c.at_end()) {
+    if (!c.get(j.id) || !get_scheme(c, j.scheme) || !c.get_string(j.host) || !c.get(j.port) ||
+        !get_pacing(c, j.pacing) || !c.at_end()) {
         return std::nullopt;
     }
     return j;
@@ -297,6 +333,52 @@ std::optional<robots_result> decode_robots_result(std::string_view payload)
         return std::nullopt;
     }
     return r;
+}
+
+std::optional<worker_failed> decode_worker_failed(std::string_view payload)
+{
+    cursor c(payload);
+    worker_failed f;
+    std::uint8_t cause = 0;
+    if (!c.get(cause) || cause != static_cast<std::uint8_t>(failure_cause::archive) || !c.get_string(f.message) ||
+        !c.at_end()) {
+        return std::nullopt;
+    }
+    f.cause = static_cast<failure_cause>(cause);
+    return f;
+}
+
+std::optional<turn> decode_turn(std::string_view payload)
+{
+    cursor c(payload);
+    turn t;
+    if (!c.get(t.id) || !get_scheme(c, t.scheme) || !c.get_string(t.host_port) || t.host_port.empty() ||
+        !c.at_end()) {
+        return std::nullopt;
+    }
+    return t;
+}
+
+std::optional<go> decode_go(std::string_view payload)
+{
+    cursor c(payload);
+    go g;
+    std::uint8_t report = 0;
+    if (!c.get(g.id) || !c.get(report) || report > 1 || !c.at_end()) {
+        return std::nullopt;
+    }
+    g.report_sends = report == 1;
+    return g;
+}
+
+std::optional<sent> decode_sent(std::string_view payload)
+{
+    cursor c(payload);
+    sent s;
+    if (!c.get(s.id) || !c.get(s.at_ns) || !c.at_end()) {
+        return std::nullopt;
+    }
+    return s;
 }
 
 std::span<char> frame_reader::prepare(std::size_t min_size)

@@ -8,13 +8,12 @@ page_pipeline::page_pipeline(const options& opts, record::record& out) : opts_(o
 
 failure page_pipeline::on_header(const response::response_info& info)
 {
-    const auto coding = decode::parse_content_encoding(info.content_encoding);
-    if (!coding) {
-        return {error_class::unsupported_encoding,
-                "unsupported Content-Encoding: " + std::string(info.content_encoding)};
+    const auto codings = decode::parse_content_encoding(info.content_encoding);
+    if (!codings.refusal.empty()) {
+        return {error_class::unsupported_encoding, codings.refusal};
     }
     record_.content_encoding = std::string(info.content_encoding);
-    inflater_.emplace(*coding, opts_.fetch.max_body, [this](std::string_view decoded) { on_decoded(decoded); });
+    decoder_.emplace(codings.applied, opts_.fetch.max_body, [this](std::string_view decoded) { on_decoded(decoded); });
     const auto media = extract::media_type(info.content_type);
     const auto header_charset = extract::charset_from_content_type(info.content_type);
     if (extract::is_html_media_type(media)) {
@@ -35,24 +34,16 @@ void page_pipeline::on_decoded(std::string_view bytes)
 
 failure page_pipeline::on_body(std::string_view bytes)
 {
-    switch (inflater_->feed(bytes)) {
-    case decode::status::ok:
-        return {};
-    case decode::status::too_large:
-        return {error_class::body_too_large,
-                "decoded body exceeds --max-body of " + std::to_string(opts_.fetch.max_body) + " bytes"};
-    case decode::status::corrupt:
-        return {error_class::decode, "corrupt " + record_.content_encoding + " stream"};
-    case decode::status::truncated:
-        break;
+    if (decoder_->feed(bytes) != decode::status::ok) {
+        return decoder_->error();
     }
-    return {error_class::decode, "truncated " + record_.content_encoding + " stream"};
+    return {};
 }
 
 failure page_pipeline::on_end()
 {
-    if (inflater_->finish() != decode::status::ok) {
-        return {error_class::decode, "truncated " + record_.content_encoding + " stream"};
+    if (decoder_->finish() != decode::status::ok) {
+        return decoder_->error();
     }
     body_complete_ = true;
     return {};
@@ -69,8 +60,8 @@ void page_pipeline::complete(fetch::outcome&& outcome)
     record_.time_ms = outcome.time_ms;
     record_.error = outcome.error.cls;
     record_.error_message = std::move(outcome.error.message);
-    if (inflater_) {
-        record_.body_bytes = inflater_->decoded_bytes();
+    if (decoder_) {
+        record_.body_bytes = decoder_->decoded_bytes();
     }
     if (body_complete_) {
         record_.hash = "sha256:" + hash_.hex_digest();

@@ -2,7 +2,9 @@
 
 #include "crawl/worker/worker.hpp"
 
-#include "crawl/decode/inflater.hpp"
+#include "archive_sink.hpp"
+
+#include "crawl/decode/decoder.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/robots/robots.hpp"
 #include "crawl/url/target.hpp"
@@ -10,6 +12,7 @@
 #include "crawl/wire/channel.hpp"
 #include "crawl/wire/frame.hpp"
 #include "crawl/worker/page_pipeline.hpp"
+#include "pacing_desk.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,6 +27,7 @@
 #include <cstdio>
 #include <deque>
 #include <optional>
+#include <random>
 #include <string>
 #include <variant>
 #include <vector>
@@ -94,38 +98,35 @@ class robots_body final : public response::body_handler {
 public:
     failure on_header(const response::response_info& info) override
     {
-        const auto coding = decode::parse_content_encoding(info.content_encoding);
-        if (!coding) {
-            return {error_class::unsupported_encoding,
-                    "unsupported Content-Encoding: " + std::string(info.content_encoding)};
+        const auto codings = decode::parse_content_encoding(info.content_encoding);
+        if (!codings.refusal.empty()) {
+            return {error_class::unsupported_encoding, codings.refusal};
         }
-        inflater_.emplace(*coding, robots::max_bytes + 1, [this](std::string_view bytes) { body_.append(bytes); });
+        decoder_.emplace(codings.applied, robots::max_bytes + 1, [this](std::string_view bytes) { body_.append(bytes); });
         return {};
     }
     failure on_body(std::string_view bytes) override
     {
-        switch (inflater_->feed(bytes)) {
-        case decode::status::ok:
+        if (decoder_->feed(bytes) == decode::status::ok) {
             return {};
-        case decode::status::too_large:
-            return {error_class::body_too_large, "robots.txt is longer than the part that is read"};
-        case decode::status::corrupt:
-        case decode::status::truncated:
-            break;
         }
-        return {error_class::decode, "corrupt robots.txt encoding"};
+        failure f = decoder_->error();
+        if (f.cls == error_class::body_too_large) {
+            f.message = "robots.txt is longer than the part that is read";
+        }
+        return f;
     }
     failure on_end() override
     {
-        if (inflater_->finish() != decode::status::ok) {
-            return {error_class::decode, "truncated robots.txt encoding"};
+        if (decoder_->finish() != decode::status::ok) {
+            return decoder_->error();
         }
         return {};
     }
     [[nodiscard]] const std::string& body() const noexcept { return body_; }
 
 private:
-    std::optional<decode::inflater> inflater_;
+    std::optional<decode::decoder> decoder_;
     std::string body_;
 };
 
@@ -135,6 +136,11 @@ public:
         : ioc_(ioc), id_(id), opts_(opts), supervisor_(ioc.get_executor(), std::move(jobs), std::move(results)),
           client_(ioc.get_executor(), opts.fetch), work_ready_(ioc.get_executor())
     {
+        if (opts.warc) {
+            auto settings = *opts.warc;
+            settings.worker = id;
+            archive_.emplace(std::move(settings), (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}());
+        }
     }
 
     /// Runs until the worker is done. An exception from a coroutine or a handler ends it with
@@ -209,6 +215,16 @@ private:
             return enqueue(wire::decode_robots_job(frame.payload), "robots job");
         case wire::frame_type::job:
             return enqueue(wire::decode_job(frame.payload), "job");
+        case wire::frame_type::go: {
+            const auto go = wire::decode_go(frame.payload);
+            if (!go) {
+                return "malformed go frame";
+            }
+            if (!pacing_.grant(*go)) {
+                return "a go for a job that asked for no turn";
+            }
+            return std::nullopt;
+        }
         default:
             return "unexpected frame type " + std::to_string(static_cast<int>(frame.type)) + " from the supervisor";
         }
@@ -234,6 +250,7 @@ private:
             return;
         }
         input_closed_ = true;
+        pacing_.release_all();
         work_ready_.notify_all();
     }
 
@@ -250,13 +267,48 @@ private:
         return fetchers_done_ == opts_.concurrency || shutting_down_;
     }
 
-    /// Once every fetcher is done (or a shutdown came), the last results go out and the
-    /// output closes; then the worker stops.
+    /// Once every fetcher is done (or a shutdown came), the archive's last file is closed, the
+    /// last results go out and the output closes; then the worker stops.
     void close_output_when_done()
     {
-        if (finished()) {
-            supervisor_.close_after_flush();
+        if (!finished() || output_closing_) {
+            return;
         }
+        output_closing_ = true;
+        if (archive_) {
+            if (auto failed = archive_->close(); failed && !archive_failed_) {
+                archive_failed_ = true;
+                wire::append_frame(wire::worker_failed{wire::failure_cause::archive, failed->message},
+                                   supervisor_.outbox());
+            }
+        }
+        supervisor_.close_after_flush();
+    }
+
+    /// A WARC file could not be written: the supervisor is told (it says why, once, and stops
+    /// the run), nothing more is fetched or recorded, and the worker ends. The files end on
+    /// their last whole record, and no record was sent for a page that is not in them.
+    void archive_failed(const std::string& why)
+    {
+        if (archive_failed_ || shutting_down_) {
+            return;
+        }
+        archive_failed_ = true;
+        wire::append_frame(wire::worker_failed{wire::failure_cause::archive, why}, supervisor_.outbox());
+        supervisor_.flush();
+        shutting_down_ = true;
+        queue_.clear();
+        work_ready_.notify_all();
+        close_output_when_done();
+    }
+
+    /// Where a fetch's captures go with --warc; nothing without.
+    std::optional<archive_sink> archive_sink_for_fetch()
+    {
+        if (!archive_) {
+            return std::nullopt;
+        }
+        return std::optional<archive_sink>(std::in_place, *archive_);
     }
 
     net::awaitable<void> fetch_loop()
@@ -317,7 +369,15 @@ private:
         r.worker = static_cast<int>(id_);
         r.url = std::move(job.url);
         page_pipeline pipeline(opts_, r);
-        auto outcome = co_await client_.get(std::move(job.target), pipeline, opts_.fetch.max_redirects);
+        job_pacer pacer(pacing_, ioc_.get_executor(), job.seq, job.pacing);
+        auto sink = archive_sink_for_fetch();
+        auto outcome = co_await client_.get(std::move(job.target), pipeline, opts_.fetch.max_redirects,
+                                            job.pacing != 0 ? &pacer : nullptr, sink ? &*sink : nullptr);
+        if (sink && sink->error()) {
+            archive_failed(sink->error()->message);
+        } else if (sink && sink->last()) {
+            r.warc = {sink->last()->file, sink->last()->offset, sink->last()->length};
+        }
         const std::string retry_after = std::move(outcome.retry_after);
         pipeline.complete(std::move(outcome));
         if (!retry_after.empty()) {
@@ -337,7 +397,14 @@ private:
         wire::robots_result answer;
         answer.id = job.id;
         robots_body body;
-        auto outcome = co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects);
+        job_pacer pacer(pacing_, ioc_.get_executor(), job.id, job.pacing);
+        const bool paced = job.pacing != 0;
+        auto sink = archive_sink_for_fetch();
+        auto outcome = co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects,
+                                            paced ? &pacer : nullptr, sink ? &*sink : nullptr);
+        if (sink && sink->error()) {
+            archive_failed(sink->error()->message);
+        }
         answer.error = outcome.error.cls;
         answer.http_status = static_cast<std::uint16_t>(outcome.status);
         answer.wire_bytes = outcome.wire_bytes;
@@ -390,7 +457,9 @@ private:
     unsigned id_;
     const options& opts_;
     wire::channel supervisor_; ///< jobs in, results out
+    pacing_desk pacing_{supervisor_};
     fetch::client client_;
+    std::optional<warc::writer> archive_; ///< --warc: this worker's files
     wakeup work_ready_;
     std::deque<queued_job> queue_;
     std::string line_;
@@ -398,6 +467,8 @@ private:
     std::uint64_t fetched_ = 0;
     bool input_closed_ = false;
     bool shutting_down_ = false;
+    bool output_closing_ = false;
+    bool archive_failed_ = false;
     int exit_status_ = 0;
     const char* hang_on_ = std::getenv("CRAWL_TEST_HANG_ON");
 };

@@ -126,7 +126,7 @@ TEST_F(FetchTest, DeadlinesBoundSlowAndSilentServers)
 
 TEST_F(FetchTest, BrokenBodiesAndEncodings)
 {
-    const auto run = run_crawl({server_.url("/close-mid-body"), server_.url("/br"), server_.url("/corrupt-gzip"),
+    const auto run = run_crawl({server_.url("/close-mid-body"), server_.url("/unsupported-encoding"), server_.url("/corrupt-gzip"),
                                 server_.url("/truncated-gzip")},
                                {});
     ASSERT_EQ(run.records.size(), 4u) << run.process.err;

@@ -3,9 +3,12 @@
 // One table row per behaviour; for every row the test asserts exactly one record per input
 // line, the right error class or extracted values, no crash (exit status, stderr, no
 // worker_crash), no hang (the run ends within the row's deadline plus a small slack) and
-// bounded memory (the peak RSS of the supervisor and of every worker, from --stats).
+// bounded memory (the peak RSS of the supervisor and of every worker, from --stats). Every row
+// runs with --warc, and warcio.js reads what it wrote: whole records, right digests, every
+// record's `warc` leading to its response.
 
 #include "harness.hpp"
+#include "warc_check.hpp"
 #include "support/liar_server.hpp"
 #include "support/routes.hpp"
 #include "support/test_server.hpp"
@@ -172,11 +175,56 @@ std::vector<hostile_case> cases()
          [](const servers& s) { return std::vector<line>{{s.web.url("/truncated-gzip"), "decode"}}; }, fast, 4000ms},
         {"LabelledGzipButIsNot",
          [](const servers& s) { return std::vector<line>{{s.web.url("/corrupt-gzip"), "decode"}}; }, fast, 4000ms},
+        // The other bombs stop at a smaller --max-body: the gzip row above already shows what
+        // 16 MiB of NULs cost the extractor, and these rows are about the decoders.
+        {"BrBombOfOneGigabyte",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/br-bomb?mb=1024"), "body_too_large", [](const json& r) {
+                                           EXPECT_EQ(num(r, "body_bytes"), 4 << 20) << "stopped at --max-body";
+                                       }}};
+         },
+         {"--timeout", "20", "--max-body", "4M"}, 20000ms,
+         [](const servers& s) { warm_up(s.web.port(), "/br-bomb?mb=1024"); }},
+        {"ZstdBombOfOneGigabyte",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/zstd-bomb?mb=1024"), "body_too_large", [](const json& r) {
+                                           EXPECT_EQ(num(r, "body_bytes"), 4 << 20) << "stopped at --max-body";
+                                       }}};
+         },
+         {"--timeout", "20", "--max-body", "4M"}, 20000ms,
+         [](const servers& s) { warm_up(s.web.port(), "/zstd-bomb?mb=1024"); }},
+        {"GzipBombInsideBr",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/stacked-bomb?mb=1024"), "body_too_large", [](const json& r) {
+                                           EXPECT_EQ(str(r, "content_encoding"), "gzip, br");
+                                           EXPECT_EQ(num(r, "body_bytes"), 4 << 20) << "stopped at --max-body";
+                                       }}};
+         },
+         {"--timeout", "20", "--max-body", "4M"}, 20000ms,
+         [](const servers& s) { warm_up(s.web.port(), "/stacked-bomb?mb=1024"); }},
+        {"ZstdFrameAsksFor128MiBWindow",
+         [](const servers& s) { return std::vector<line>{{s.web.url("/zstd-window?log=27"), "decode"}}; }, fast,
+         4000ms},
+        {"TruncatedBrAndZstd",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/truncated-br"), "decode"}, {s.web.url("/truncated-zstd"), "decode"}};
+         },
+         fast, 4000ms},
+        {"LabelledBrButIsGzipAndCorruptZstd",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/corrupt-br"), "decode"}, {s.web.url("/corrupt-zstd"), "decode"}};
+         },
+         fast, 4000ms},
         {"EncodingNotAskedFor",
          [](const servers& s) {
-             return std::vector<line>{{s.web.url("/br"), "unsupported_encoding", [](const json& r) {
-                                           EXPECT_EQ(str(r, "content_encoding"), "br");
+             return std::vector<line>{{s.web.url("/unsupported-encoding"), "unsupported_encoding", [](const json& r) {
+                                           EXPECT_EQ(str(r, "content_encoding"), "compress");
                                        }}};
+         },
+         fast, 4000ms},
+        {"SixCodingsStacked",
+         [](const servers& s) {
+             return std::vector<line>{{s.web.url("/stacked/1?ce=br,br,br,br,br,br"), "unsupported_encoding"}};
          },
          fast, 4000ms},
         {"ContentLengthShorterThanBody",
@@ -398,6 +446,8 @@ TEST_P(HostileTest, OneRecordPerLineRightClassNoHangBoundedMemory)
     // Each row isolates one server behaviour: no robots.txt request before it, and no retry
     // hiding or repeating its outcome (those layers have their own suites).
     args.insert(args.end(), {"--stats", stats_file, "--ignore-robots", "--retries", "0"});
+    const std::string archive = fresh_directory("hostile-" + c.name);
+    args.insert(args.end(), {"--warc", archive + "/h"});
 
     const auto start = std::chrono::steady_clock::now();
     const crawl_run run = run_crawl(input, args, c.deadline + slack + 30s);
@@ -437,9 +487,21 @@ TEST_P(HostileTest, OneRecordPerLineRightClassNoHangBoundedMemory)
         EXPECT_LE(kb, max_peak_rss_kb) << "worker " << w.as_object().at("pid").to_number<long>();
         worst_worker_kb = std::max(worst_worker_kb, kb);
     }
+    // What was archived reads back whole, each record leading to its response.
+    const auto files = warc_files(archive);
+    std::string archived = "no WARC file";
+    if (!files.empty()) {
+        archived = "warcio: not installed";
+        if (!warcio_missing()) {
+            const auto report = read_with_warcio(files, run.process.out);
+            archived = "warcio: " + std::to_string(report.summary.at("recordsChecked").to_number<int>()) + " checked";
+        }
+    }
+    std::filesystem::remove_all(archive);
     // One line per case for the report: what happened, how long it took, what it cost.
-    std::printf("hostile %-40s %-45s %6lld ms  supervisor %4ld MB  worker %4ld MB\n", c.name.c_str(), outcomes.c_str(),
-                static_cast<long long>(elapsed.count()), supervisor_kb / 1024, worst_worker_kb / 1024);
+    std::printf("hostile %-40s %-45s %6lld ms  supervisor %4ld MB  worker %4ld MB  %s\n", c.name.c_str(),
+                outcomes.c_str(), static_cast<long long>(elapsed.count()), supervisor_kb / 1024,
+                worst_worker_kb / 1024, archived.c_str());
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, HostileTest, ::testing::ValuesIn(cases()),

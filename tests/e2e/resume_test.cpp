@@ -330,7 +330,7 @@ TEST(ResumeTest, DedupFetchesEachNormalizedUrlOnce)
         server.url("/page/./1"),                            // 3: dot segment
         server.url("/page/1#section"),                      // 4: fragment
         server.url("/page/2"),                              // 5
-        server.url("/page/%31"),                            // 6: %31 is '1'
+        "http://0x7f.1:" + port + "/page/1",                // 6: IPv4 in hex, two parts
         server.url("/page/1"),                              // 7
     };
     const auto stats = write_temp_file("dedup.json", "");

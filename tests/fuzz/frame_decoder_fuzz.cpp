@@ -85,6 +85,21 @@ void check_round_trip(wire::frame_type type, const std::string& payload)
             wire::append_frame(*r, again);
         }
         break;
+    case wire::frame_type::turn:
+        if (const auto t = wire::decode_turn(payload)) {
+            wire::append_frame(*t, again);
+        }
+        break;
+    case wire::frame_type::go:
+        if (const auto g = wire::decode_go(payload)) {
+            wire::append_frame(*g, again);
+        }
+        break;
+    case wire::frame_type::sent:
+        if (const auto s = wire::decode_sent(payload)) {
+            wire::append_frame(*s, again);
+        }
+        break;
     case wire::frame_type::shutdown:
         if (payload.empty()) {
             wire::append_shutdown_frame(again);
@@ -93,6 +108,11 @@ void check_round_trip(wire::frame_type type, const std::string& payload)
     case wire::frame_type::drain:
         if (payload.empty()) {
             wire::append_drain_frame(again);
+        }
+        break;
+    case wire::frame_type::failed:
+        if (const auto f = wire::decode_worker_failed(payload)) {
+            wire::append_frame(*f, again);
         }
         break;
     }

@@ -22,21 +22,23 @@ namespace json = boost::json;
 
 /// What the coordinator asked of the pool, in order.
 struct pool_call {
-    std::string what; ///< send, finish, drain, shut_down, kill, replace
+    std::string what; ///< send, go, finish, drain, shut_down, kill, replace
     unsigned worker = 0;
     pending_url job;  ///< for send
+    wire::go go;      ///< for go
 };
 
 class fake_pool final : public worker_pool {
 public:
-    void send(unsigned worker, const pending_url& job) override { calls.push_back({"send", worker, job}); }
-    void finish(unsigned worker) override { calls.push_back({"finish", worker, {}}); }
-    void drain(unsigned worker) override { calls.push_back({"drain", worker, {}}); }
-    void shut_down(unsigned worker) override { calls.push_back({"shut_down", worker, {}}); }
-    void kill(unsigned worker) override { calls.push_back({"kill", worker, {}}); }
+    void send(unsigned worker, const pending_url& job) override { calls.push_back({"send", worker, job, {}}); }
+    void grant_turn(unsigned worker, const wire::go& go) override { calls.push_back({"go", worker, {}, go}); }
+    void finish(unsigned worker) override { calls.push_back({"finish", worker, {}, {}}); }
+    void drain(unsigned worker) override { calls.push_back({"drain", worker, {}, {}}); }
+    void shut_down(unsigned worker) override { calls.push_back({"shut_down", worker, {}, {}}); }
+    void kill(unsigned worker) override { calls.push_back({"kill", worker, {}, {}}); }
     std::error_code replace(unsigned worker) override
     {
-        calls.push_back({"replace", worker, {}});
+        calls.push_back({"replace", worker, {}, {}});
         return fork_fails ? std::make_error_code(std::errc::resource_unavailable_try_again) : std::error_code{};
     }
 
@@ -66,6 +68,9 @@ inline std::vector<std::string> names(const std::vector<pool_call>& calls)
         std::string s = c.what + " " + std::to_string(c.worker);
         if (c.what == "send") {
             s += c.job.kind == job_kind::robots ? " robots " + c.job.origin : " #" + std::to_string(c.job.seq);
+        }
+        if (c.what == "go") {
+            s += " #" + std::to_string(c.go.id) + (c.go.report_sends ? " paced" : "");
         }
         out.push_back(std::move(s));
     }

@@ -1,6 +1,7 @@
 // The coordinator when workers die or misbehave, with a fake worker pool and a fake clock: a
 // dead worker's URLs go to another, a URL that kills two workers gets worker_crash, workers
-// that keep dying end the run, a worker that breaks the protocol is killed.
+// that keep dying end the run, a worker that breaks the protocol is killed, a worker that
+// cannot write its WARC files stops the run.
 
 #include "coordinator_fixture.hpp"
 
@@ -134,6 +135,42 @@ TEST_F(CoordinatorTest, AResultForAJobTheWorkerDoesNotHoldGetsItKilled)
     EXPECT_EQ(records().size(), 1u) << "the worker that holds the job still answers it";
     c->worker_exited(1, killed(101));
     EXPECT_EQ(names(pool.take()), std::vector<std::string>{"replace 1"});
+}
+
+// ---- a worker that cannot go on -----------------------------------------------------------------
+
+TEST_F(CoordinatorTest, AWorkerThatCannotWriteItsArchiveStopsTheRunWithItsOwnStatus)
+{
+    opts.workers = 2;
+    start();
+    lines({"http://a.test/1", "http://b.test/2", "http://c.test/3"});
+    auto sent = pool.take_sent();
+    ASSERT_EQ(sent.size(), 3u);
+    const unsigned failing = sent[0].worker;
+    const unsigned other = 1 - failing;
+    c->worker_failed(failing, {wire::failure_cause::archive, "writing out-0-00000.warc.gz: No space left on device"});
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_EQ(warnings[0], "crawl: error: worker " + std::to_string(failing) +
+                               ": writing out-0-00000.warc.gz: No space left on device; stopping");
+    EXPECT_EQ(names(pool.take()), (std::vector<std::string>{"shut_down 0", "shut_down 1"}));
+    EXPECT_FALSE(c->wants_input());
+    // The other worker's finished page is recorded; the failing worker sends nothing more.
+    for (const auto& job : sent) {
+        if (job.worker == other) {
+            answer(job, 200);
+            break;
+        }
+    }
+    EXPECT_EQ(records().size(), 1u);
+    // A full disk fails every worker in turn: said once.
+    c->worker_failed(other, {wire::failure_cause::archive, "writing out-1-00000.warc.gz: No space left on device"});
+    EXPECT_EQ(warnings.size(), 1u);
+    c->worker_exited(failing, exited_cleanly(100));
+    c->worker_exited(other, exited_cleanly(101));
+    EXPECT_TRUE(pool.take().empty()) << "no worker is replaced, nothing is sent again";
+    EXPECT_TRUE(c->done());
+    EXPECT_EQ(c->exit_status(), exit_archive_failed);
+    EXPECT_NE(c->exit_status(), exit_some_failed);
 }
 
 } // namespace

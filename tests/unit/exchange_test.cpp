@@ -4,7 +4,7 @@
 
 #include "fetch/exchange.hpp"
 
-#include "crawl/decode/inflater.hpp"
+#include "crawl/decode/decoder.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -77,6 +77,33 @@ public:
     bool ended = false;
 };
 
+/// Keeps every capture and the payload bytes tapped before each.
+class recording_sink final : public capture_sink {
+public:
+    struct kept {
+        std::string target_uri;
+        std::string request;
+        std::string response;
+        std::size_t header_size = 0;
+        int status = 0;
+        std::string content_type;
+        bool complete = false;
+        error_class error = error_class::none;
+        std::string payload;
+    };
+
+    void on_payload(std::string_view bytes) override { payload.append(bytes); }
+    void on_exchange(const exchange_capture& c) override
+    {
+        captures.push_back({std::string(c.target_uri), std::string(c.request), std::string(c.response),
+                            c.header_size, c.status, std::string(c.content_type), c.complete, c.error,
+                            std::exchange(payload, {})});
+    }
+
+    std::vector<kept> captures;
+    std::string payload;
+};
+
 /// What the scripted server side does before the exchange starts.
 struct peer_script {
     enum class end { stays_open, closes, gone };
@@ -90,6 +117,7 @@ struct run_setup {
     bool reused = false;
     options opts;
     std::size_t handler_cap = std::numeric_limits<std::size_t>::max();
+    bool capture = false; ///< give the exchange a capture sink
 };
 
 struct exchange_run {
@@ -100,6 +128,7 @@ struct exchange_run {
     std::string request;   ///< what reached the server
     std::size_t steps = 0; ///< reads and writes the exchange started on its stream
     std::size_t writes = 0;
+    recording_sink sink;
 };
 
 constexpr std::string_view url_text = "http://example.test/page";
@@ -126,7 +155,7 @@ exchange_run run_exchange(const peer_script& peer, const run_setup& setup)
     const auto target = url::parse_input(url_text).value();
     net::co_spawn(ioc,
                   exchange(client, buffer, setup.reused, target, clock::now() + std::chrono::minutes(1), setup.opts,
-                           run.handler, run.out),
+                           run.handler, run.out, setup.capture ? &run.sink : nullptr),
                   [&](std::exception_ptr e, exchange_result r) {
                       EXPECT_FALSE(e) << "the exchange threw";
                       run.result = std::move(r);
@@ -149,6 +178,7 @@ struct expected {
     std::string location;
     bool reusable = true;
     bool reads_everything = true; ///< every byte of the response counts in wire_bytes
+    bool header_whole = true;     ///< the final response's header arrived whole
 };
 
 /// A final response read to its end: the whole body reaches the handler.
@@ -180,6 +210,15 @@ expected failed(error_class cls, int status, std::string body = {})
     e.body_ends = false;
     e.reusable = false;
     e.reads_everything = false;
+    e.header_whole = status != 0;
+    return e;
+}
+
+/// A Content-Length over the cap: the header is whole, the body refused before it is read.
+expected refused_by_length()
+{
+    expected e = failed(error_class::body_too_large, 0);
+    e.header_whole = true;
     return e;
 }
 
@@ -342,10 +381,7 @@ std::vector<scenario> scenarios()
          {with_length(ok + "A: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n", "x")},
          failed(error_class::protocol, 0),
          small},
-        {"content_length_over_cap",
-         {with_length(ok, over_wire_cap)},
-         failed(error_class::body_too_large, 0),
-         small},
+        {"content_length_over_cap", {with_length(ok, over_wire_cap)}, refused_by_length(), small},
         {"chunked_body_over_cap",
          {chunked(ok, over_wire_cap, 10'000)},
          failed(error_class::body_too_large, 200, over_wire_cap.substr(0, 60'000)),
@@ -419,7 +455,7 @@ TEST(Exchange, GzipBodyArrivesAsSent)
     const auto run = run_exchange(s.peer, setup_for(s));
     EXPECT_EQ(run.out.content_encoding, "gzip");
     std::string decoded;
-    decode::inflater inflate(decode::coding::gzip, 1u << 20, [&](std::string_view bytes) { decoded.append(bytes); });
+    decode::decoder inflate(decode::coding::gzip, 1u << 20, [&](std::string_view bytes) { decoded.append(bytes); });
     EXPECT_EQ(inflate.feed(run.handler.body), decode::status::ok);
     EXPECT_EQ(inflate.finish(), decode::status::ok);
     EXPECT_TRUE(decoded == random_text());
@@ -489,6 +525,86 @@ TEST(Exchange, StaleReusedConnectionAsksForAFreshOne)
         EXPECT_FALSE(begun.result.retry_fresh);
         EXPECT_EQ(begun.result.error.cls, error_class::protocol) << begun.result.error.message;
     }
+}
+
+/// The final response's bytes in what the peer sent: interim (1xx) responses left out.
+std::string_view final_response(std::string_view sent)
+{
+    while (sent.starts_with("HTTP/1.1 1")) {
+        sent.remove_prefix(sent.find("\r\n\r\n") + 4);
+    }
+    return sent;
+}
+
+TEST(Exchange, CaptureIsTheBytesAsTheyCrossedTheWire)
+{
+    for (const auto& s : scenarios()) {
+        for (const std::size_t read_size : {std::size_t{0}, std::size_t{1}}) {
+            if (read_size == 1 && s.peer.response.size() > 1000) {
+                continue;
+            }
+            SCOPED_TRACE(s.name + (read_size == 1 ? ", one-byte reads" : ""));
+            auto setup = setup_for(s, read_size);
+            setup.capture = true;
+            const auto run = run_exchange(s.peer, setup);
+            expect_result(run, s.want, s.peer.response.size());
+            if (!s.want.header_whole) {
+                EXPECT_TRUE(run.sink.captures.empty()) << "no response header, nothing to archive";
+                continue;
+            }
+            ASSERT_EQ(run.sink.captures.size(), 1u);
+            const auto& c = run.sink.captures[0];
+            const std::string_view sent = final_response(s.peer.response);
+            EXPECT_EQ(c.target_uri, url_text);
+            EXPECT_EQ(c.request, run.request) << "the request as the server got it";
+            EXPECT_EQ(c.status, s.want.status != 0 ? s.want.status : 200);
+            EXPECT_EQ(c.header_size, sent.find("\r\n\r\n") + 4);
+            EXPECT_TRUE(sent.starts_with(c.response)) << "the response as sent, from its status line";
+            EXPECT_EQ(c.error, s.want.error);
+            // Complete exactly when all of it was read (a handler that stops at its cap may
+            // stop after the last byte arrived).
+            EXPECT_EQ(c.complete, c.response.size() == sent.size());
+            if (s.want.reads_everything) {
+                EXPECT_TRUE(c.complete);
+            }
+            if (s.want.location.empty()) {
+                EXPECT_TRUE(c.payload.starts_with(s.want.body)) << "the payload is the body without its framing";
+                if (s.want.reads_everything) {
+                    EXPECT_TRUE(c.payload == s.want.body);
+                }
+            } else {
+                EXPECT_EQ(c.payload, "moved") << "a redirect's body is archived too";
+            }
+        }
+    }
+}
+
+TEST(Exchange, CaptureStopsAtTheResponsesEnd)
+{
+    const std::string response = chunked("HTTP/1.1 200 OK\r\n", "mine, chunked", 4);
+    const std::string tail = with_length("HTTP/1.1 200 OK\r\n", "not asked for");
+    run_setup setup;
+    setup.capture = true;
+    const auto run = run_exchange({response + tail}, setup);
+    ASSERT_EQ(run.sink.captures.size(), 1u);
+    EXPECT_EQ(run.sink.captures[0].response, response);
+    EXPECT_EQ(run.sink.captures[0].payload, "mine, chunked");
+    EXPECT_TRUE(run.sink.captures[0].complete);
+}
+
+TEST(Exchange, CaptureOfABodyCutShortSaysHowItEnded)
+{
+    using end = peer_script::end;
+    const std::string sent = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n wo";
+    run_setup setup;
+    setup.capture = true;
+    const auto run = run_exchange({sent, end::closes}, setup);
+    ASSERT_EQ(run.sink.captures.size(), 1u);
+    const auto& c = run.sink.captures[0];
+    EXPECT_FALSE(c.complete);
+    EXPECT_EQ(c.error, error_class::read);
+    EXPECT_EQ(c.payload, "hello wo");
+    EXPECT_TRUE(sent.starts_with(c.response)) << c.response;
 }
 
 TEST(Exchange, RequestCarriesTheConfiguredFields)

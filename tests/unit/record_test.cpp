@@ -39,6 +39,7 @@ record full_record()
     r.time_ms = {1.5, 2.25, 0, 10.125, 123.4567};
     r.worker = 3;
     r.duplicate_of = 0;
+    r.warc = {"crawl/out-3-00001.warc.gz", 1234, 567};
     return r;
 }
 
@@ -90,7 +91,7 @@ TEST(RecordJson, FullRecordIsExact)
         R"("description":"A\nB","canonical":"https://www.example.com/a","lang":"en",)"
         R"("links_count":2,"hash":"sha256:abc123",)"
         R"("time_ms":{"dns":1.5,"connect":2.25,"tls":0,"ttfb":10.125,"total":123.457},"worker":3,)"
-        R"("duplicate_of":null})"
+        R"("duplicate_of":null,"warc":{"file":"crawl/out-3-00001.warc.gz","offset":1234,"length":567}})"
         "\n";
     EXPECT_EQ(jsonl(full_record()), expected);
 }
@@ -116,7 +117,7 @@ TEST(RecordJson, NullsAndErrorObject)
         R"("body_bytes":0,"title":null,"description":null,"canonical":null,"lang":null,)"
         R"("links_count":0,"hash":null,)"
         R"("time_ms":{"dns":null,"connect":null,"tls":null,"ttfb":null,"total":null},)"
-        R"("worker":null,"duplicate_of":null})"
+        R"("worker":null,"duplicate_of":null,"warc":null})"
         "\n";
     EXPECT_EQ(jsonl(error_record()), expected);
 }
@@ -128,8 +129,8 @@ TEST(RecordJson, DuplicateOf)
     r.url = "http://a/";
     r.duplicate_of = 4;
     const std::string line = jsonl(r);
-    EXPECT_NE(line.find(R"("worker":null,"duplicate_of":4})"), std::string::npos) << line;
-    EXPECT_NE(csv(r).find(",,4\n"), std::string::npos) << csv(r);
+    EXPECT_NE(line.find(R"("worker":null,"duplicate_of":4,"warc":null})"), std::string::npos) << line;
+    EXPECT_NE(csv(r).find(",,4,,,\n"), std::string::npos) << csv(r);
 }
 
 TEST(RecordJson, OkNeedsTwoHundredsAndNoError)
@@ -218,7 +219,7 @@ TEST(RecordJson, EveryFieldRoundTripsInOrder)
         "seq",   "url",         "final_url", "status",      "ok",    "error",
         "redirects", "attempts", "content_type", "charset", "content_encoding", "wire_bytes",
         "body_bytes", "title", "description", "canonical", "lang",        "links_count", "links",
-        "hash",  "time_ms",     "worker", "duplicate_of"};
+        "hash",  "time_ms",     "worker", "duplicate_of", "warc"};
     EXPECT_EQ(keys, expected_keys);
 
     const auto str = [&](const char* k) { return std::string(o.at(k).as_string()); };
@@ -254,6 +255,10 @@ TEST(RecordJson, EveryFieldRoundTripsInOrder)
     EXPECT_DOUBLE_EQ(t.at("total").to_number<double>(), 123.457);
     EXPECT_EQ(o.at("worker").to_number<int>(), r.worker);
     EXPECT_TRUE(o.at("duplicate_of").is_null());
+    const auto& w = o.at("warc").as_object();
+    EXPECT_EQ(std::string_view(w.at("file").as_string()), r.warc.file);
+    EXPECT_EQ(w.at("offset").to_number<std::uint64_t>(), r.warc.offset);
+    EXPECT_EQ(w.at("length").to_number<std::uint64_t>(), r.warc.length);
 
     const boost::json::object e = boost::json::parse(jsonl(error_record())).as_object();
     EXPECT_EQ(std::string_view(e.at("error").at("class").as_string()), "invalid_url");
@@ -276,7 +281,8 @@ TEST(RecordJson, LargeNumbers)
 const std::string csv_header_text =
     "seq,url,final_url,status,ok,error_class,error_message,redirects,attempts,content_type,charset,"
     "content_encoding,wire_bytes,body_bytes,title,description,canonical,lang,links_count,hash,"
-    "time_dns_ms,time_connect_ms,time_tls_ms,time_ttfb_ms,time_total_ms,worker,duplicate_of\n";
+    "time_dns_ms,time_connect_ms,time_tls_ms,time_ttfb_ms,time_total_ms,worker,duplicate_of,warc_file,"
+    "warc_offset,warc_length\n";
 
 TEST(RecordCsv, Header)
 {
@@ -308,7 +314,7 @@ TEST(RecordCsv, QuotingAndLineBreaks)
     const std::string expected =
         "5,\"https://e.com/a,b\",\"https://e.com/a,b\",404,false,http_status,HTTP 404,0,3,"
         "\"text/html; charset=\"\"utf-8\"\"\",utf-8,,100,50,\"Say \"\"hi\"\"  now\","
-        "\"line1 line2\",,,3,,0.5,,,3,4.25,0,\n";
+        "\"line1 line2\",,,3,,0.5,,,3,4.25,0,,,,\n";
     EXPECT_EQ(csv(r), expected);
 }
 
@@ -319,7 +325,8 @@ TEST(RecordCsv, NullsAreEmptyFields)
                                  ",0,0"      // wire_bytes, body_bytes
                                  ",,,,"      // title, description, canonical, lang
                                  ",0"        // links_count
-                                 ",,,,,,,,\n"; // hash, five timings, worker, duplicate_of
+                                 ",,,,,,,,"  // hash, five timings, worker, duplicate_of
+                                 ",,,\n";    // warc_file, warc_offset, warc_length
     EXPECT_EQ(csv(error_record()), expected);
 }
 
@@ -328,7 +335,8 @@ TEST(RecordCsv, FullRecordRow)
     const std::string expected =
         "42,https://example.com/a?b=1,https://www.example.com/a?b=1,200,true,,,1,2,text/html,"
         "utf-8,gzip,12345,54321,\"Hello \"\"World\"\" \xC3\xA9\",\"A B\","
-        "https://www.example.com/a,en,2,sha256:abc123,1.5,2.25,0,10.125,123.457,3,\n";
+        "https://www.example.com/a,en,2,sha256:abc123,1.5,2.25,0,10.125,123.457,3,,"
+        "crawl/out-3-00001.warc.gz,1234,567\n";
     EXPECT_EQ(csv(full_record()), expected);
 }
 

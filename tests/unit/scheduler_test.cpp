@@ -32,6 +32,7 @@ TEST(SchedulerTest, DelaySpacesStartsToOneHostAndOthersGoOn)
     auto first = s.next(t0);
     ASSERT_TRUE(first);
     EXPECT_EQ(first->url.seq, 1u);
+    s.confirm_sent("a:80", t0, 200ms, t0); // its worker wrote the request at once
     // a is paced now; b is not.
     auto second = s.next(t0);
     ASSERT_TRUE(second);
@@ -51,6 +52,7 @@ TEST(SchedulerTest, PacingSurvivesTheHostGoingIdle)
     scheduler s(1, 10, 10, 0);
     s.add(url_of(1, "a:80", 300ms));
     ASSERT_TRUE(s.next(t0));
+    s.confirm_sent("a:80", t0, 300ms, t0 + 1ms);
     s.completed(0, "a:80", t0 + 10ms); // idle now, but its next start is still ahead
     s.add(url_of(2, "a:80", 300ms));
     EXPECT_FALSE(s.next(t0 + 20ms));
@@ -60,6 +62,55 @@ TEST(SchedulerTest, PacingSurvivesTheHostGoingIdle)
     auto again = s.next(t0 + 300ms);
     ASSERT_TRUE(again);
     EXPECT_EQ(again->url.seq, 2u);
+}
+
+TEST(SchedulerTest, PacedHostWaitsForTheSendAndCountsFromIt)
+{
+    scheduler s(2, 10, 10, 0);
+    s.add(url_of(1, "a:80", 100ms));
+    s.add(url_of(2, "a:80", 100ms));
+    ASSERT_TRUE(s.next(t0));
+    // Dispatched at t0, but not written yet: however late that is, nothing else starts at a.
+    EXPECT_FALSE(s.next(t0 + 500ms));
+    s.confirm_sent("a:80", t0 + 450ms, 100ms, t0 + 500ms);
+    EXPECT_FALSE(s.next(t0 + 549ms)) << "100 ms after the send, not after the dispatch";
+    EXPECT_EQ(s.next_wakeup(), t0 + 550ms);
+    auto second = s.next(t0 + 550ms);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->url.seq, 2u);
+}
+
+TEST(SchedulerTest, TurnsGoBeforeQueuedUrlsInPacingOrder)
+{
+    scheduler s(2, 10, 10, 0);
+    s.add(url_of(1, "a:80", 100ms));
+    s.add(url_of(2, "a:80", 100ms));
+    ASSERT_TRUE(s.next(t0));
+    s.confirm_sent("a:80", t0, 100ms, t0);
+    // Job 1 was redirected within a: its next hop asks for a turn.
+    s.request_turn("a:80", turn_request{0, 1, 100ms});
+    EXPECT_FALSE(s.next_turn(t0 + 99ms));
+    EXPECT_FALSE(s.next(t0 + 99ms));
+    EXPECT_EQ(s.next_wakeup(), t0 + 100ms);
+    auto turn = s.next_turn(t0 + 100ms);
+    ASSERT_TRUE(turn);
+    EXPECT_EQ(turn->request.id, 1u);
+    EXPECT_EQ(turn->host_key, "a:80");
+    EXPECT_FALSE(s.next(t0 + 100ms)) << "the turn went first; URL 2 waits for its send";
+    s.confirm_sent("a:80", t0 + 120ms, 100ms, t0 + 120ms);
+    EXPECT_FALSE(s.next(t0 + 219ms));
+    auto second = s.next(t0 + 220ms);
+    ASSERT_TRUE(second);
+    EXPECT_EQ(second->url.seq, 2u);
+}
+
+TEST(SchedulerTest, DroppedTurnsLeaveNothingBehind)
+{
+    scheduler s(2, 10, 10, 0);
+    s.request_turn("b:80", turn_request{1, 7, 100ms});
+    s.drop_turns(1);
+    EXPECT_FALSE(s.next_turn(t0));
+    EXPECT_FALSE(s.next_wakeup());
 }
 
 TEST(SchedulerTest, RetriesWaitWithoutAWorkerAndGoFirst)

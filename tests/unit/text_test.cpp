@@ -1,5 +1,6 @@
 // crawl::text: the two whitespace sets and their trims, reading one UTF-8 sequence at the
-// edges of Unicode's Table 3-7, and sanitizing, whole and in pieces.
+// edges of Unicode's Table 3-7, and sanitizing, whole and in pieces; hex digits and
+// percent-encoding.
 
 #include "crawl/util/text.hpp"
 
@@ -22,6 +23,30 @@ TEST(TextSpace, HtmlSpaceIsTheFiveAsciiWhitespaceBytesAndCSpaceAddsVt)
         EXPECT_EQ(text::is_html_space(c), html) << b;
         EXPECT_EQ(text::is_c_space(c), html || c == '\v') << b;
     }
+}
+
+TEST(TextHex, DigitValuesAndPercentEncodingRoundTripEveryByte)
+{
+    for (int b = 0; b < 256; ++b) {
+        const auto c = static_cast<char>(b);
+        int want = -1;
+        if (c >= '0' && c <= '9') {
+            want = b - '0';
+        } else if (c >= 'a' && c <= 'f') {
+            want = b - 'a' + 10;
+        } else if (c >= 'A' && c <= 'F') {
+            want = b - 'A' + 10;
+        }
+        EXPECT_EQ(text::hex_digit_value(c), want) << b;
+        std::string encoded = "x";
+        text::append_percent_encoded(static_cast<unsigned char>(b), encoded);
+        ASSERT_EQ(encoded.size(), 4U);
+        EXPECT_EQ(encoded[1], '%');
+        EXPECT_EQ(text::hex_digit_value(encoded[2]) * 16 + text::hex_digit_value(encoded[3]), b) << encoded;
+    }
+    std::string out;
+    text::append_percent_encoded(0xAB, out);
+    EXPECT_EQ(out, "%AB"); // uppercase, as the URL Standard and RFC 3986 write escapes
 }
 
 TEST(TextSpace, EachTrimStripsItsOwnSet)

@@ -152,8 +152,8 @@ TEST(WireFrame, JobLayoutIsByteExact)
 {
     const url::target t{.href = "http://a/b", .scheme = "http", .host = "a", .port = 80, .request_target = "/b"};
     std::string out;
-    append_frame(job{0x1122, 3, "HTTP://A/b", t}, out);
-    EXPECT_EQ(out, bytes({54, 0, 0, 0, 2,                  // length 54, type job
+    append_frame(job{0x1122, 3, "HTTP://A/b", t, report_sends | ask_turns}, out);
+    EXPECT_EQ(out, bytes({55, 0, 0, 0, 2,                  // length 55, type job
                           0x22, 0x11, 0, 0, 0, 0, 0, 0,    // seq
                           3, 0, 0, 0,                      // attempt
                           10, 0, 0, 0}) + "HTTP://A/b" +   // the input line
@@ -161,7 +161,8 @@ TEST(WireFrame, JobLayoutIsByteExact)
                        bytes({0,                           // scheme http
                               1, 0, 0, 0}) + "a" +         // host
                        bytes({80, 0,                       // port
-                              2, 0, 0, 0}) + "/b");        // request target
+                              2, 0, 0, 0}) + "/b" +        // request target
+                       bytes({3}));                        // pacing: report sends, ask turns
 }
 
 TEST(WireFrame, ResultLayoutIsByteExact)
@@ -190,12 +191,55 @@ TEST(WireFrame, ResultLayoutIsByteExact)
 TEST(WireFrame, RobotsJobLayoutIsByteExact)
 {
     std::string out;
-    append_frame(robots_job{0x8000000000000001ULL, "https", "::1", 0x1F90}, out);
-    EXPECT_EQ(out, bytes({18, 0, 0, 0, 5,                  // length 18, type robots_job
+    append_frame(robots_job{0x8000000000000001ULL, "https", "::1", 0x1F90, report_sends}, out);
+    EXPECT_EQ(out, bytes({19, 0, 0, 0, 5,                  // length 19, type robots_job
                           1, 0, 0, 0, 0, 0, 0, 0x80,       // id
                           1,                               // scheme https
                           3, 0, 0, 0, ':', ':', '1',       // host
-                          0x90, 0x1F}));                   // port 8080
+                          0x90, 0x1F,                      // port 8080
+                          1}));                            // pacing: report sends
+}
+
+TEST(WireFrame, PacingFramesAreByteExactAndRoundTrip)
+{
+    std::string out;
+    append_frame(turn{7, "https", "a:443"}, out);
+    append_frame(go{7, true}, out);
+    append_frame(sent{7, -2}, out);
+    EXPECT_EQ(out, bytes({18, 0, 0, 0, 9,                  // length 18, type turn
+                          7, 0, 0, 0, 0, 0, 0, 0,          // job id
+                          1,                               // scheme https
+                          5, 0, 0, 0}) + "a:443" +         // host:port
+                       bytes({9, 0, 0, 0, 10,              // length 9, type go
+                              7, 0, 0, 0, 0, 0, 0, 0,      // job id
+                              1,                           // report sends
+                              16, 0, 0, 0, 11,             // length 16, type sent
+                              7, 0, 0, 0, 0, 0, 0, 0,      // job id
+                              0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF})); // at: -2 ns
+    frame_reader reader;
+    const auto span = reader.prepare(out.size());
+    std::copy(out.begin(), out.end(), span.begin());
+    reader.commit(out.size());
+    const auto t = decode_turn(std::get<frame_view>(reader.next()).payload);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->id, 7u);
+    EXPECT_EQ(t->scheme, "https");
+    EXPECT_EQ(t->host_port, "a:443");
+    const auto g = decode_go(std::get<frame_view>(reader.next()).payload);
+    ASSERT_TRUE(g);
+    EXPECT_TRUE(g->report_sends);
+    const auto s = decode_sent(std::get<frame_view>(reader.next()).payload);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->at_ns, -2);
+    // Damage: an empty host, an unknown flag, a short payload, unknown pacing bits in a job.
+    std::string bad;
+    append_frame(turn{7, "http", ""}, bad);
+    EXPECT_FALSE(decode_turn(std::string_view(bad).substr(header_size)));
+    EXPECT_FALSE(decode_go(bytes({7, 0, 0, 0, 0, 0, 0, 0, 2})));
+    EXPECT_FALSE(decode_sent(bytes({7, 0, 0, 0})));
+    std::string job_frame;
+    append_frame(job{1, 1, "u", {}, 4}, job_frame);
+    EXPECT_FALSE(decode_job(std::string_view(job_frame).substr(header_size))) << "pacing bit 4 means nothing";
 }
 
 TEST(WireFrame, RobotsResultLayoutIsByteExact)
@@ -270,6 +314,29 @@ TEST(WireFrame, RobotsFramesRoundTripAndRejectDamage)
     bad = job_payload;
     bad[8] = 2; // scheme: neither http (0) nor https (1)
     EXPECT_FALSE(decode_robots_job(bad));
+}
+
+TEST(WireFrame, FailedLayoutIsByteExactAndRejectsDamage)
+{
+    std::string out;
+    append_frame(worker_failed{failure_cause::archive, "disk"}, out);
+    EXPECT_EQ(out, bytes({9, 0, 0, 0, 8,               // length 9, type failed
+                          1,                           // cause: the archive
+                          4, 0, 0, 0, 'd', 'i', 's', 'k'})); // message
+    const std::string payload = out.substr(header_size);
+    const auto back = decode_worker_failed(payload);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->cause, failure_cause::archive);
+    EXPECT_EQ(back->message, "disk");
+    for (std::size_t cut = 0; cut < payload.size(); ++cut) {
+        EXPECT_FALSE(decode_worker_failed(payload.substr(0, cut))) << "cut at " << cut;
+    }
+    EXPECT_FALSE(decode_worker_failed(payload + '\0'));
+    for (const char cause : {'\0', '\2'}) {
+        std::string bad = payload;
+        bad[0] = cause;
+        EXPECT_FALSE(decode_worker_failed(bad)) << "cause " << int{cause};
+    }
 }
 
 TEST(WireFrame, DrainLayoutIsByteExact)
@@ -492,7 +559,7 @@ TEST(WireFrameReader, MaxPayloadLengthIsAcceptedAndWaitsForData)
 
 TEST(WireFrameReader, UnknownTypeIsAnError)
 {
-    for (const int type : {0, 8, 0xff}) {
+    for (const int type : {0, 12, 0xff}) {
         frame_reader reader;
         feed(reader, bytes({0, 0, 0, 0, type}));
         EXPECT_EQ(protocol_error_of(reader), "unknown frame type " + std::to_string(type));
@@ -501,11 +568,11 @@ TEST(WireFrameReader, UnknownTypeIsAnError)
     frame_reader reader;
     std::string stream;
     append_drain_frame(stream);
-    feed(reader, stream + bytes({0, 0, 0, 0, 9}));
+    feed(reader, stream + bytes({0, 0, 0, 0, 12}));
     auto first = reader.next();
     ASSERT_TRUE(std::holds_alternative<frame_view>(first));
     EXPECT_EQ(std::get<frame_view>(first).type, frame_type::drain);
-    EXPECT_EQ(protocol_error_of(reader), "unknown frame type 9");
+    EXPECT_EQ(protocol_error_of(reader), "unknown frame type 12");
 }
 
 TEST(WireFrameReader, BufferStaysSmallForASteadyStream)

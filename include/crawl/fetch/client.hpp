@@ -3,7 +3,9 @@
 // response's body to a handler (through response::reader). One client per worker process;
 // single-threaded use only.
 
+#include "crawl/fetch/capture.hpp"
 #include "crawl/fetch/options.hpp"
+#include "crawl/fetch/pacer.hpp"
 #include "crawl/response/body_handler.hpp"
 #include "crawl/record/record.hpp"
 #include "crawl/url/url.hpp"
@@ -42,8 +44,11 @@ public:
     /// Fetches `target`, following at most `max_redirects` redirects. Never throws for network
     /// or protocol failures: they come back in outcome::error. Running out of file descriptors
     /// is not a failure: the fetch waits for one, and that wait does not count against its
-    /// deadlines.
-    boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects);
+    /// deadlines. With a `pacer`, each request is announced to it as it is written, and each
+    /// redirect hop waits for its turn (that wait does not count against the deadline either).
+    /// With a `sink`, every hop whose response header arrived is captured to it.
+    boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects,
+                                        pacer* pacing = nullptr, capture_sink* sink = nullptr);
 
     /// Times a fetch found no free file descriptor and waited for one (docs/design.md, "File descriptors").
     [[nodiscard]] std::uint64_t descriptor_waits() const noexcept;

@@ -19,6 +19,14 @@ struct timings {
     double total = -1;   ///< the whole URL, redirects included
 };
 
+/// Where a record's final response is archived (--warc): the WARC file, and the offset and
+/// length of its response (or revisit) record's gzip member in it.
+struct archive_location {
+    std::string file; ///< empty: not archived
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+};
+
 /// Everything known about one input line. Strings may hold any bytes: the serializers emit
 /// valid UTF-8 whatever they contain (ill-formed sequences become U+FFFD).
 struct record {
@@ -45,6 +53,7 @@ struct record {
     timings time_ms;
     int worker = -1;        ///< worker id; -1 when the supervisor answered by itself
     std::uint64_t duplicate_of = 0; ///< --dedup: seq of the line with the same URL; 0 = none
+    archive_location warc;  ///< --warc: where the final response was written
 
     /// ok is derived, never stored: a final 2xx response and no error.
     [[nodiscard]] bool ok() const noexcept

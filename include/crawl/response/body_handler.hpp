@@ -28,4 +28,13 @@ public:
     virtual failure on_end() = 0;
 };
 
+/// Sees every body byte as it is read, transfer coding removed and content coding kept, for
+/// every response the reader reads to the end of its header (redirects included): what an
+/// archive's payload digest is computed over.
+class body_tap {
+public:
+    virtual ~body_tap() = default;
+    virtual void on_payload(std::string_view bytes) = 0;
+};
+
 } // namespace crawl::response

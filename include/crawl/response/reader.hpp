@@ -50,8 +50,9 @@ class reader {
 public:
     using parser_type = boost::beast::http::response_parser<boost::beast::http::buffer_body>;
 
-    /// `final_url` is what on_header reports as the URL that answered.
-    reader(const limits& l, std::string_view final_url, body_handler& handler);
+    /// `final_url` is what on_header reports as the URL that answered. `tap`, when given, sees
+    /// every body byte read, before the handler does.
+    reader(const limits& l, std::string_view final_url, body_handler& handler, body_tap* tap = nullptr);
     reader(const reader&) = delete;
     reader& operator=(const reader&) = delete;
 
@@ -72,6 +73,9 @@ public:
 
     /// none when the final response was read completely (or a redirect was drained).
     [[nodiscard]] const failure& error() const noexcept { return error_; }
+    /// A final (not interim) response header was read whole: accepted, or refused for its
+    /// Content-Length alone (body_too_large; its fields are then in parser().get() only).
+    [[nodiscard]] bool has_final_header() const noexcept { return final_header_; }
     /// Status of the last response header read; 0 before one arrived.
     [[nodiscard]] int status() const noexcept { return status_; }
     /// Content-Type and Content-Encoding of the response, as sent (valid while the reader is);
@@ -93,14 +97,17 @@ private:
     limits limits_;
     std::string_view final_url_;
     body_handler& handler_;
+    body_tap* tap_;
     std::optional<parser_type> parser_;
     std::array<char, chunk_size> chunk_{};
     failure error_;
     std::string location_;
+    std::string content_encoding_; ///< its Content-Encoding fields, joined
     std::size_t drained_ = 0;
     unsigned interim_ = 0;
     int status_ = 0;
     bool reusable_ = false;
+    bool final_header_ = false;
     step next_ = step::read_header;
 };
 

@@ -38,6 +38,7 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_some_failed = 1;
 inline constexpr int exit_usage = 2;
 inline constexpr int exit_out_of_time = 3;
+inline constexpr int exit_archive_failed = 4;
 
 /// Runs the crawl and returns the process exit status (docs/crawl.1, EXIT STATUS).
 int run(const options& opts);

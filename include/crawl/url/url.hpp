@@ -1,11 +1,12 @@
 #pragma once
-// Parsing, normalizing and resolving URLs (Boost.URL underneath).
+// URLs as browsers read them: the WHATWG URL Standard's parser for http and https, with host
+// names through UTS #46 IDNA (libidn2). Every URL crawl reads, resolves or writes goes through
+// here, so one URL has one form everywhere: its serialization without fragment.
 
 #include "crawl/url/target.hpp"
 #include "crawl/util/error_class.hpp"
 
 #include <boost/system/result.hpp>
-#include <boost/url/url_view.hpp>
 
 #include <optional>
 #include <string>
@@ -21,20 +22,26 @@ namespace crawl::url {
 template <class T>
 using result = boost::system::result<T, failure>;
 
-/// Parses one input line (already trimmed). Normalization: scheme and host lowercased,
-/// default port removed, dot segments removed, empty path becomes "/", percent-encoding
-/// normalized, fragment dropped. Errors: invalid_url (not a URL, missing scheme or host,
-/// bad port), unsupported_scheme (a URL with another scheme).
+/// Parses one input line (already trimmed) with no base URL. The target's href is the URL
+/// serializer's output without fragment: scheme and host lowercase, the host through IDNA
+/// (`faß.example` is `xn--fa-hia.example`) or an IP address in its canonical form, no default
+/// port, dot segments resolved, bytes outside the standard's percent-encode sets encoded (the
+/// escapes already there are kept as written). Errors: invalid_url (no scheme, no host or an
+/// invalid one, a port outside 1-65535), unsupported_scheme (a URL with another scheme).
 [[nodiscard]] result<target> parse_input(std::string_view line);
 
-/// Resolves a redirect's Location value against the URL that answered (RFC 3986 reference
-/// resolution, tolerant of spaces and raw UTF-8 which are percent-encoded first).
-/// Errors as parse_input.
+/// Resolves a redirect's Location value against the URL that answered. Errors as parse_input
+/// (an empty Location is invalid_url).
 [[nodiscard]] result<target> resolve_redirect(const target& base, std::string_view location);
 
-/// Resolves an href found in a page against the document's base URL and normalizes it.
-/// Tab, CR and LF are stripped first (as WHATWG does); javascript:, mailto:, data:, tel: and
-/// any other non-http(s) result give nullopt, as do hrefs that do not parse.
-[[nodiscard]] std::optional<std::string> resolve_link(boost::urls::url_view base, std::string_view href);
+/// Resolves an href, src or canonical URL found in a page against the document's base URL:
+/// the link a browser would follow, serialized without fragment, or nullopt when there is none
+/// (another scheme such as javascript:, mailto: or data:, or what the parser rejects). An empty
+/// href links to the base URL itself, as in browsers.
+[[nodiscard]] std::optional<std::string> resolve_link(const target& base, std::string_view href);
+
+/// The document's base URL that <base href> sets, resolved against the document's URL: what the
+/// page's links then resolve against, or nullopt (no http(s) URL: the document's URL stays).
+[[nodiscard]] std::optional<target> resolve_base(const target& document, std::string_view href);
 
 } // namespace crawl::url

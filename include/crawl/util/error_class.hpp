@@ -25,7 +25,7 @@ enum class error_class : std::uint8_t {
     too_many_redirects,   ///< more than --max-redirects hops
     redirect_loop,        ///< a redirect chain revisits a URL
     body_too_large,       ///< decoded body exceeds --max-body
-    decode,               ///< corrupt or truncated gzip/deflate stream
+    decode,               ///< corrupt or truncated gzip/deflate/br/zstd stream (or a zstd window over 8 MiB)
     unsupported_encoding, ///< a Content-Encoding the crawler does not speak
     worker_crash,         ///< the URL was in flight in two workers that died
     robots_disallowed,    ///< robots.txt forbids the URL (or could not be fetched: disallow all)

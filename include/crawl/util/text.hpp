@@ -35,6 +35,20 @@ namespace crawl::text {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+/// The value of one hexadecimal digit, either case, or -1 for any other byte.
+[[nodiscard]] constexpr int hex_digit_value(char c) noexcept
+{
+    const char lower = to_lower_ascii(c);
+    if (lower >= '0' && lower <= '9') {
+        return lower - '0';
+    }
+    return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+}
+
+/// Appends the percent-encoding of one byte, "%" and two uppercase hex digits (URLs and
+/// robots.txt paths write escapes so).
+void append_percent_encoded(unsigned char byte, std::string& out);
+
 /// ASCII-only lowercase copy.
 [[nodiscard]] std::string to_lower_ascii(std::string_view s);
 

@@ -17,7 +17,7 @@
 
 namespace crawl::wire {
 
-inline constexpr std::uint32_t protocol_version = 3;
+inline constexpr std::uint32_t protocol_version = 5;
 inline constexpr std::size_t header_size = 5;
 /// Frames larger than this are a protocol violation (a record line with 100k links fits).
 inline constexpr std::uint32_t max_payload = 64u << 20;
@@ -30,7 +30,17 @@ enum class frame_type : std::uint8_t {
     robots_job = 5,    ///< supervisor → worker: fetch one origin's robots.txt
     robots_result = 6, ///< worker → supervisor: the rules for our product token, or a verdict
     drain = 7,         ///< supervisor → worker: start nothing more, finish what is running
+    failed = 8,        ///< worker → supervisor: it cannot go on (its archive cannot be written)
+    turn = 9,          ///< worker → supervisor: a paced job's redirect asks to send to a host
+    go = 10,           ///< supervisor → worker: the turn is granted
+    sent = 11,         ///< worker → supervisor: a paced request was written at this time
 };
+
+/// How a job is paced (docs/design.md, "Politeness"): bits of job::pacing and robots_job::pacing.
+/// Send the supervisor a `sent` frame whenever the first hop's request is written.
+inline constexpr std::uint8_t report_sends = 1;
+/// Ask the supervisor for a turn (and wait for its `go`) before each redirect hop.
+inline constexpr std::uint8_t ask_turns = 2;
 
 /// The u32 that stands for "no value" in millisecond fields (Retry-After, Crawl-delay);
 /// real values are clamped below it.
@@ -49,6 +59,7 @@ struct job {
     /// `url` as the supervisor parsed and normalized it: the worker fetches this as it is.
     /// Its scheme is "http" or "https" (the frame holds one byte for it).
     url::target target;
+    std::uint8_t pacing = 0; ///< report_sends | ask_turns
 };
 
 /// A finished record plus the few facts the supervisor aggregates into its summary, so it
@@ -80,6 +91,28 @@ struct robots_job {
     std::string scheme;     ///< "http" or "https", as url::target's
     std::string host;       ///< as url::target's: lowercase, IPv6 without brackets
     std::uint16_t port = 0; ///< as url::target's
+    std::uint8_t pacing = 0; ///< report_sends | ask_turns
+};
+
+/// A paced job (id: a job's seq or a robots job's id) was sent on by a redirect to another
+/// hop: it may write the request only when the supervisor says `go`.
+struct turn {
+    std::uint64_t id = 0;
+    std::string scheme;   ///< "http" or "https": with host_port, the origin whose pacing applies
+    std::string host_port; ///< url::target::host_port() of the hop
+};
+
+/// A turn is granted. `report_sends`: the hop's host is paced, so its sends are reported.
+struct go {
+    std::uint64_t id = 0;
+    bool report_sends = false;
+};
+
+/// The request of a paced hop of job `id` was written at `at` (std::chrono::steady_clock,
+/// which is CLOCK_MONOTONIC: one clock for every process of the machine).
+struct sent {
+    std::uint64_t id = 0;
+    std::int64_t at_ns = 0; ///< steady_clock nanoseconds since its epoch
 };
 
 /// What robots.txt says about an origin (RFC 9309 2.3.1).
@@ -109,16 +142,31 @@ struct robots_result {
     std::vector<rule_data> rules;
 };
 
+/// What made a worker stop on its own.
+enum class failure_cause : std::uint8_t {
+    archive = 1, ///< a WARC file (or its index) could not be written
+};
+
+/// A worker's fatal error: it sends no record after this frame, and exits.
+struct worker_failed {
+    failure_cause cause = failure_cause::archive;
+    std::string message; ///< what failed and why, in words
+};
+
 /// Append one complete frame to `out`. Throw std::length_error when the payload would exceed
 /// max_payload (the reader would reject it), leaving `out` as it was.
 void append_frame(const hello& h, std::string& out);
 void append_frame(const job& j, std::string& out);
 /// The job frame of append_frame(const job&), from the parts the supervisor holds (no copies).
 void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view url, const url::target& target,
-                      std::string& out);
+                      std::uint8_t pacing, std::string& out);
 void append_frame(const result& r, std::string& out);
 void append_frame(const robots_job& j, std::string& out);
 void append_frame(const robots_result& r, std::string& out);
+void append_frame(const worker_failed& f, std::string& out);
+void append_frame(const turn& t, std::string& out);
+void append_frame(const go& g, std::string& out);
+void append_frame(const sent& s, std::string& out);
 void append_shutdown_frame(std::string& out);
 void append_drain_frame(std::string& out);
 
@@ -133,6 +181,10 @@ std::optional<job> decode_job(std::string_view payload);
 std::optional<result_view> decode_result(std::string_view payload);
 std::optional<robots_job> decode_robots_job(std::string_view payload);
 std::optional<robots_result> decode_robots_result(std::string_view payload);
+std::optional<worker_failed> decode_worker_failed(std::string_view payload);
+std::optional<turn> decode_turn(std::string_view payload);
+std::optional<go> decode_go(std::string_view payload);
+std::optional<sent> decode_sent(std::string_view payload);
 
 /// next() found no complete frame: more bytes must arrive first.
 struct need_more {};

@@ -1,11 +1,11 @@
 #pragma once
 // The per-page streaming pipeline: decode → (hash, extract) → record fields.
 
-#include "crawl/decode/inflater.hpp"
+#include "crawl/decode/decoder.hpp"
 #include "crawl/extract/html_extractor.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/record/record.hpp"
-#include "crawl/util/sha256.hpp"
+#include "crawl/util/digest.hpp"
 #include "crawl/worker/options.hpp"
 
 #include <optional>
@@ -31,7 +31,7 @@ private:
 
     const options& opts_;
     record::record& record_;
-    std::optional<decode::inflater> inflater_;
+    std::optional<decode::decoder> decoder_;
     std::optional<extract::html_extractor> extractor_;
     sha256 hash_;
     bool body_complete_ = false;

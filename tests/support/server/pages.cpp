@@ -2,7 +2,7 @@
 // every status code, non-HTML types and pages in legacy charsets.
 
 #include "support/routes.hpp"
-#include "support/server/compress.hpp"
+#include "support/encoder.hpp"
 #include "support/server/route_table.hpp"
 
 #include <algorithm>
@@ -20,7 +20,7 @@ net::awaitable<next_step> send_page(exchange& ex, std::uint64_t n)
     if (ex.param("gz") == "1" && ex.accepts_gzip()) {
         field_list extra = one_field("Content-Encoding", "gzip");
         extra.emplace_back("Vary", "Accept-Encoding");
-        co_return co_await ex.send(200, html_type, gzip(body), std::move(extra));
+        co_return co_await ex.send(200, html_type, encode(wrapping::gzip, body), std::move(extra));
     }
     co_return co_await ex.send(200, html_type, std::move(body));
 }

@@ -20,7 +20,8 @@ struct route {
 
 /// Pages, chunked and close-delimited framing, status codes, non-HTML types, charsets.
 std::span<const route> page_routes();
-/// Content-Encoding: gzip, deflate in both wrappings, bombs, corrupt and truncated bodies, br.
+/// Content-Encoding: gzip, deflate in both wrappings, br, zstd, stacked; bombs; corrupt and
+/// truncated bodies; a huge zstd window; an unsupported coding; Accept-Encoding echoed.
 std::span<const route> compression_routes();
 /// Redirect chains, relative and absolute Locations, each 3xx status, loops, echoed Locations.
 std::span<const route> redirect_routes();

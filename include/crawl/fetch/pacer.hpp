@@ -1,0 +1,27 @@
+#pragma once
+// The fetch's side of politeness across processes. The supervisor paces each host (--delay,
+// Crawl-delay); only the fetch knows when a request really leaves and where a redirect leads,
+// so a paced fetch tells (each request as it is written) and asks (a turn before each
+// redirect hop) through a pacer. docs/design.md, "Politeness".
+
+#include "crawl/url/target.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+namespace crawl::fetch {
+
+class pacer {
+public:
+    pacer() = default;
+    pacer(const pacer&) = delete;
+    pacer& operator=(const pacer&) = delete;
+    virtual ~pacer() = default;
+
+    /// The request for `t` is about to be written (every write: a retry on a fresh connection
+    /// writes it again).
+    virtual void sending(const url::target& t) = 0;
+    /// A redirect leads to `t`: returns when a request to its host may start.
+    virtual boost::asio::awaitable<void> turn(const url::target& t) = 0;
+};
+
+} // namespace crawl::fetch

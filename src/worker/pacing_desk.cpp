@@ -1,0 +1,81 @@
+#include "pacing_desk.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
+namespace crawl::worker {
+
+namespace net = boost::asio;
+
+bool pacing_desk::grant(const wire::go& g)
+{
+    const auto it = waiting_.find(g.id);
+    if (it == waiting_.end()) {
+        return false;
+    }
+    job_pacer* hop = it->second;
+    waiting_.erase(it);
+    hop->wake(g.report_sends);
+    return true;
+}
+
+void pacing_desk::release_all()
+{
+    released_ = true;
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    for (auto& [id, hop] : waiting) {
+        hop->wake(false);
+    }
+}
+
+job_pacer::job_pacer(pacing_desk& desk, net::any_io_executor ex, std::uint64_t id, std::uint8_t pacing)
+    : desk_(desk), id_(id), report_sends_((pacing & wire::report_sends) != 0),
+      ask_turns_((pacing & wire::ask_turns) != 0), wake_(ex, net::steady_timer::time_point::max())
+{
+}
+
+job_pacer::~job_pacer()
+{
+    // A fetch abandoned while it waited (the worker is shutting down) must not be woken later.
+    if (const auto it = desk_.waiting_.find(id_); it != desk_.waiting_.end() && it->second == this) {
+        desk_.waiting_.erase(it);
+    }
+}
+
+void job_pacer::sending(const url::target&)
+{
+    if (!report_sends_ || desk_.released_) {
+        return;
+    }
+    const auto at = std::chrono::steady_clock::now().time_since_epoch();
+    wire::append_frame(wire::sent{id_, std::chrono::duration_cast<std::chrono::nanoseconds>(at).count()},
+                       desk_.supervisor_.outbox());
+    desk_.supervisor_.flush();
+}
+
+net::awaitable<void> job_pacer::turn(const url::target& t)
+{
+    report_sends_ = false;
+    if (!ask_turns_ || desk_.released_) {
+        co_return;
+    }
+    wire::append_frame(wire::turn{id_, t.scheme, t.host_port()}, desk_.supervisor_.outbox());
+    desk_.supervisor_.flush();
+    desk_.waiting_[id_] = this;
+    granted_ = false;
+    while (!granted_) {
+        co_await wake_.async_wait(net::as_tuple(net::use_awaitable));
+    }
+}
+
+void job_pacer::wake(bool report_sends)
+{
+    granted_ = true;
+    report_sends_ = report_sends;
+    wake_.cancel();
+}
+
+} // namespace crawl::worker
