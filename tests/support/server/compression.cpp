@@ -225,7 +225,7 @@ net::awaitable<next_step> route_echo_accept_encoding(exchange& ex)
 {
     const auto it = ex.req.message->find(http::field::accept_encoding);
     const std::string value = it == ex.req.message->end() ? "(none)" : std::string(it->value());
-    co_return co_await ex.send(200, html_type, small_html(value));
+    co_return co_await ex.send(200, html_type, routes::small_html(value));
 }
 
 // clang-format off
