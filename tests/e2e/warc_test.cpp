@@ -1,9 +1,9 @@
 // --warc end to end: the real binary against the test servers, its files read with warcio.js
-// (tests/warcio/check.mjs): every exchange archived (chunked, gzip, deflate, redirect hops,
-// robots.txt), the JSONL records' `warc` pointing at their responses and the payloads there
-// hashing to the records' `hash`, bodies cut short marked WARC-Truncated, revisits with
-// --dedup, files rolled over, --resume continuing into new files, a file size limit (a full
-// disk) stopping the run with its own status and whole records.
+// (tests/warcio/check.mjs): every exchange archived (chunked, gzip, deflate, br, zstd, gzip then
+// br, redirect hops, robots.txt), the JSONL records' `warc` pointing at their responses and the
+// payloads there hashing to the records' `hash`, bodies cut short marked WARC-Truncated,
+// revisits with --dedup, files rolled over, --resume continuing into new files, a file size
+// limit (a full disk) stopping the run with its own status and whole records.
 
 #include "harness.hpp"
 #include "support/liar_server.hpp"
@@ -48,7 +48,8 @@ TEST(WarcTest, EveryExchangeIsArchivedAndEveryRecordLeadsToItsPage)
         server.url("/page/1"),        server.url("/gzip/2"),       server.url("/deflate/3"),
         server.url("/chunked/4"),     server.url("/redirect/2"),   server.url("/status/404"),
         server.url("/close-delimited"), server.url("/binary"),     server.url("/deflate-raw/5"),
-        server.url("/private/x"),     "not a url",
+        server.url("/private/x"),     "not a url",                 server.url("/br/6"),
+        server.url("/zstd/7"),        server.url("/stacked/8?ce=gzip,br"),
     };
     const std::string dir = fresh_directory("archive");
     const std::string prefix = dir + "/crawl";
@@ -73,8 +74,8 @@ TEST(WarcTest, EveryExchangeIsArchivedAndEveryRecordLeadsToItsPage)
         GTEST_SKIP() << *why;
     }
     const auto report = read_with_warcio(files, run.process.out, true, true);
-    EXPECT_EQ(report.summary.at("recordsChecked").to_number<std::int64_t>(), 9) << "every fetched URL's record";
-    EXPECT_EQ(report.summary.at("hashesChecked").to_number<std::int64_t>(), 9) << "every body read whole";
+    EXPECT_EQ(report.summary.at("recordsChecked").to_number<std::int64_t>(), 12) << "every fetched URL's record";
+    EXPECT_EQ(report.summary.at("hashesChecked").to_number<std::int64_t>(), 12) << "every body read whole";
     // One request and one response per request the server answered: redirect hops and
     // robots.txt included.
     const auto answered = static_cast<std::int64_t>(server.requests_received());

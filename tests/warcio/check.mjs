@@ -98,9 +98,15 @@ async function payloadOf(http) {
   return readAll(new AsyncIterReader([http.body], null, true));
 }
 
-/// The body as the page's bytes: content coding undone (what the record's `hash` is over).
+/// The body as the page's bytes: every content coding undone, the last applied first (what the
+/// record's `hash` is over).
 function decoded(payload, coding) {
-  switch ((coding || "identity").toLowerCase()) {
+  const codings = (coding || "identity").split(",").map((c) => c.trim()).filter((c) => c !== "");
+  return codings.reverse().reduce(decodedOnce, payload);
+}
+
+function decodedOnce(payload, coding) {
+  switch (coding.toLowerCase()) {
     case "identity":
       return payload;
     case "gzip":
@@ -247,8 +253,10 @@ async function checkRecords(path) {
       continue;
     }
     const coding = owner.http.fields.get("content-encoding");
-    // warcio decodes gzip and deflate itself; br and zstd are decoded here from its payload.
-    const body = ["br", "zstd"].includes((coding || "").toLowerCase()) || facts.type === "revisit"
+    // warcio decodes one gzip or deflate itself; br, zstd and stacks are decoded here from its
+    // payload.
+    const lowered = (coding || "").toLowerCase();
+    const body = ["br", "zstd"].includes(lowered) || lowered.includes(",") || facts.type === "revisit"
       ? decoded(owner.payload, coding)
       : alone[0].content;
     ++hashesChecked;
