@@ -87,17 +87,18 @@ struct client::impl {
         }
     }
 
-    net::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects,
-                                pacer* pacing, capture_sink* sink)
+    net::awaitable<outcome> get(url::target target, response::body_handler& handler, hop_rules rules, pacer* pacing,
+                                capture_sink* sink)
     {
         outcome out;
         const auto start = clock::now();
         auto deadline = start + opts.total_timeout; // moved on by waits for a descriptor
         std::unordered_set<std::string> visited;    // no braced list here: GCC 12 coroutine bug
         visited.insert(target.href);
-        // The first hop goes wherever the URL says (the user asked for it); the hops a server
-        // sends us on may go inward only if the first one did, or the user allows it.
-        bool inward_allowed = true;
+        // The first hop goes wherever the URL says (the user asked for it, or a recursive crawl
+        // found it from a page that was allowed there); the hops a server sends us on may go
+        // inward only if the first one did, or the user allows it.
+        bool inward_allowed = !rules.outward_only;
         for (;;) {
             out.final_url = target.href;
             out.status = 0;
@@ -105,7 +106,8 @@ struct client::impl {
             address_class peer = address_class::global;
             auto r = co_await hop(target, deadline, handler, inward_allowed, peer, pacing, out, sink);
             if (out.redirects == 0) {
-                inward_allowed = opts.allow_private || is_inward(peer);
+                out.first_hop_inward = is_inward(peer);
+                inward_allowed = opts.allow_private || out.first_hop_inward;
             }
             if (r.error.cls != error_class::none) {
                 out.error = std::move(r.error);
@@ -120,9 +122,13 @@ struct client::impl {
                 out.error.message = "redirect to " + out.error.message;
                 break;
             }
-            if (out.redirects >= max_redirects) {
+            if (rules.stop_at_redirect) {
+                out.redirect_to = std::move(next->href);
+                break;
+            }
+            if (out.redirects >= rules.max_redirects) {
                 out.error = {error_class::too_many_redirects,
-                             "more than " + std::to_string(max_redirects) + " redirects"};
+                             "more than " + std::to_string(rules.max_redirects) + " redirects"};
                 break;
             }
             ++out.redirects;
@@ -149,7 +155,13 @@ client::~client() = default;
 net::awaitable<outcome> client::get(url::target target, response::body_handler& handler, int max_redirects,
                                     pacer* pacing, capture_sink* sink)
 {
-    return impl_->get(std::move(target), handler, max_redirects, pacing, sink);
+    return impl_->get(std::move(target), handler, hop_rules{max_redirects, false, false}, pacing, sink);
+}
+
+net::awaitable<outcome> client::get(url::target target, response::body_handler& handler, hop_rules rules,
+                                    pacer* pacing, capture_sink* sink)
+{
+    return impl_->get(std::move(target), handler, rules, pacing, sink);
 }
 
 std::uint64_t client::descriptor_waits() const noexcept

@@ -212,7 +212,11 @@ void append_json_string(std::string_view s, std::string& out)
 void append_jsonl(const record& r, bool with_links, std::string& out)
 {
     out += "{\"seq\":";
-    append_int(r.seq, out);
+    if (r.place.discovered) {
+        out += "null";
+    } else {
+        append_int(r.seq, out);
+    }
     out += ",\"url\":";
     append_json_string(r.url, out);
     out += ",\"final_url\":";
@@ -306,21 +310,30 @@ void append_jsonl(const record& r, bool with_links, std::string& out)
         append_int(r.warc.length, out);
         out += '}';
     }
+    if (r.place.recursive) {
+        out += ",\"depth\":";
+        append_int(r.place.depth, out);
+        out += ",\"found_on\":";
+        json_string_or_null(r.place.found_on, out);
+    }
     out += "}\n";
 }
 
-void append_csv_header(std::string& out)
+void append_csv_header(bool recursive, std::string& out)
 {
     out += "seq,url,final_url,status,ok,error_class,error_message,redirects,attempts,content_type,"
            "charset,content_encoding,wire_bytes,body_bytes,title,description,canonical,lang,"
            "links_count,hash,time_dns_ms,time_connect_ms,time_tls_ms,time_ttfb_ms,"
-           "time_total_ms,worker,duplicate_of,warc_file,warc_offset,warc_length\n";
+           "time_total_ms,worker,duplicate_of,warc_file,warc_offset,warc_length";
+    out += recursive ? ",depth,found_on\n" : "\n";
 }
 
 void append_csv(const record& r, std::string& out)
 {
     // Nulls are empty fields; the column order matches append_csv_header.
-    append_int(r.seq, out);
+    if (!r.place.discovered) {
+        append_int(r.seq, out);
+    }
     out += ',';
     csv_field(r.url, out);
     out += ',';
@@ -392,6 +405,12 @@ void append_csv(const record& r, std::string& out)
         append_int(r.warc.length, out);
     } else {
         out += ",,";
+    }
+    if (r.place.recursive) {
+        out += ',';
+        append_int(r.place.depth, out);
+        out += ',';
+        csv_field(r.place.found_on, out);
     }
     out += '\n';
 }

@@ -64,7 +64,7 @@ coordinator::coordinator(const options& opts, worker_pool& pool, environment env
     stats_.resume = opts.resume;
     stats_.torn_bytes = env_.torn_bytes;
     if (opts.worker.format == record::format::csv && env_.output_is_new) {
-        record::append_csv_header(out_);
+        record::append_csv_header(opts.crawl.depth > 0, out_);
     }
     for (unsigned i = 0; i < opts.workers; ++i) {
         sched_.set_available(i, false); // until its hello: it is still setting up (TLS trust store and all)
@@ -124,8 +124,12 @@ void coordinator::tick()
 
 void coordinator::after_event()
 {
+    draw_from_frontier();
     dispatch();
     maybe_finish();
+    if (env_.frontier != nullptr) {
+        env_.frontier->commit(); // before the driver writes the records of this event
+    }
 }
 
 void coordinator::dispatch()
@@ -136,6 +140,7 @@ void coordinator::dispatch()
         return;
     }
     while (auto a = sched_.next(now)) {
+        count_fetch(a->url);
         pace(a->url);
         pool_.send(a->worker, a->url);
         const auto seq = a->url.seq;
@@ -205,6 +210,8 @@ void coordinator::page_result(unsigned worker, const wire::result_view& result)
     if (out_of_time_ && would_retry(*job, result.error, result.http_status)) {
         ++undone_; // not final: no record, so that a resume tries it again
     } else {
+        take_links(*job, result); // committed before the record: a resume finds them
+        close_page(*job);
         append_record(result.line);
         stats_.add(result.error, result.http_status, result.wire_bytes, result.body_bytes, static_cast<int>(worker));
     }
@@ -281,7 +288,7 @@ void coordinator::give_up_host(const std::string& host_key)
         if (url.kind == job_kind::robots) {
             settle_origin(url.origin, nullptr, failure{error_class::host_unreachable, reason});
         } else {
-            emit_own(url.seq, url.url, {error_class::host_unreachable, reason});
+            emit_own(url, {error_class::host_unreachable, reason});
         }
     }
 }
@@ -292,7 +299,7 @@ bool coordinator::refused_as_given_up(const pending_url& url)
     if (!hosts_.given_up(url.host_key)) {
         return false;
     }
-    emit_own(url.seq, url.url, {error_class::host_unreachable, hosts_.why_given_up(url.host_key)});
+    emit_own(url, {error_class::host_unreachable, hosts_.why_given_up(url.host_key)});
     return true;
 }
 
@@ -300,11 +307,22 @@ bool coordinator::refused_as_given_up(const pending_url& url)
 
 /// A record the coordinator answers itself (bad input line, robots.txt, dead host, URL that
 /// kills workers).
-void coordinator::emit_own(std::uint64_t seq, std::string_view url, const failure& f)
+void coordinator::emit_own(const pending_url& url, const failure& f)
+{
+    if ((url.crawl.flags & wire::discovered) != 0 && !url.counted) {
+        settle_loaded(url.host_key);
+    }
+    close_page(url);
+    emit_own(url.seq, url.url, f, url.crawl);
+}
+
+void coordinator::emit_own(std::uint64_t seq, std::string_view url, const failure& f, const wire::crawl_context& crawl)
 {
     record::record r;
     r.seq = seq;
     r.url = std::string(url);
+    r.place = {(crawl.flags & wire::recursive) != 0, (crawl.flags & wire::discovered) != 0, crawl.depth,
+               crawl.found_on};
     r.error = f.cls;
     r.error_message = f.message;
     std::string line;
@@ -319,6 +337,7 @@ void coordinator::emit_duplicate(std::uint64_t seq, std::string_view url, std::u
     record::record r;
     r.seq = seq;
     r.url = std::string(url);
+    r.place.recursive = recursive();
     r.duplicate_of = first;
     std::string line;
     record::append(r, opts_.worker.format, opts_.worker.links, line);
@@ -432,7 +451,7 @@ void coordinator::redispatch_after_crash(unsigned worker, const worker_exit& exi
                                   "robots.txt unreachable (a worker died twice while fetching it): nothing may be "
                                   "fetched there"});
         } else {
-            emit_own(seq, url.url, {error_class::worker_crash, "a worker died twice while fetching this URL"});
+            emit_own(url, {error_class::worker_crash, "a worker died twice while fetching this URL"});
         }
     }
     slot.in_flight.clear();

@@ -22,6 +22,7 @@
 
 #include "crawl/supervisor/options.hpp"
 #include "crawl/util/fingerprint_set.hpp"
+#include "frontier.hpp"
 #include "host_health.hpp"
 #include "origin_table.hpp"
 #include "resume.hpp"
@@ -50,6 +51,8 @@ public:
         done_lines done;                             ///< --resume: lines an earlier run recorded
         std::uint64_t torn_bytes = 0;                ///< --resume: what was cut off the output
         bool output_is_new = true;                   ///< no records yet: a CSV output needs its header
+        /// Recursive crawls (--depth above 0): where discovered URLs wait; null otherwise.
+        supervisor::frontier* frontier = nullptr;
     };
 
     /// The workers start unavailable: each takes jobs once it has said hello.
@@ -139,7 +142,8 @@ private:
     void note_host(const std::string& host_key, error_class error, unsigned status);
     void give_up_host(const std::string& host_key);
     bool refused_as_given_up(const pending_url& url);
-    void emit_own(std::uint64_t seq, std::string_view url, const failure& f);
+    void emit_own(const pending_url& url, const failure& f);
+    void emit_own(std::uint64_t seq, std::string_view url, const failure& f, const wire::crawl_context& crawl = {});
     void emit_duplicate(std::uint64_t seq, std::string_view url, std::uint64_t first);
     void append_record(std::string_view line);
 
@@ -149,6 +153,21 @@ private:
     void release_pacing(pending_url& job, clock::time_point now);
     [[nodiscard]] std::chrono::milliseconds delay_of(const std::string& scheme, const std::string& host_key);
     [[nodiscard]] pending_url* held_job(unsigned worker, std::uint64_t id);
+
+    // the recursive crawl (coordinator_crawl.cpp)
+    [[nodiscard]] bool recursive() const noexcept;
+    [[nodiscard]] wire::crawl_context seed_context() const;
+    void seed_admitted(pending_url& url);
+    void take_links(const pending_url& page, const wire::result_view& result);
+    [[nodiscard]] bool in_scope(const url::target& link, const pending_url& page) const;
+    void draw_from_frontier();
+    void draw_level(std::uint32_t depth);
+    [[nodiscard]] bool open_below(std::uint32_t depth) const;
+    void open_page(const pending_url& url);
+    void close_page(const pending_url& url);
+    void admit_discovered(frontier_entry e);
+    void count_fetch(pending_url& job);
+    void settle_loaded(const std::string& host_key);
 
     // workers and stopping
     void redispatch_after_crash(unsigned worker, const worker_exit& exit);
@@ -178,6 +197,14 @@ private:
     bool out_of_time_ = false; ///< --max-time passed before the run finished
     unsigned crashes_without_progress_ = 0;
     std::size_t undone_ = 0; ///< URLs taken from the input that this run leaves without a record
+    // The recursive crawl's counts: page fetches started (each URL once, retries not counted),
+    // per host, and the frontier's URLs held here (queued or waiting for robots.txt), per host.
+    std::uint64_t fetches_ = 0;
+    std::unordered_map<std::string, std::uint64_t> host_fetches_;
+    std::unordered_map<std::string, std::uint64_t> loaded_;
+    std::uint64_t loaded_total_ = 0;
+    std::vector<std::uint64_t> open_at_depth_; ///< pages admitted and not yet recorded, by depth
+    std::uint64_t next_discovered_id_ = 0;
 };
 
 } // namespace crawl::supervisor

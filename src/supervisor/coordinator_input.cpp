@@ -43,7 +43,7 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
     // A line recorded by an earlier run is skipped; with --dedup its URL still claims its
     // fingerprint, so a later repeat points at it.
     const bool done = env_.done.contains(number);
-    if (done && !opts_.dedup) {
+    if (done && !opts_.dedup && !recursive()) {
         ++stats_.resumed_lines;
         return;
     }
@@ -53,19 +53,23 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
             return;
         }
         emit_own(number, text,
-                 {error_class::invalid_url, "line longer than " + std::to_string(input_lines::max_line) + " bytes"});
+                 {error_class::invalid_url, "line longer than " + std::to_string(input_lines::max_line) + " bytes"},
+                 seed_context());
         return;
     }
     auto target = url::parse_input(text);
     if (done) {
         if (target) {
             (void)fingerprints_.insert(fingerprint64(target->href), number);
+            if (recursive()) {
+                (void)env_.frontier->claim(target->href);
+            }
         }
         ++stats_.resumed_lines;
         return;
     }
     if (!target) {
-        emit_own(number, text, target.error());
+        emit_own(number, text, target.error(), seed_context());
         return;
     }
     if (opts_.dedup) {
@@ -80,6 +84,8 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
     url.host_key = target->host_port();
     url.target = std::move(*target); // parsed once: the worker fetches it as it is
     url.delay = opts_.delay;
+    url.crawl = seed_context();
+    seed_admitted(url);
     if (refused_as_given_up(url)) {
         return;
     }
@@ -128,13 +134,12 @@ void coordinator::decide(const robots_answer& a, pending_url url, std::string_vi
         return;
     }
     if (a.refusal) {
-        emit_own(url.seq, url.url, *a.refusal);
+        emit_own(url, *a.refusal);
         return;
     }
     const auto verdict = a.rules.check(path);
     if (!verdict.allowed) {
-        emit_own(url.seq, url.url,
-                 {error_class::robots_disallowed, "disallowed by robots.txt: Disallow: " + verdict.matched->pattern});
+        emit_own(url, {error_class::robots_disallowed, "disallowed by robots.txt: Disallow: " + verdict.matched->pattern});
         return;
     }
     url.delay = a.delay;

@@ -30,6 +30,7 @@ std::variant<output_file, std::string> open_output(const options& opts, int inpu
                 open_for_resume(opts.output, identify_input(input, opts.worker.format), opts.worker.format);
             out.owned = std::move(prepared.fd);
             out.done = std::move(prepared.done);
+            out.done_discovered = std::move(prepared.done_discovered);
             out.is_new = prepared.empty;
             out.torn_bytes = prepared.torn_bytes;
         } else if (!opts.output.empty()) {

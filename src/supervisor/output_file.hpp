@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace crawl::supervisor {
 
@@ -18,6 +19,7 @@ struct output_file {
     unique_fd owned;           ///< the file, when it is not stdout
     int fd = STDOUT_FILENO;    ///< where the records are written
     done_lines done;           ///< --resume: the lines an earlier run recorded
+    std::vector<std::uint64_t> done_discovered; ///< --resume: fingerprints of discovered URLs recorded
     bool is_new = true;        ///< holds no record yet (a CSV output starts with its header)
     std::uint64_t torn_bytes = 0; ///< --resume: an unfinished last line cut off
 };

@@ -70,7 +70,7 @@ void process_pool::send(unsigned worker, const pending_url& job)
             wire::robots_job{job.seq, job.target.scheme, job.target.host, job.target.port, pacing_bits(job)},
             s.channel->outbox());
     } else {
-        wire::append_job_frame(job.seq, job.attempt, job.url, job.target, pacing_bits(job), s.channel->outbox());
+        wire::append_job_frame(job.seq, job.attempt, job.url, job.target, pacing_bits(job), job.crawl, s.channel->outbox());
     }
     s.channel->flush();
 }

@@ -1,5 +1,7 @@
 #include "resume.hpp"
 
+#include "crawl/util/fingerprint_set.hpp"
+
 #include "crawl/util/digest.hpp"
 #include "summary.hpp"
 
@@ -97,6 +99,46 @@ std::optional<std::uint64_t> leading_seq(std::string_view line, record::format f
         return std::nullopt;
     }
     return seq;
+}
+
+/// The url of a discovered URL's record (a recursive crawl's, whose seq is null):
+/// `{"seq":null,"url":"URL",` (JSONL) or `,URL,` / `,"URL",` (CSV). Normalized URLs hold no
+/// control characters; JSON may still escape a backslash or a quote, CSV doubles a quote.
+std::optional<std::string> discovered_url(std::string_view line, record::format f)
+{
+    const std::string_view prefix = f == record::format::jsonl ? "{\"seq\":null,\"url\":\"" : ",";
+    if (!line.starts_with(prefix)) {
+        return std::nullopt;
+    }
+    line.remove_prefix(prefix.size());
+    std::string url;
+    if (f == record::format::csv) {
+        if (!line.starts_with('"')) {
+            const auto comma = line.find(',');
+            return comma == std::string_view::npos ? std::nullopt : std::optional(std::string(line.substr(0, comma)));
+        }
+        for (std::size_t i = 1; i < line.size(); ++i) {
+            if (line[i] != '"') {
+                url += line[i];
+            } else if (i + 1 < line.size() && line[i + 1] == '"') {
+                url += '"';
+                ++i;
+            } else {
+                return url;
+            }
+        }
+        return std::nullopt;
+    }
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '"') {
+            return url;
+        }
+        if (line[i] == '\\' && i + 1 < line.size()) {
+            ++i;
+        }
+        url += line[i];
+    }
+    return std::nullopt;
 }
 
 std::string describe(const input_identity& id)
@@ -250,6 +292,8 @@ prepared_output open_for_resume(const std::string& path, const input_identity& i
                 }
             } else if (const auto seq = leading_seq(line, f)) {
                 out.done.insert(*seq);
+            } else if (const auto url = discovered_url(line, f)) {
+                out.done_discovered.push_back(fingerprint64(*url));
             } else {
                 throw resume_error("line " + std::to_string(line_number) + " of " + path + " is not a crawl " +
                                    std::string(format_name(f)) + " record; refusing to resume");

@@ -61,6 +61,8 @@ struct resume_error : std::runtime_error {
 struct prepared_output {
     unique_fd fd;              ///< write-only, appending
     done_lines done;           ///< lines recorded by earlier runs
+    /// Recursive crawls: fingerprint64 of the url of each discovered URL's record (seq null).
+    std::vector<std::uint64_t> done_discovered;
     std::uint64_t torn_bytes = 0; ///< an unfinished last line cut off the end
     bool empty = true;         ///< nothing was kept: a CSV header is due
 };

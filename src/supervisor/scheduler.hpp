@@ -5,6 +5,7 @@
 // flight in a worker that died. Pure bookkeeping: the caller passes the time in.
 
 #include "crawl/url/target.hpp"
+#include "crawl/wire/frame.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -43,6 +44,12 @@ struct pending_url {
     std::chrono::milliseconds paced_delay{0};
     /// The current hop may have started at paced_host, and the worker has not said when yet.
     bool unconfirmed = false;
+    /// Recursive crawls: depth, found_on, and how the job is fetched (wire::crawl_context).
+    wire::crawl_context crawl;
+    /// Recursive crawls: the directory its seed lies in (--no-parent), inherited by its links.
+    std::string scope_prefix;
+    std::uint32_t redirect_hops = 0; ///< recursive crawls: redirects in a row that led here
+    bool counted = false; ///< its first fetch was counted (--max-pages, --max-per-host)
 };
 
 /// A paced job's request for a turn at a host (a redirect hop): who asked, and the host's delay.

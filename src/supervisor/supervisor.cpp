@@ -8,6 +8,7 @@
 #include "crawl/warc/writer.hpp"
 
 #include "coordinator.hpp"
+#include "frontier.hpp"
 #include "descriptor_limit.hpp"
 #include "input.hpp"
 #include "output_file.hpp"
@@ -64,8 +65,8 @@ long own_peak_rss_kb(long fallback_kb)
 class supervisor_loop final : public pool_events {
 public:
     supervisor_loop(net::io_context& ioc, const options& opts, unique_fd input, output_file out,
-                    std::vector<spawned_worker> workers)
-        : ioc_(ioc), opts_(opts), out_(std::move(out)), input_(ioc.get_executor(), std::move(input)),
+                    std::vector<spawned_worker> workers, frontier* links)
+        : ioc_(ioc), opts_(opts), out_(std::move(out)), frontier_(links), input_(ioc.get_executor(), std::move(input)),
           pool_(ioc, opts.worker, std::move(workers)), coordinator_(opts, pool_, environment()),
           signals_(ioc, SIGINT, SIGTERM), input_wake_(ioc, net::steady_timer::time_point::max()),
           wake_timer_(ioc), deadline_timer_(ioc), progress_timer_(ioc)
@@ -154,6 +155,10 @@ private:
         env.done = std::move(out_.done);
         env.torn_bytes = out_.torn_bytes;
         env.output_is_new = out_.is_new;
+        env.frontier = frontier_;
+        if (frontier_ != nullptr) {
+            frontier_->skip_recorded(std::move(out_.done_discovered));
+        }
         return env;
     }
 
@@ -306,6 +311,7 @@ private:
     net::io_context& ioc_;
     const options& opts_;
     output_file out_;
+    frontier* frontier_;
     input_lines input_;
     process_pool pool_;
     coordinator coordinator_;
@@ -333,6 +339,42 @@ void report_limits(const options& opts, const descriptor_limit& fds)
                  opts.workers, w.concurrency, opts.per_host, w.fetch.max_header_bytes, w.fetch.max_header_fields,
                  static_cast<unsigned long long>(w.fetch.max_body), w.fetch.max_redirects);
 }
+
+/// Where a recursive crawl's frontier lives: FILE.frontier beside the output (what --resume
+/// continues from), or, for records on stdout, a directory of its own under $TMPDIR that goes
+/// when the run ends.
+struct frontier_place {
+    explicit frontier_place(const std::string& output)
+    {
+        if (!output.empty()) {
+            path = output + ".frontier";
+            return;
+        }
+        const char* tmp = std::getenv("TMPDIR");
+        std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/crawl-frontier-XXXXXX";
+        if (::mkdtemp(pattern.data()) != nullptr) {
+            temporary_dir = pattern;
+            path = pattern + "/frontier";
+        } else {
+            path = ":memory:";
+        }
+    }
+    frontier_place(const frontier_place&) = delete;
+    frontier_place& operator=(const frontier_place&) = delete;
+    ~frontier_place()
+    {
+        if (temporary_dir.empty()) {
+            return;
+        }
+        for (const char* suffix : {"", "-wal", "-shm"}) {
+            ::unlink((path + suffix).c_str());
+        }
+        ::rmdir(temporary_dir.c_str());
+    }
+
+    std::string path;
+    std::string temporary_dir;
+};
 
 } // namespace
 
@@ -376,8 +418,22 @@ int run(const options& opts)
         workers.push_back(spawn_worker(i, opts.worker));
     }
 
+    // After the fork: the workers never hold the frontier's files.
+    std::optional<frontier_place> place;
+    std::optional<frontier> links;
+    if (opts.crawl.depth > 0) {
+        place.emplace(opts.output);
+        auto f = frontier::open(place->path, !opts.resume || std::get<output_file>(opened).is_new);
+        if (auto* error = std::get_if<std::string>(&f)) {
+            std::fprintf(stderr, "crawl: error: the frontier %s\n", error->c_str());
+            return exit_some_failed;
+        }
+        links.emplace(std::move(std::get<frontier>(f)));
+    }
+
     net::io_context ioc{1};
-    supervisor_loop loop(ioc, opts, std::move(input), std::move(std::get<output_file>(opened)), std::move(workers));
+    supervisor_loop loop(ioc, opts, std::move(input), std::move(std::get<output_file>(opened)), std::move(workers),
+                         links ? &*links : nullptr);
     return loop.run();
 }
 

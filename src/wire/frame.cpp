@@ -142,15 +142,15 @@ void append_frame(const hello& h, std::string& out)
 
 void append_frame(const job& j, std::string& out)
 {
-    append_job_frame(j.seq, j.attempt, j.url, j.target, j.pacing, out);
+    append_job_frame(j.seq, j.attempt, j.url, j.target, j.pacing, j.crawl, out);
 }
 
 void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view url, const url::target& t,
-                      std::uint8_t pacing, std::string& out)
+                      std::uint8_t pacing, const crawl_context& crawl, std::string& out)
 {
     put_header(frame_type::job,
                8 + 4 + string_size(url) + string_size(t.href) + 1 + string_size(t.host) + 2 +
-                   string_size(t.request_target) + 1,
+                   string_size(t.request_target) + 1 + 1 + 4 + string_size(crawl.found_on),
                out);
     put_le(seq, out);
     put_le(attempt, out);
@@ -161,11 +161,18 @@ void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view
     put_le(t.port, out);
     put_string(t.request_target, out);
     put_le(pacing, out);
+    put_le(crawl.flags, out);
+    put_le(crawl.depth, out);
+    put_string(crawl.found_on, out);
 }
 
 void append_frame(const result& r, std::string& out)
 {
-    put_header(frame_type::result, 8 + 1 + 2 + 8 + 8 + 4 + string_size(r.line), out);
+    std::size_t follow_size = 4;
+    for (const auto& link : r.follow) {
+        follow_size += string_size(link);
+    }
+    put_header(frame_type::result, 8 + 1 + 2 + 8 + 8 + 4 + string_size(r.line) + 1 + follow_size, out);
     put_le(r.seq, out);
     put_le(static_cast<std::uint8_t>(r.error), out);
     put_le(r.http_status, out);
@@ -173,6 +180,11 @@ void append_frame(const result& r, std::string& out)
     put_le(r.body_bytes, out);
     put_le(r.retry_after_ms, out);
     put_string(r.line, out);
+    put_le(static_cast<std::uint8_t>((r.inward ? 1 : 0) | (r.redirect ? 2 : 0)), out);
+    put_le(static_cast<std::uint32_t>(r.follow.size()), out);
+    for (const auto& link : r.follow) {
+        put_string(link, out);
+    }
 }
 
 void append_frame(const robots_job& j, std::string& out)
@@ -263,7 +275,11 @@ std::optional<job> decode_job(std::string_view payload)
     url::target& t = j.target;
     if (!c.get(j.seq) || !c.get(j.attempt) || !c.get_string(j.url) || !c.get_string(t.href) ||
         !get_scheme(c, t.scheme) || !c.get_string(t.host) || !c.get(t.port) || !c.get_string(t.request_target) ||
-        !get_pacing(c, j.pacing) || !c.at_end()) {
+        !get_pacing(c, j.pacing) || !c.get(j.crawl.flags) || !c.get(j.crawl.depth) ||
+        !c.get_string(j.crawl.found_on) || !c.at_end()) {
+        return std::nullopt;
+    }
+    if ((j.crawl.flags & ~(recursive | discovered | outward_only)) != 0) {
         return std::nullopt;
     }
     return j;
@@ -275,10 +291,30 @@ std::optional<result_view> decode_result(std::string_view payload)
     result_view r;
     std::uint8_t error = 0;
     if (!c.get(r.seq) || !c.get(error) || !c.get(r.http_status) || !c.get(r.wire_bytes) ||
-        !c.get(r.body_bytes) || !c.get(r.retry_after_ms) || !c.get_string(r.line) || !c.at_end()) {
+        !c.get(r.body_bytes) || !c.get(r.retry_after_ms) || !c.get_string(r.line)) {
         return std::nullopt;
     }
-    if (!valid_error(error)) {
+    std::uint8_t flags = 0;
+    std::uint32_t links = 0;
+    if (!c.get(flags) || flags > 3 || !c.get(links) || !valid_error(error)) {
+        return std::nullopt;
+    }
+    r.inward = (flags & 1) != 0;
+    r.redirect = (flags & 2) != 0;
+    // Each link costs at least its 4-byte length: a count the payload cannot hold is a lie,
+    // and must not size an allocation.
+    if (links > payload.size() / 4) {
+        return std::nullopt;
+    }
+    r.follow.reserve(links);
+    for (std::uint32_t i = 0; i < links; ++i) {
+        std::string_view link;
+        if (!c.get_string(link)) {
+            return std::nullopt;
+        }
+        r.follow.push_back(link);
+    }
+    if (!c.at_end()) {
         return std::nullopt;
     }
     r.error = static_cast<error_class>(error);

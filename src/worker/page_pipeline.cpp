@@ -4,7 +4,10 @@
 
 namespace crawl::worker {
 
-page_pipeline::page_pipeline(const options& opts, record::record& out) : opts_(opts), record_(out) {}
+page_pipeline::page_pipeline(const options& opts, record::record& out, bool follow)
+    : opts_(opts), record_(out), keep_follow_(follow)
+{
+}
 
 failure page_pipeline::on_header(const response::response_info& info)
 {
@@ -17,11 +20,25 @@ failure page_pipeline::on_header(const response::response_info& info)
     const auto media = extract::media_type(info.content_type);
     const auto header_charset = extract::charset_from_content_type(info.content_type);
     if (extract::is_html_media_type(media)) {
-        extractor_.emplace(info.final_url, header_charset, opts_.links);
+        extractor_.emplace(info.final_url, header_charset, opts_.links || keep_follow_);
     } else {
         record_.charset = extract::canonical_charset(header_charset);
     }
     return {};
+}
+
+/// Links resolved against a long <base href> can weigh far more than the body they came from:
+/// the list a result frame carries stops at a bound well inside the frame limit.
+void page_pipeline::take_follow(const std::vector<std::string>& links)
+{
+    std::size_t bytes = 0;
+    for (const auto& link : links) {
+        bytes += link.size() + 4;
+        if (bytes > max_follow_bytes) {
+            break;
+        }
+        follow_.push_back(link);
+    }
 }
 
 void page_pipeline::on_decoded(std::string_view bytes)
@@ -60,6 +77,10 @@ void page_pipeline::complete(fetch::outcome&& outcome)
     record_.time_ms = outcome.time_ms;
     record_.error = outcome.error.cls;
     record_.error_message = std::move(outcome.error.message);
+    const bool redirected = !outcome.redirect_to.empty();
+    if (redirected && keep_follow_) {
+        follow_.push_back(std::move(outcome.redirect_to));
+    }
     if (decoder_) {
         record_.body_bytes = decoder_->decoded_bytes();
     }
@@ -75,9 +96,15 @@ void page_pipeline::complete(fetch::outcome&& outcome)
         record_.lang = page.lang;
         record_.charset = page.charset;
         record_.links_count = page.links_count;
-        record_.links = page.links;
+        if (keep_follow_ && !redirected) {
+            take_follow(page.links);
+        }
+        if (opts_.links) {
+            record_.links = page.links;
+        }
     }
-    if (record_.error == error_class::none && !record_.ok()) {
+    // A redirect a recursive crawl schedules as a URL of its own is not a failure.
+    if (record_.error == error_class::none && !record_.ok() && !redirected) {
         record_.error = error_class::http_status;
         record_.error_message = "HTTP status " + std::to_string(record_.status);
     }

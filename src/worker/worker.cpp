@@ -358,6 +358,9 @@ private:
     struct fetched {
         record::record r;
         std::uint32_t retry_after_ms = wire::no_millis;
+        bool inward = false;              ///< recursive: the first hop's peer was inward
+        bool redirect = false;            ///< recursive: follow holds a redirect's target
+        std::vector<std::string> follow;  ///< recursive: the links to follow
     };
 
     net::awaitable<fetched> fetch_one(wire::job job)
@@ -368,11 +371,18 @@ private:
         r.attempts = job.attempt;
         r.worker = static_cast<int>(id_);
         r.url = std::move(job.url);
-        page_pipeline pipeline(opts_, r);
+        const bool recursive = (job.crawl.flags & wire::recursive) != 0;
+        if (recursive) {
+            r.place = {true, (job.crawl.flags & wire::discovered) != 0, job.crawl.depth, std::move(job.crawl.found_on)};
+        }
+        page_pipeline pipeline(opts_, r, recursive);
         job_pacer pacer(pacing_, ioc_.get_executor(), job.seq, job.pacing);
         auto sink = archive_sink_for_fetch();
-        auto outcome = co_await client_.get(std::move(job.target), pipeline, opts_.fetch.max_redirects,
-                                            job.pacing != 0 ? &pacer : nullptr, sink ? &*sink : nullptr);
+        const fetch::hop_rules hops{opts_.fetch.max_redirects, recursive, (job.crawl.flags & wire::outward_only) != 0};
+        auto outcome = co_await client_.get(std::move(job.target), pipeline, hops, job.pacing != 0 ? &pacer : nullptr,
+                                            sink ? &*sink : nullptr);
+        f.inward = outcome.first_hop_inward;
+        f.redirect = !outcome.redirect_to.empty();
         if (sink && sink->error()) {
             archive_failed(sink->error()->message);
         } else if (sink && sink->last()) {
@@ -380,6 +390,7 @@ private:
         }
         const std::string retry_after = std::move(outcome.retry_after);
         pipeline.complete(std::move(outcome));
+        f.follow = std::move(pipeline.follow());
         if (!retry_after.empty()) {
             f.retry_after_ms = retry_after_millis(retry_after);
             if (r.error == error_class::http_status) {
@@ -447,6 +458,9 @@ private:
         frame.wire_bytes = r.wire_bytes;
         frame.body_bytes = r.body_bytes;
         frame.retry_after_ms = f.retry_after_ms;
+        frame.inward = f.inward;
+        frame.redirect = f.redirect;
+        frame.follow = std::move(f.follow);
         frame.line.swap(line_);
         wire::append_frame(frame, supervisor_.outbox());
         line_.swap(frame.line);

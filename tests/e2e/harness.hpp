@@ -19,6 +19,8 @@ namespace crawl::test {
 struct crawl_run {
     process_result process;
     std::map<std::uint64_t, boost::json::object> records;
+    /// A recursive crawl's records of discovered URLs (seq null), in output order.
+    std::vector<boost::json::object> discovered;
     std::vector<std::string> lines;
 
     [[nodiscard]] const boost::json::object& at(std::uint64_t seq) const
@@ -55,6 +57,10 @@ inline void parse_records(crawl_run& run)
             continue;
         }
         auto& obj = value.as_object();
+        if (obj.at("seq").is_null()) {
+            run.discovered.push_back(std::move(obj));
+            continue;
+        }
         const auto seq = obj.at("seq").to_number<std::uint64_t>();
         if (!run.records.emplace(seq, std::move(obj)).second) {
             ADD_FAILURE() << "two records for seq " << seq;

@@ -72,6 +72,9 @@ void check_round_trip(wire::frame_type type, const std::string& payload)
             owned.body_bytes = r->body_bytes;
             owned.retry_after_ms = r->retry_after_ms;
             owned.line = std::string(r->line);
+            owned.inward = r->inward;
+            owned.redirect = r->redirect;
+            owned.follow.assign(r->follow.begin(), r->follow.end());
             wire::append_frame(owned, again);
         }
         break;

@@ -144,7 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
 
     std::string header;
-    record::append_csv_header(header);
+    record::append_csv_header(false, header);
     std::string row;
     record::append_csv(r, row);
     fuzz::check(!row.empty() && row.back() == '\n' && row.find_first_of("\r\n") == row.size() - 1,

@@ -287,7 +287,7 @@ const std::string csv_header_text =
 TEST(RecordCsv, Header)
 {
     std::string out;
-    append_csv_header(out);
+    append_csv_header(false, out);
     EXPECT_EQ(out, csv_header_text);
 }
 

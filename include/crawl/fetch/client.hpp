@@ -32,6 +32,19 @@ struct outcome {
     std::string content_encoding;
     std::string retry_after; ///< the last response's Retry-After field, as sent
     record::timings time_ms; ///< dns/connect/tls/ttfb of the last hop; total of the whole URL
+    /// hop_rules::stop_at_redirect: where the redirect that ended the fetch points (normalized).
+    std::string redirect_to;
+    bool first_hop_inward = false; ///< the first hop connected to a loopback or private address
+};
+
+/// Which hops get() makes.
+struct hop_rules {
+    int max_redirects = 10; ///< redirects followed, at most
+    /// A recursive crawl schedules a redirect's target as a URL of its own: the first redirect
+    /// ends the fetch (no error), its target in outcome::redirect_to.
+    bool stop_at_redirect = false;
+    /// Even the first hop may only connect to a public address (blocked_address otherwise).
+    bool outward_only = false;
 };
 
 class client {
@@ -48,6 +61,9 @@ public:
     /// redirect hop waits for its turn (that wait does not count against the deadline either).
     /// With a `sink`, every hop whose response header arrived is captured to it.
     boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler, int max_redirects,
+                                        pacer* pacing = nullptr, capture_sink* sink = nullptr);
+    /// The same, with the hops chosen by `rules`.
+    boost::asio::awaitable<outcome> get(url::target target, response::body_handler& handler, hop_rules rules,
                                         pacer* pacing = nullptr, capture_sink* sink = nullptr);
 
     /// Times a fetch found no free file descriptor and waited for one (docs/design.md, "File descriptors").

@@ -27,6 +27,15 @@ struct archive_location {
     std::uint64_t length = 0;
 };
 
+/// Where a record stands in a recursive crawl (--depth above 0); list crawls leave it unset
+/// and their records have neither field.
+struct crawl_place {
+    bool recursive = false;  ///< the record has "depth" and "found_on"
+    bool discovered = false; ///< found on a page, not read from the input: "seq" is null
+    std::uint32_t depth = 0;
+    std::string found_on;    ///< the page whose link (or redirect) led here; empty: null
+};
+
 /// Everything known about one input line. Strings may hold any bytes: the serializers emit
 /// valid UTF-8 whatever they contain (ill-formed sequences become U+FFFD).
 struct record {
@@ -54,6 +63,7 @@ struct record {
     int worker = -1;        ///< worker id; -1 when the supervisor answered by itself
     std::uint64_t duplicate_of = 0; ///< --dedup: seq of the line with the same URL; 0 = none
     archive_location warc;  ///< --warc: where the final response was written
+    crawl_place place;      ///< recursive crawls: depth and found_on
 
     /// ok is derived, never stored: a final 2xx response and no error.
     [[nodiscard]] bool ok() const noexcept
@@ -69,8 +79,9 @@ enum class format { jsonl, csv };
 /// canonical, lang and hash; "links" is present only when `with_links`.
 void append_jsonl(const record& r, bool with_links, std::string& out);
 
-/// Appends the CSV header row and '\n' (the scalar fields, JSON's order, time_* flattened).
-void append_csv_header(std::string& out);
+/// Appends the CSV header row and '\n' (the scalar fields, JSON's order, time_* flattened;
+/// `recursive`: with the depth and found_on columns).
+void append_csv_header(bool recursive, std::string& out);
 
 /// Appends one CSV row and '\n' (RFC 4180 quoting, CRLF-free output).
 void append_csv(const record& r, std::string& out);

@@ -4,10 +4,23 @@
 #include "crawl/worker/options.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
 namespace crawl::supervisor {
+
+/// Where a recursive crawl's links may lead (--scope).
+enum class link_scope : std::uint8_t { host, any };
+
+/// A recursive crawl (docs/crawl.1, RECURSIVE CRAWL). depth 0: a list crawl.
+struct crawl_options {
+    std::uint32_t depth = 0;       ///< links followed from the input URLs, at most
+    link_scope scope = link_scope::host;
+    bool no_parent = false;        ///< stay under each seed's directory (on its host)
+    std::uint64_t max_pages = 0;   ///< fetches in the whole crawl; 0 = no limit
+    std::uint64_t max_per_host = 0; ///< fetches per host:port; 0 = no limit
+};
 
 struct options {
     worker::options worker;
@@ -31,6 +44,7 @@ struct options {
     bool resume = false;                  ///< skip input lines already recorded in `output`, append the rest
     std::optional<std::chrono::milliseconds> max_time; ///< budget for the whole run
     bool dedup = false;                   ///< fetch each normalized URL once
+    crawl_options crawl;                  ///< --depth and what goes with it
 };
 
 /// Exit statuses (docs/crawl.1, EXIT STATUS).

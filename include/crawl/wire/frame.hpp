@@ -17,7 +17,7 @@
 
 namespace crawl::wire {
 
-inline constexpr std::uint32_t protocol_version = 5;
+inline constexpr std::uint32_t protocol_version = 6;
 inline constexpr std::size_t header_size = 5;
 /// Frames larger than this are a protocol violation (a record line with 100k links fits).
 inline constexpr std::uint32_t max_payload = 64u << 20;
@@ -46,6 +46,23 @@ inline constexpr std::uint8_t ask_turns = 2;
 /// real values are clamped below it.
 inline constexpr std::uint32_t no_millis = 0xFFFFFFFFu;
 
+/// What a job of a recursive crawl (--depth above 0) carries besides its URL: bits of
+/// crawl_context::flags (docs/design.md, "Recursive crawl").
+/// The job belongs to a recursive crawl: its record gains depth and found_on, its result
+/// lists the links to follow, and a redirect is not followed but reported as that one link.
+inline constexpr std::uint8_t recursive = 1;
+/// The URL was discovered, not read from the input: its record's seq is null.
+inline constexpr std::uint8_t discovered = 2;
+/// The first hop may not connect to a loopback, private or link-local address (the URL
+/// descends from a seed that did not, and --allow-private is off).
+inline constexpr std::uint8_t outward_only = 4;
+
+struct crawl_context {
+    std::uint8_t flags = 0;   ///< recursive | discovered | outward_only
+    std::uint32_t depth = 0;  ///< links from the input URL it descends from
+    std::string found_on;     ///< the URL of the page that linked here; empty for input lines
+};
+
 struct hello {
     std::uint32_t version = protocol_version;
     std::uint32_t worker_id = 0;
@@ -60,6 +77,7 @@ struct job {
     /// Its scheme is "http" or "https" (the frame holds one byte for it).
     url::target target;
     std::uint8_t pacing = 0; ///< report_sends | ask_turns
+    crawl_context crawl;
 };
 
 /// A finished record plus the few facts the supervisor aggregates into its summary, so it
@@ -72,6 +90,12 @@ struct result {
     std::uint64_t body_bytes = 0;
     std::uint32_t retry_after_ms = no_millis; ///< the response's Retry-After, if it had one
     std::string line; ///< the serialized record, ending in '\n'
+    /// Recursive jobs: the first hop connected to a loopback or private address.
+    bool inward = false;
+    /// Recursive jobs: the response was a redirect, and `follow` holds its target alone.
+    bool redirect = false;
+    /// Recursive jobs: the links to follow (normalized, distinct), or a redirect's target.
+    std::vector<std::string> follow;
 };
 
 /// Non-owning view of a result frame's payload (valid while the reader's buffer is).
@@ -83,6 +107,9 @@ struct result_view {
     std::uint64_t body_bytes = 0;
     std::uint32_t retry_after_ms = no_millis;
     std::string_view line;
+    bool inward = false;
+    bool redirect = false;
+    std::vector<std::string_view> follow;
 };
 
 /// Fetch /robots.txt of the origin scheme://host:port.
@@ -159,7 +186,7 @@ void append_frame(const hello& h, std::string& out);
 void append_frame(const job& j, std::string& out);
 /// The job frame of append_frame(const job&), from the parts the supervisor holds (no copies).
 void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view url, const url::target& target,
-                      std::uint8_t pacing, std::string& out);
+                      std::uint8_t pacing, const crawl_context& crawl, std::string& out);
 void append_frame(const result& r, std::string& out);
 void append_frame(const robots_job& j, std::string& out);
 void append_frame(const robots_result& r, std::string& out);

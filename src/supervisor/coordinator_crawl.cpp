@@ -1,0 +1,268 @@
+// The coordinator's recursive crawl (--depth above 0): what a page's links and redirects add
+// to the frontier (depth, scope, deduplication), and drawing the frontier's URLs into the
+// scheduler a few per host at a time, within --max-pages and --max-per-host
+// (docs/design.md, "Recursive crawl").
+
+#include "coordinator.hpp"
+
+#include "crawl/url/url.hpp"
+
+namespace crawl::supervisor {
+
+namespace {
+
+/// Frontier URLs of one host the coordinator holds at a time (queued, or waiting for robots.txt):
+/// enough to keep its per-host slots busy, few enough that no host fills the window.
+constexpr std::uint64_t loaded_per_host = 16;
+
+/// Internal ids of discovered URLs: above every input line number, below the robots ids.
+constexpr std::uint64_t discovered_id_base = std::uint64_t{1} << 62;
+
+/// The directory a seed lies in, as --no-parent keeps a crawl under it: its URL up to the last
+/// '/' of the path (the query dropped).
+std::string directory_of(const url::target& t)
+{
+    const std::string& href = t.href;
+    const auto path_start = href.find('/', href.find("//") + 2);
+    auto end = href.find_first_of("?", path_start);
+    if (end == std::string::npos) {
+        end = href.size();
+    }
+    const auto slash = href.rfind('/', end - 1);
+    return href.substr(0, slash + 1);
+}
+
+} // namespace
+
+bool coordinator::recursive() const noexcept
+{
+    return opts_.crawl.depth > 0;
+}
+
+wire::crawl_context coordinator::seed_context() const
+{
+    wire::crawl_context c;
+    if (recursive()) {
+        c.flags = wire::recursive;
+    }
+    return c;
+}
+
+void coordinator::seed_admitted(pending_url& url)
+{
+    if (!recursive()) {
+        return;
+    }
+    (void)env_.frontier->claim(url.target.href);
+    open_page(url);
+    if (opts_.crawl.no_parent) {
+        url.scope_prefix = directory_of(url.target);
+    }
+}
+
+/// A page of a recursive crawl is recorded: its links (or its redirect's target) join the
+/// frontier, before its record is written (the caller appends it after).
+void coordinator::take_links(const pending_url& page, const wire::result_view& result)
+{
+    if (!recursive() || result.follow.empty() || phase_ != phase::running) {
+        return;
+    }
+    frontier_entry e;
+    e.found_on = page.target.href;
+    e.scope_prefix = page.scope_prefix;
+    const bool discovered = (page.crawl.flags & wire::discovered) != 0;
+    // Inward addresses stay open to the URLs that descend from a seed that went there
+    // (docs/design.md, "Where a crawl may go").
+    e.outward_only = discovered ? (page.crawl.flags & wire::outward_only) != 0
+                                : !opts_.worker.fetch.allow_private && !result.inward;
+    if (result.redirect) {
+        if (page.redirect_hops >= static_cast<std::uint32_t>(opts_.worker.fetch.max_redirects)) {
+            return;
+        }
+        e.depth = page.crawl.depth;
+        e.redirect_hops = page.redirect_hops + 1;
+    } else {
+        if (page.crawl.depth >= opts_.crawl.depth) {
+            return;
+        }
+        e.depth = page.crawl.depth + 1;
+    }
+    for (const auto link : result.follow) {
+        auto target = url::parse_input(link);
+        if (!target || !in_scope(*target, page)) {
+            continue;
+        }
+        if (!env_.frontier->claim(target->href)) {
+            continue;
+        }
+        e.url = std::move(target->href);
+        e.host_key = target->host_port();
+        env_.frontier->add(e);
+        ++stats_.discovered;
+    }
+}
+
+/// Whether a link of `page` may be followed: --scope (host: the page's host, which is its
+/// seed's; any), and --no-parent (under the seed's directory, on the seed's host).
+bool coordinator::in_scope(const url::target& link, const pending_url& page) const
+{
+    switch (opts_.crawl.scope) {
+    case link_scope::host:
+        if (link.host != page.target.host) {
+            return false;
+        }
+        break;
+    case link_scope::any:
+        break;
+    }
+    if (!page.scope_prefix.empty() && link.host == page.target.host && !link.href.starts_with(page.scope_prefix)) {
+        return false;
+    }
+    return true;
+}
+
+/// Once the input is read, the frontier's URLs come in while the window has room, level by
+/// level: depth d only when no page of a smaller depth is still open (waiting, queued or in
+/// flight), so that every URL is recorded at the smallest depth it is found at. Within a level,
+/// a few URLs per host in turn, so that no host (a slow one, a paced one) fills the window.
+void coordinator::draw_from_frontier()
+{
+    if (!recursive() || phase_ != phase::running || !input_done_) {
+        return;
+    }
+    frontier& f = *env_.frontier;
+    // A level may run dry without a page being admitted (a resume finds its URLs recorded):
+    // then the next one may start at once.
+    for (auto depth = f.lowest_depth(); depth && !open_below(*depth); depth = f.lowest_depth()) {
+        draw_level(*depth);
+        if (f.lowest_depth() == depth || waiting() >= window_) {
+            return;
+        }
+    }
+}
+
+void coordinator::draw_level(std::uint32_t depth_now)
+{
+    frontier& f = *env_.frontier;
+    const std::optional<std::uint32_t> depth = depth_now;
+    // Hosts in a row that gave nothing and still wait (at their loaded or fetch limit): a full
+    // round of them ends the pass.
+    std::size_t idle_turns = 0;
+    while (waiting() < window_ && idle_turns <= f.hosts_waiting(*depth)) {
+        if (opts_.crawl.max_pages != 0 && fetches_ + loaded_total_ >= opts_.crawl.max_pages) {
+            return;
+        }
+        auto host = f.next_host(*depth);
+        if (!host) {
+            return;
+        }
+        std::uint64_t room = loaded_per_host - std::min(loaded_per_host, loaded_[*host]);
+        if (opts_.crawl.max_per_host != 0) {
+            const std::uint64_t used = host_fetches_[*host] + loaded_[*host];
+            room = std::min(room, opts_.crawl.max_per_host - std::min(used, opts_.crawl.max_per_host));
+        }
+        if (opts_.crawl.max_pages != 0) {
+            room = std::min(room, opts_.crawl.max_pages - fetches_ - loaded_total_);
+        }
+        const auto hosts_before = f.hosts_waiting(*depth);
+        auto entries = f.take(*host, *depth, static_cast<std::size_t>(room));
+        const bool stuck = entries.empty() && f.hosts_waiting(*depth) == hosts_before;
+        f.end_turn(std::move(*host), *depth);
+        idle_turns = stuck ? idle_turns + 1 : 0;
+        for (auto& e : entries) {
+            admit_discovered(std::move(e));
+        }
+    }
+}
+
+bool coordinator::open_below(std::uint32_t depth) const
+{
+    for (std::uint32_t d = 0; d < depth && d < open_at_depth_.size(); ++d) {
+        if (open_at_depth_[d] != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// A page of a recursive crawl is open from its admission to its final record.
+void coordinator::open_page(const pending_url& url)
+{
+    if (!recursive()) {
+        return;
+    }
+    if (open_at_depth_.size() <= url.crawl.depth) {
+        open_at_depth_.resize(url.crawl.depth + 1, 0);
+    }
+    ++open_at_depth_[url.crawl.depth];
+}
+
+void coordinator::close_page(const pending_url& url)
+{
+    if (recursive() && url.crawl.depth < open_at_depth_.size() && open_at_depth_[url.crawl.depth] > 0) {
+        --open_at_depth_[url.crawl.depth];
+    }
+}
+
+void coordinator::admit_discovered(frontier_entry e)
+{
+    auto target = url::parse_input(e.url);
+    if (!target) {
+        return; // (it parsed when it was added: the frontier holds normalized URLs)
+    }
+    pending_url url;
+    url.seq = discovered_id_base | next_discovered_id_++;
+    url.url = std::move(e.url);
+    url.host_key = std::move(e.host_key);
+    url.target = std::move(*target);
+    url.delay = opts_.delay;
+    url.crawl.flags = static_cast<std::uint8_t>(wire::recursive | wire::discovered |
+                                                (e.outward_only ? wire::outward_only : 0));
+    url.crawl.depth = e.depth;
+    url.crawl.found_on = std::move(e.found_on);
+    url.scope_prefix = std::move(e.scope_prefix);
+    url.redirect_hops = e.redirect_hops;
+    ++loaded_[url.host_key];
+    ++loaded_total_;
+    open_page(url);
+    if (refused_as_given_up(url)) {
+        return;
+    }
+    if (!opts_.robots) {
+        sched_.add(std::move(url));
+        return;
+    }
+    admit(std::move(url));
+}
+
+/// A page job starts for the first time: it counts against --max-pages and --max-per-host.
+void coordinator::count_fetch(pending_url& job)
+{
+    if (job.kind != job_kind::page || job.counted) {
+        return;
+    }
+    job.counted = true;
+    ++fetches_;
+    if (!recursive()) {
+        return;
+    }
+    ++host_fetches_[job.host_key];
+    if ((job.crawl.flags & wire::discovered) != 0) {
+        settle_loaded(job.host_key);
+    }
+}
+
+/// A URL drawn from the frontier is dispatched, or answered without a fetch.
+void coordinator::settle_loaded(const std::string& host_key)
+{
+    const auto it = loaded_.find(host_key);
+    if (it == loaded_.end() || it->second == 0) {
+        return;
+    }
+    --loaded_total_;
+    if (--it->second == 0) {
+        loaded_.erase(it);
+    }
+}
+
+} // namespace crawl::supervisor

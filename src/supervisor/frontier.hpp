@@ -1,0 +1,109 @@
+#pragma once
+// The frontier of a recursive crawl: every URL discovered so far, on disk (an SQLite database
+// in WAL mode beside the output), with per-host queues that the coordinator draws from a few
+// URLs at a time. Memory holds only what the decisions need per URL (its fingerprint, in the
+// seen-set) and per host (a count of URLs waiting); the URLs themselves stay on disk until
+// their turn (docs/design.md, "Recursive crawl").
+//
+// Durability: a batch of discoveries is one transaction, committed before the record of the
+// page they came from is written. A crawl killed at any moment (SIGKILL) leaves a frontier
+// that holds at least the links of every recorded page; the output says which URLs have a
+// record, so a resume re-queues every URL taken but not recorded.
+
+#include "crawl/util/fingerprint_set.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace crawl::supervisor {
+
+/// A discovered URL, as the frontier keeps it.
+struct frontier_entry {
+    std::string url;          ///< normalized (url::target::href)
+    std::string host_key;     ///< "host:port": the unit of per-host queues and limits
+    std::uint32_t depth = 0;  ///< links from the seed
+    std::uint32_t redirect_hops = 0; ///< redirects in a row that led here (bounded by --max-redirects)
+    std::string found_on;     ///< the page whose link or redirect led here
+    std::string scope_prefix; ///< --no-parent: the seed's directory
+    bool outward_only = false; ///< may not connect to loopback or private addresses
+};
+
+class frontier {
+public:
+    /// Opens (creating if needed) the frontier at `path` (":memory:" for a frontier that
+    /// lives and dies with the process). `fresh`: start empty, dropping what a file holds.
+    /// An error message on failure.
+    static std::variant<frontier, std::string> open(const std::string& path, bool fresh);
+
+    frontier(frontier&&) noexcept;
+    frontier& operator=(frontier&&) = delete;
+    ~frontier();
+
+    /// Claims a URL's fingerprint: true the first time, false when it was seen before (a seed
+    /// or a discovered URL). Claiming is what deduplicates the crawl.
+    bool claim(std::string_view url);
+
+    /// Queues a discovered URL (already claimed). Part of the open batch.
+    void add(const frontier_entry& e);
+    /// Ends the batch: what add() queued is on disk (the caller writes records only after).
+    void commit();
+
+    /// Resume: URLs that already have a record (by fingerprint) are taken when met, never
+    /// handed out again.
+    void skip_recorded(std::vector<std::uint64_t> fingerprints);
+
+    /// Takes up to `n` waiting URLs of `host_key` at `depth`, in discovery order.
+    std::vector<frontier_entry> take(const std::string& host_key, std::uint32_t depth, std::size_t n);
+
+    /// The smallest depth with URLs waiting, if any.
+    [[nodiscard]] std::optional<std::uint32_t> lowest_depth() const;
+    /// The hosts with URLs waiting at `depth` take turns: the next one (nullopt when none
+    /// waits). The caller takes what it wants of it, then gives it back with end_turn().
+    std::optional<std::string> next_host(std::uint32_t depth);
+    /// Puts the host at the back of the turns at `depth` if it still has URLs waiting there.
+    void end_turn(std::string host_key, std::uint32_t depth);
+    /// Hosts that have URLs waiting at `depth`.
+    [[nodiscard]] std::size_t hosts_waiting(std::uint32_t depth) const;
+    /// URLs waiting on disk, in all.
+    [[nodiscard]] std::uint64_t waiting() const noexcept { return waiting_total_; }
+
+    /// Fingerprints claimed (seeds and discoveries) and the bytes the seen-set holds.
+    [[nodiscard]] std::size_t seen() const noexcept { return seen_.size(); }
+    [[nodiscard]] std::size_t seen_memory_bytes() const noexcept { return seen_.memory_bytes(); }
+
+private:
+    frontier() = default;
+    void exec(const char* sql);
+    void load_existing();
+    void count_waiting(const std::string& host_key, std::uint32_t depth);
+    void uncount_waiting(const std::string& host_key, std::uint32_t depth, std::uint64_t n);
+
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* insert_ = nullptr;
+    sqlite3_stmt* select_ = nullptr;
+    sqlite3_stmt* mark_ = nullptr;
+    bool in_batch_ = false;
+    fingerprint_set seen_;
+    std::unordered_set<std::uint64_t> recorded_;   ///< resume: URLs that have a record already
+    /// URLs on disk and not taken, per depth and host; the hosts of each depth take turns.
+    struct level {
+        std::unordered_map<std::string, std::uint64_t> hosts;
+        std::deque<std::string> turns;
+    };
+    std::map<std::uint32_t, level> levels_;
+    std::uint64_t waiting_total_ = 0;
+};
+
+} // namespace crawl::supervisor

@@ -1,0 +1,307 @@
+// The recursive crawl (--depth) through the real binary against the synthetic web
+// (tests/support/web): what it records is what the web's oracle says a correct crawl records,
+// depth by depth; each URL is requested once (the server's log); the limits hold; politeness
+// holds for the hosts it discovers; and a crawl killed with SIGKILL three times and resumed
+// ends with the same records as one left alone, each once.
+
+#include "e2e/harness.hpp"
+#include "support/web/oracle.hpp"
+#include "support/web/server.hpp"
+
+#include <csignal>
+#include <random>
+#include <set>
+
+namespace crawl::test {
+namespace {
+
+namespace web = crawl::test::web;
+using namespace std::chrono_literals;
+
+web::web_params small_web()
+{
+    web::web_params p;
+    p.seed = 5;
+    p.pages = 240;
+    p.hosts = 4;
+    p.hosts_per_domain = 2;
+    p.page_bytes = 4096;
+    return p;
+}
+
+/// "--resolve" arguments for every host of the web.
+std::vector<std::string> resolve_all(const web::web_server& server)
+{
+    std::vector<std::string> args;
+    for (const auto& r : server.resolve_args(0, server.site().hosts())) {
+        args.push_back("--resolve");
+        args.push_back(r);
+    }
+    return args;
+}
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more)
+{
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+}
+
+/// Every record of a run (input lines and discovered URLs) as url → depth; fails the test on a
+/// URL recorded twice.
+std::map<std::string, std::uint32_t> depth_by_url(const crawl_run& run)
+{
+    std::map<std::string, std::uint32_t> out;
+    auto note = [&](const boost::json::object& r) {
+        const auto url = std::string(r.at("url").as_string());
+        if (!out.emplace(url, static_cast<std::uint32_t>(r.at("depth").to_number<std::uint32_t>())).second) {
+            ADD_FAILURE() << url << " has two records";
+        }
+    };
+    for (const auto& [seq, r] : run.records) {
+        note(r);
+    }
+    for (const auto& r : run.discovered) {
+        note(r);
+    }
+    return out;
+}
+
+std::map<std::string, std::uint32_t> expected_depths(const web::crawl_expectation& e)
+{
+    std::map<std::string, std::uint32_t> out;
+    for (std::size_t d = 0; d < e.exact_depths; ++d) {
+        for (const auto& v : e.depths[d]) {
+            out.emplace(v.url, static_cast<std::uint32_t>(d));
+        }
+    }
+    return out;
+}
+
+/// What differs between two url → depth maps, for a readable failure.
+std::string difference(const std::map<std::string, std::uint32_t>& got,
+                       const std::map<std::string, std::uint32_t>& want)
+{
+    std::string out;
+    for (const auto& [url, depth] : want) {
+        const auto it = got.find(url);
+        if (it == got.end()) {
+            out += "missing " + url + " (depth " + std::to_string(depth) + ")\n";
+        } else if (it->second != depth) {
+            out += url + " at depth " + std::to_string(it->second) + ", not " + std::to_string(depth) + "\n";
+        }
+    }
+    for (const auto& [url, depth] : got) {
+        if (!want.contains(url)) {
+            out += "extra " + url + " (depth " + std::to_string(depth) + ")\n";
+        }
+    }
+    return out;
+}
+
+TEST(RecursiveTest, RecordsWhatTheOracleSaysEachUrlRequestedOnce)
+{
+    web::web_server server(small_web());
+    const web::web& w = server.site();
+    web::crawl_spec spec;
+    spec.seeds = {w.url({web::kind::page, 0, 0, 0}), w.url({web::kind::page, 3, 0, 0})};
+    spec.depth = 3;
+    spec.redirects = web::redirect_mode::queued;
+    const auto expected = web::expect_crawl(w, spec);
+
+    const auto run = run_crawl(spec.seeds, with(resolve_all(server), {"-w", "2", "--depth", "3"}));
+    EXPECT_EQ(run.process.exit_code, 1) << "404s are among the records\n" << run.process.err;
+    const auto got = depth_by_url(run);
+    EXPECT_EQ(got, expected_depths(expected)) << difference(got, expected_depths(expected));
+    std::printf("%zu records (%zu discovered) at depths 0..3, oracle %llu\n", got.size(), run.discovered.size(),
+                static_cast<unsigned long long>(expected.records()));
+
+    // Input lines keep their seq; every discovered record says where it was found, and that
+    // page links (or redirects) there.
+    EXPECT_TRUE(run.at(1).at("found_on").is_null());
+    EXPECT_EQ(num(run.at(2), "depth"), 0);
+    for (const auto& r : run.discovered) {
+        const std::string url(r.at("url").as_string());
+        const std::string found_on(r.at("found_on").as_string());
+        const auto page = w.resource_of(found_on);
+        ASSERT_TRUE(page) << found_on;
+        const auto target = w.resource_of(url);
+        ASSERT_TRUE(target) << url;
+        bool leads_there = page->kind == web::kind::redirect && w.redirect_target(*page) == *target;
+        for (const auto& l : w.links(*page)) {
+            leads_there = leads_there || l.target == *target;
+        }
+        EXPECT_TRUE(leads_there) << found_on << " does not lead to " << url;
+    }
+
+    // The server's own count: each URL with a request was requested once, and robots.txt
+    // once per host the crawl went to.
+    EXPECT_TRUE(server.log().repeated().empty()) << server.log().repeated().begin()->first;
+    EXPECT_EQ(server.log().requests(), expected.fetches() + expected.robots_hosts.size());
+}
+
+TEST(RecursiveTest, ScopeAnyAndNoParent)
+{
+    web::web_server server(small_web());
+    const web::web& w = server.site();
+    {
+        web::crawl_spec spec;
+        spec.seeds = {w.url({web::kind::page, 1, 0, 0})};
+        spec.depth = 2;
+        spec.scope = web::scope::any;
+        spec.redirects = web::redirect_mode::queued;
+        const auto expected = expected_depths(web::expect_crawl(w, spec));
+        const auto run =
+            run_crawl(spec.seeds, with(resolve_all(server), {"-w", "2", "--depth", "2", "--scope", "any"}));
+        const auto got = depth_by_url(run);
+        EXPECT_EQ(got, expected) << difference(got, expected);
+        std::set<std::string> hosts;
+        for (const auto& [url, depth] : got) {
+            hosts.insert(url.substr(0, url.find('/', 8)));
+        }
+        EXPECT_GT(hosts.size(), 1u) << "--scope any leaves the seed's host";
+    }
+    {
+        web::crawl_spec spec;
+        const auto dir_index = w.url({web::kind::page, 0, 1, 0});
+        spec.seeds = {dir_index};
+        spec.depth = 3;
+        spec.no_parent = true;
+        spec.redirects = web::redirect_mode::queued;
+        const auto expected = expected_depths(web::expect_crawl(w, spec));
+        const auto run = run_crawl(spec.seeds, with(resolve_all(server), {"--depth", "3", "--no-parent"}));
+        const auto got = depth_by_url(run);
+        EXPECT_EQ(got, expected) << difference(got, expected);
+        const auto dir = dir_index.substr(0, dir_index.rfind('/') + 1);
+        for (const auto& [url, depth] : got) {
+            EXPECT_TRUE(url.starts_with(dir)) << url << " is above " << dir;
+        }
+    }
+}
+
+/// Requests the server answered, robots.txt aside.
+std::size_t page_requests(const web::web_server& server)
+{
+    const auto entries = server.log().entries();
+    return static_cast<std::size_t>(
+        std::count_if(entries.begin(), entries.end(), [](const web::web_request& r) { return r.target != "/robots.txt"; }));
+}
+
+TEST(RecursiveTest, MaxPagesAndMaxPerHostCountFetches)
+{
+    web::web_server server(small_web());
+    const web::web& w = server.site();
+    const std::vector<std::string> seeds{w.url({web::kind::page, 0, 0, 0})};
+    {
+        const auto run =
+            run_crawl(seeds, with(resolve_all(server), {"--depth", "5", "--scope", "any", "--max-pages", "25"}));
+        std::size_t fetched = 0;
+        for (const auto& r : run.discovered) {
+            fetched += r.at("attempts").to_number<int>() > 0 ? 1u : 0u;
+        }
+        EXPECT_EQ(fetched + 1, 25u) << "the seed and 24 discovered pages";
+        EXPECT_EQ(page_requests(server), 25u) << "what the server saw";
+    }
+    {
+        const auto run =
+            run_crawl(seeds, with(resolve_all(server), {"--depth", "5", "--scope", "any", "--max-per-host", "7"}));
+        std::map<std::string, int> per_host;
+        for (const auto& r : run.discovered) {
+            if (r.at("attempts").to_number<int>() > 0) {
+                const std::string url(r.at("url").as_string());
+                ++per_host[url.substr(0, url.find('/', 8))];
+            }
+        }
+        ++per_host[seeds[0].substr(0, seeds[0].find('/', 8))];
+        EXPECT_GT(per_host.size(), 1u);
+        for (const auto& [host, n] : per_host) {
+            EXPECT_EQ(n, 7) << host;
+        }
+    }
+}
+
+TEST(RecursiveTest, PolitenessHoldsOnDiscoveredHosts)
+{
+    web::web_server server(small_web());
+    const web::web& w = server.site();
+    const std::vector<std::string> seeds{w.url({web::kind::page, 0, 0, 0})};
+    const auto run = run_crawl(seeds, with(resolve_all(server), {"-w", "2", "-c", "16", "--depth", "2", "--scope",
+                                                                 "any", "--per-host", "2", "--delay", "100"}));
+    EXPECT_GT(run.discovered.size(), 20u);
+    unsigned hosts_seen = 0;
+    for (std::uint32_t h = 0; h < w.hosts(); ++h) {
+        const auto c = server.log().host(h);
+        if (c.requests < 2) {
+            continue;
+        }
+        ++hosts_seen;
+        EXPECT_LE(c.max_in_flight, 1u) << w.host_name(h) << ": --delay paces one request at a time";
+        ASSERT_TRUE(c.min_gap);
+        EXPECT_GE(*c.min_gap, 60ms) << w.host_name(h) << ": --delay 100 (the server notes arrivals late when busy)";
+    }
+    EXPECT_GT(hosts_seen, 1u) << "hosts found by following links";
+}
+
+/// The output's records as url → depth, for a crawl that was killed (the last line may be torn).
+std::map<std::string, std::uint32_t> depths_in_file(const std::string& path)
+{
+    return depth_by_url(records_of(read_file(path)));
+}
+
+TEST(RecursiveTest, ResumedAfterThreeSigkillsRecordsTheSamePagesEachOnce)
+{
+    web::web_params params = small_web();
+    params.pages = 600;
+    web::web_server server(params);
+    const web::web& w = server.site();
+    web::crawl_spec spec;
+    spec.seeds = {w.url({web::kind::page, 0, 0, 0}), w.url({web::kind::page, 2, 0, 0})};
+    spec.depth = 4;
+    spec.scope = web::scope::any;
+    spec.redirects = web::redirect_mode::queued;
+    const auto expected = expected_depths(web::expect_crawl(w, spec));
+
+    const std::string out = write_temp_file("recursive-resumed.jsonl", "");
+    const auto args = with(resolve_all(server), {"-w", "2", "--depth", "4", "--scope", "any", "-o", out});
+    const auto argv = crawl_argv(spec.seeds, args);
+    std::mt19937 random(std::random_device{}());
+    std::size_t lines_at_last_kill = 0;
+    for (int kill = 0; kill < 3; ++kill) {
+        auto resume_argv = argv;
+        if (kill > 0) {
+            resume_argv.insert(resume_argv.begin() + 2, "--resume");
+        }
+        background_process crawl(resume_argv);
+        // Kill somewhere between a few and a few hundred new records.
+        const std::size_t more = 5 + random() % 150;
+        const bool reached = wait_until([&] {
+            const auto text = read_file(out);
+            return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) >= lines_at_last_kill + more;
+        });
+        crawl.send_signal(SIGKILL);
+        const auto killed = crawl.wait(10s);
+        if (!reached) {
+            ADD_FAILURE() << "the crawl ended before its kill: " << killed.exit_code << " " << killed.err;
+        }
+        const auto text = read_file(out);
+        lines_at_last_kill = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+        std::printf("kill %d after %zu records%s\n", kill + 1, lines_at_last_kill, reached ? "" : " (crawl ended)");
+    }
+    auto finish = argv;
+    finish.insert(finish.begin() + 2, "--resume");
+    const auto last = run_process(finish, {}, 60s);
+    expect_no_sanitizer_report(last);
+    EXPECT_LE(last.exit_code, 1) << last.err;
+    const auto got = depths_in_file(out);
+    EXPECT_EQ(got, expected) << difference(got, expected);
+    // Requests: each URL once, but for the ones in flight at a kill.
+    std::uint64_t repeats = 0;
+    for (const auto& [url, n] : server.log().repeated()) {
+        repeats += n - 1;
+    }
+    std::printf("%zu records (the oracle: %zu), %llu requests repeated after the kills\n", got.size(),
+                expected.size(), static_cast<unsigned long long>(repeats));
+    EXPECT_LE(repeats, 3u * 2 * 16 + 3 * w.hosts()) << "at most what was in flight (and robots.txt) at each kill";
+}
+
+} // namespace
+} // namespace crawl::test
