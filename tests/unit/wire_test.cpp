@@ -46,7 +46,7 @@ url::target sample_target()
 
 job sample_job()
 {
-    return job{0x0102030405060708ULL, 2, "https://A.example:8443/p?q#f", sample_target()};
+    return job{0x0102030405060708ULL, 2, "https://A.example:8443/p?q#f", sample_target(), 0, {}};
 }
 
 robots_result sample_robots_result()
@@ -152,8 +152,8 @@ TEST(WireFrame, JobLayoutIsByteExact)
 {
     const url::target t{.href = "http://a/b", .scheme = "http", .host = "a", .port = 80, .request_target = "/b"};
     std::string out;
-    append_frame(job{0x1122, 3, "HTTP://A/b", t, report_sends | ask_turns}, out);
-    EXPECT_EQ(out, bytes({55, 0, 0, 0, 2,                  // length 55, type job
+    append_frame(job{0x1122, 3, "HTTP://A/b", t, report_sends | ask_turns, {recursive | discovered, 2, "F"}}, out);
+    EXPECT_EQ(out, bytes({65, 0, 0, 0, 2,                  // length 65, type job
                           0x22, 0x11, 0, 0, 0, 0, 0, 0,    // seq
                           3, 0, 0, 0,                      // attempt
                           10, 0, 0, 0}) + "HTTP://A/b" +   // the input line
@@ -162,7 +162,10 @@ TEST(WireFrame, JobLayoutIsByteExact)
                               1, 0, 0, 0}) + "a" +         // host
                        bytes({80, 0,                       // port
                               2, 0, 0, 0}) + "/b" +        // request target
-                       bytes({3}));                        // pacing: report sends, ask turns
+                       bytes({3,                           // pacing: report sends, ask turns
+                              3,                           // crawl flags: recursive, discovered
+                              2, 0, 0, 0,                  // depth
+                              1, 0, 0, 0}) + "F");         // found_on
 }
 
 TEST(WireFrame, ResultLayoutIsByteExact)
@@ -176,15 +179,20 @@ TEST(WireFrame, ResultLayoutIsByteExact)
     r.body_bytes = 7;
     r.retry_after_ms = 0x0A0B0C0D;
     r.line = "L\n";
+    r.redirect = true;
+    r.follow = {"http://b/"};
     append_frame(r, out);
-    const std::string expected = bytes({37, 0, 0, 0, 3,                // header
+    const std::string expected = bytes({55, 0, 0, 0, 3,                // header
                                         5, 0, 0, 0, 0, 0, 0, 0,        // seq
                                         3,                             // error class dns
                                         0xF4, 0x01,                    // status
                                         5, 4, 3, 2, 1, 0, 0, 0,        // wire bytes
                                         7, 0, 0, 0, 0, 0, 0, 0,        // body bytes
                                         0x0D, 0x0C, 0x0B, 0x0A,        // Retry-After ms
-                                        2, 0, 0, 0}) + "L\n";           // line
+                                        2, 0, 0, 0}) + "L\n" +          // line
+                                 bytes({2,                             // flags: redirect
+                                        1, 0, 0, 0,                    // one link
+                                        9, 0, 0, 0}) + "http://b/";    // the redirect's target
     EXPECT_EQ(out, expected);
 }
 
@@ -238,8 +246,50 @@ TEST(WireFrame, PacingFramesAreByteExactAndRoundTrip)
     EXPECT_FALSE(decode_go(bytes({7, 0, 0, 0, 0, 0, 0, 0, 2})));
     EXPECT_FALSE(decode_sent(bytes({7, 0, 0, 0})));
     std::string job_frame;
-    append_frame(job{1, 1, "u", {}, 4}, job_frame);
+    append_frame(job{1, 1, "u", {}, 4, {}}, job_frame);
     EXPECT_FALSE(decode_job(std::string_view(job_frame).substr(header_size))) << "pacing bit 4 means nothing";
+}
+
+TEST(WireFrame, RecursiveCrawlFieldsRoundTripAndRejectDamage)
+{
+    job sent = sample_job();
+    sent.crawl = {recursive | discovered | outward_only, 7, "http://found.example/on"};
+    std::string out;
+    append_frame(sent, out);
+    const auto j = decode_job(std::string_view(out).substr(header_size));
+    ASSERT_TRUE(j);
+    EXPECT_EQ(j->crawl.flags, recursive | discovered | outward_only);
+    EXPECT_EQ(j->crawl.depth, 7u);
+    EXPECT_EQ(j->crawl.found_on, "http://found.example/on");
+    std::string bad_flags;
+    append_frame(job{1, 1, "u", {}, 0, {8, 0, {}}}, bad_flags);
+    EXPECT_FALSE(decode_job(std::string_view(bad_flags).substr(header_size))) << "crawl flag 8 means nothing";
+
+    result r = sample_result();
+    r.inward = true;
+    r.follow = {"http://a/1", "", std::string("http://a/\0b", 11)};
+    std::string frame;
+    append_frame(r, frame);
+    const auto payload = std::string_view(frame).substr(header_size);
+    const auto v = decode_result(payload);
+    ASSERT_TRUE(v);
+    EXPECT_TRUE(v->inward);
+    EXPECT_FALSE(v->redirect);
+    ASSERT_EQ(v->follow.size(), 3u);
+    EXPECT_EQ(v->follow[0], "http://a/1");
+    EXPECT_EQ(v->follow[2], std::string_view("http://a/\0b", 11));
+    for (std::size_t cut = 0; cut < payload.size(); ++cut) {
+        EXPECT_FALSE(decode_result(payload.substr(0, cut))) << "cut at " << cut;
+    }
+    // A link count the payload cannot hold is refused before anything is sized by it.
+    const std::size_t links_bytes = (4 + 10) + (4 + 0) + (4 + 11);
+    const std::size_t count_at = payload.size() - links_bytes - 4;
+    std::string lying(payload.substr(0, count_at));
+    lying += bytes({0xFF, 0xFF, 0xFF, 0x7F});
+    EXPECT_FALSE(decode_result(lying));
+    std::string bad_bits(payload);
+    bad_bits[count_at - 1] = 4;
+    EXPECT_FALSE(decode_result(bad_bits)) << "result flag 4 means nothing";
 }
 
 TEST(WireFrame, RobotsResultLayoutIsByteExact)
@@ -423,7 +473,7 @@ TEST(WireFrame, MalformedPayloadsAreRejected)
     EXPECT_TRUE(decode_hello(std::string(12, '\0')));
 
     std::string job_payload;
-    append_frame(job{1, 1, "abc", sample_target()}, job_payload);
+    append_frame(job{1, 1, "abc", sample_target(), 0, {}}, job_payload);
     job_payload.erase(0, header_size);
     EXPECT_TRUE(decode_job(job_payload));
     for (std::size_t cut = 0; cut < job_payload.size(); ++cut) {
@@ -580,7 +630,7 @@ TEST(WireFrameReader, BufferStaysSmallForASteadyStream)
     // A long stream of small frames read in 4 KiB pieces must not grow the buffer: the
     // consumed prefix is reused.
     std::string one;
-    append_frame(job{1, 1, std::string(100, 'a'), url::target{}}, one);
+    append_frame(job{1, 1, std::string(100, 'a'), url::target{}, 0, {}}, one);
     frame_reader reader;
     std::size_t frames = 0;
     std::size_t max_space = 0;

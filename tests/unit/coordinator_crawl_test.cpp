@@ -1,0 +1,176 @@
+// The coordinator's recursive crawl, driven by the fake pool with a real frontier (SQLite, in
+// memory): links join the frontier with their depth and the page they were found on, levels
+// go one after the other, redirects stay at their depth, scope and limits hold, and every URL
+// is dispatched once.
+
+#include "coordinator_fixture.hpp"
+
+namespace crawl::supervisor::coordinator_tests {
+namespace {
+
+class CoordinatorCrawlTest : public CoordinatorTest {
+protected:
+    CoordinatorCrawlTest()
+    {
+        opts.crawl.depth = 2;
+        auto opened = frontier::open(":memory:", true);
+        links.emplace(std::move(std::get<frontier>(opened)));
+    }
+
+    void start_crawl()
+    {
+        coordinator::environment env;
+        env.now = [this] { return now; };
+        env.warn = [this](std::string_view line) { warnings.emplace_back(line); };
+        env.frontier = &*links;
+        c = std::make_unique<coordinator>(opts, pool, std::move(env));
+        for (unsigned w = 0; w < opts.workers; ++w) {
+            c->worker_ready(w);
+        }
+    }
+
+    /// A worker's answer to a recursive job: its record (with depth and found_on, as the
+    /// worker writes them) and the links it found, or the redirect's target.
+    void answer_links(const pool_call& job, std::vector<std::string> follow, bool redirect = false)
+    {
+        record::record r;
+        r.seq = job.job.seq;
+        r.url = job.job.url;
+        r.status = redirect ? 301 : 200;
+        r.attempts = 1;
+        r.place = {true, (job.job.crawl.flags & wire::discovered) != 0, job.job.crawl.depth, job.job.crawl.found_on};
+        std::string line;
+        record::append_jsonl(r, false, line);
+        wire::result_view result;
+        result.seq = job.job.seq;
+        result.http_status = static_cast<std::uint16_t>(r.status);
+        result.line = line;
+        result.redirect = redirect;
+        for (const auto& l : follow) {
+            result.follow.emplace_back(l);
+        }
+        c->page_result(job.worker, result);
+    }
+
+    /// The URLs of the jobs sent since the last call.
+    std::vector<std::string> sent_urls()
+    {
+        sent.clear();
+        std::vector<std::string> out;
+        for (auto& s : pool.take_sent()) {
+            out.push_back(s.job.url);
+            sent.push_back(std::move(s));
+        }
+        return out;
+    }
+
+    const pool_call& job_of(std::string_view url) const
+    {
+        for (const auto& s : sent) {
+            if (s.job.url == url) {
+                return s;
+            }
+        }
+        throw std::runtime_error("no job for " + std::string(url));
+    }
+
+    /// Every record written so far, as (url, depth, found_on) lines.
+    std::vector<std::string> written()
+    {
+        std::vector<std::string> out;
+        std::string_view text = c->output();
+        while (!text.empty()) {
+            const auto end = text.find('\n');
+            const auto r = json::parse(text.substr(0, end)).as_object();
+            out.push_back(std::string(r.at("url").as_string()) + " " + std::to_string(r.at("depth").as_int64()) + " " +
+                          (r.at("found_on").is_null() ? "-" : std::string(r.at("found_on").as_string())));
+            text.remove_prefix(end + 1);
+        }
+        return out;
+    }
+
+    std::optional<frontier> links;
+    std::vector<pool_call> sent;
+};
+
+TEST_F(CoordinatorCrawlTest, LinksGoLevelByLevelEachUrlOnceToTheDepthLimit)
+{
+    start_crawl();
+    lines({"http://a.test/"});
+    c->input_ended();
+    EXPECT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/"});
+    answer_links(job_of("http://a.test/"), {"http://a.test/b", "http://a.test/c", "http://a.test/"});
+    EXPECT_EQ(sent_urls(), (std::vector<std::string>{"http://a.test/b", "http://a.test/c"}))
+        << "the seed itself is seen already";
+    EXPECT_EQ(job_of("http://a.test/b").job.crawl.depth, 1u);
+    EXPECT_EQ(job_of("http://a.test/b").job.crawl.found_on, "http://a.test/");
+
+    const pool_call c_job = job_of("http://a.test/c");
+    answer_links(job_of("http://a.test/b"), {"http://a.test/d"});
+    EXPECT_TRUE(sent_urls().empty()) << "depth 2 waits while a page of depth 1 is open";
+    answer_links(c_job, {"http://a.test/d", "http://a.test/e"});
+    EXPECT_EQ(sent_urls(), (std::vector<std::string>{"http://a.test/d", "http://a.test/e"}));
+    EXPECT_EQ(job_of("http://a.test/d").job.crawl.found_on, "http://a.test/b") << "found first on b";
+
+    const pool_call e_job = job_of("http://a.test/e");
+    answer_links(job_of("http://a.test/d"), {"http://a.test/f"});
+    answer_links(e_job, {});
+    EXPECT_EQ(names(pool.take()), (std::vector<std::string>{"finish 0"}))
+        << "depth 3 is beyond --depth 2: every URL has its record, the worker is told to finish";
+    EXPECT_EQ(written(), (std::vector<std::string>{"http://a.test/ 0 -", "http://a.test/b 1 http://a.test/",
+                                                   "http://a.test/c 1 http://a.test/", "http://a.test/d 2 http://a.test/b",
+                                                   "http://a.test/e 2 http://a.test/c"}));
+    EXPECT_EQ(c->exit_status(), exit_ok);
+}
+
+TEST_F(CoordinatorCrawlTest, RedirectTargetsStayAtTheirDepthWithinMaxRedirects)
+{
+    opts.crawl.depth = 1;
+    opts.worker.fetch.max_redirects = 2;
+    start_crawl();
+    lines({"http://a.test/"});
+    c->input_ended();
+    sent_urls();
+    answer_links(job_of("http://a.test/"), {"http://a.test/r0"});
+    sent_urls();
+    answer_links(job_of("http://a.test/r0"), {"http://a.test/r1"}, true);
+    ASSERT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/r1"});
+    EXPECT_EQ(job_of("http://a.test/r1").job.crawl.depth, 1u) << "a redirect is no hop deeper";
+    answer_links(job_of("http://a.test/r1"), {"http://a.test/r2"}, true);
+    ASSERT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/r2"});
+    answer_links(job_of("http://a.test/r2"), {"http://a.test/r3"}, true);
+    EXPECT_TRUE(sent_urls().empty()) << "a third redirect in a row is past --max-redirects 2";
+}
+
+TEST_F(CoordinatorCrawlTest, ScopeNoParentAndLimits)
+{
+    opts.crawl.no_parent = true;
+    opts.crawl.max_pages = 4;
+    start_crawl();
+    lines({"http://a.test/docs/index.html"});
+    c->input_ended();
+    sent_urls();
+    answer_links(job_of("http://a.test/docs/index.html"),
+                 {"http://b.test/docs/x", "http://a.test/", "http://a.test/docs/1", "http://a.test/docs/sub/2",
+                  "http://a.test/docs/3", "http://a.test/docs/4"});
+    EXPECT_EQ(sent_urls(), (std::vector<std::string>{"http://a.test/docs/1", "http://a.test/docs/sub/2",
+                                                     "http://a.test/docs/3"}))
+        << "another host is out of --scope host, / is above the seed's directory, and --max-pages 4 "
+           "leaves three fetches after the seed";
+}
+
+TEST_F(CoordinatorCrawlTest, MaxPerHostCountsTheSeed)
+{
+    opts.crawl.scope = link_scope::any;
+    opts.crawl.max_per_host = 2;
+    start_crawl();
+    lines({"http://a.test/"});
+    c->input_ended();
+    sent_urls();
+    answer_links(job_of("http://a.test/"),
+                 {"http://a.test/1", "http://a.test/2", "http://b.test/1", "http://b.test/2", "http://b.test/3"});
+    EXPECT_EQ(sent_urls(), (std::vector<std::string>{"http://a.test/1", "http://b.test/1", "http://b.test/2"}));
+}
+
+} // namespace
+} // namespace crawl::supervisor::coordinator_tests
