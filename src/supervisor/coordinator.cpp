@@ -92,6 +92,11 @@ run_stats coordinator::final_stats() const
     s.dedup_memory_bytes = fingerprints_.memory_bytes();
     s.robots_evicted = origins_.evictions();
     s.hosts_unreachable = hosts_.hosts_given_up();
+    if (env_.frontier != nullptr) {
+        s.recursive = true;
+        s.frontier_waiting = env_.frontier->waiting();
+        s.seen_memory_bytes = env_.frontier->seen_memory_bytes();
+    }
     return s;
 }
 

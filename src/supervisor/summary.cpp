@@ -108,6 +108,11 @@ std::string format_summary(const run_stats& s)
         out += ", retries " + std::to_string(s.retries) + ", hosts given up " + std::to_string(s.hosts_unreachable) +
                '\n';
     }
+    if (s.recursive) {
+        out += "  frontier: " + std::to_string(s.discovered) + " URLs discovered (" +
+               human_bytes(s.seen_memory_bytes) + " of fingerprints), " + std::to_string(s.frontier_waiting) +
+               " left unfetched\n";
+    }
     if (s.dedup) {
         out += "  dedup: " + std::to_string(s.dedup_fingerprints) + " distinct URLs in " +
                human_bytes(s.dedup_memory_bytes) + " of fingerprints\n";
@@ -195,6 +200,7 @@ std::string format_stats_json(const run_stats& s)
         {"duplicates", s.duplicates},
         {"retries", s.retries},
         {"robots_fetched", s.robots_fetched},
+        {"discovered", s.discovered},
         {"robots_evicted", s.robots_evicted},
         {"hosts_unreachable", s.hosts_unreachable},
         {"resumed_lines", s.resumed_lines},

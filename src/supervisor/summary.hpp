@@ -35,6 +35,9 @@ struct run_stats {
     std::uint64_t retries = 0;         ///< attempts scheduled again (pages and robots.txt)
     std::uint64_t robots_fetched = 0;  ///< robots.txt answers received
     std::uint64_t discovered = 0;      ///< recursive crawls: URLs added to the frontier
+    bool recursive = false;            ///< --depth above 0
+    std::uint64_t frontier_waiting = 0; ///< recursive crawls: URLs left in the frontier unfetched
+    std::uint64_t seen_memory_bytes = 0; ///< recursive crawls: the seen-set's fingerprints
     std::uint64_t robots_evicted = 0;  ///< origins' rules dropped to stay within --robots-cache
     std::uint64_t hosts_unreachable = 0; ///< hosts given up after --host-errors failures
     std::uint64_t resumed_lines = 0;   ///< input lines skipped: recorded by an earlier run

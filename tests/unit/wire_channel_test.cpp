@@ -138,7 +138,7 @@ TEST_F(WireChannel, FramesTravelBothWays)
 
     const url::target t{.href = "http://h/", .scheme = "http", .host = "h", .port = 80, .request_target = "/"};
     std::string job_frame;
-    append_frame(job{1, 1, "http://h/", t}, job_frame);
+    append_frame(job{1, 1, "http://h/", t, 0, {}}, job_frame);
     a->outbox() += job_frame;
     a->flush();
     std::string hello_frame;
