@@ -27,7 +27,7 @@ using namespace crawl;
 template <class Extractor>
 extract::page_info extract_pieces(std::string_view charset, const std::vector<std::string_view>& pieces)
 {
-    Extractor ex("https://example.com/dir/page.html", charset, true);
+    Extractor ex("https://example.com/dir/page.html", charset, {.keep_links = true});
     for (const auto piece : pieces) {
         ex.feed(piece);
     }

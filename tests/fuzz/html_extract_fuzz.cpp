@@ -28,7 +28,7 @@ constexpr std::array<std::string_view, 12> labels = {
 
 extract::page_info extract_pieces(std::string_view charset, bool keep_links, const std::vector<std::string_view>& pieces)
 {
-    extract::html_extractor ex("http://example.com/dir/page.html?x=1", charset, keep_links);
+    extract::html_extractor ex("http://example.com/dir/page.html?x=1", charset, {.keep_links = keep_links});
     for (const auto piece : pieces) {
         ex.feed(piece);
     }

@@ -21,6 +21,11 @@ struct page_info {
     std::vector<std::string> links; ///< those links in document order (only if keep_links)
 };
 
+/// What an extractor collects beyond the page's fields.
+struct extract_options {
+    bool keep_links = false; ///< page_info::links (links_count is always counted)
+};
+
 /// Limits on what one page may contribute to a record (the body cap bounds the rest).
 inline constexpr std::size_t max_text_bytes = 4096;   ///< title, description, lang
 inline constexpr std::size_t max_url_bytes = 8192;    ///< canonical, base, each link
@@ -36,8 +41,8 @@ inline constexpr std::size_t max_url_bytes = 8192;    ///< canonical, base, each
 class html_extractor {
 public:
     /// `page_url`: the final URL (absolute, http/https). `header_charset`: the Content-Type
-    /// charset label, possibly empty. `keep_links`: also collect the link list.
-    html_extractor(std::string_view page_url, std::string_view header_charset, bool keep_links);
+    /// charset label, possibly empty. `opts`: which lists to collect.
+    html_extractor(std::string_view page_url, std::string_view header_charset, extract_options opts);
     ~html_extractor();
     html_extractor(const html_extractor&) = delete;
     html_extractor& operator=(const html_extractor&) = delete;
