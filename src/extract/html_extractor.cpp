@@ -17,7 +17,8 @@ constexpr std::size_t slice_bytes = 64 * 1024;
 // Bytes → page_decoder (charset, UTF-8) → html_tokenizer → tree_rules → page_collector.
 struct html_extractor::impl {
     impl(std::string_view page_url, std::string_view header_charset, const extract_options& opts)
-        : decoder(header_charset), page(page_url, opts.keep_links), rules(page), tokenizer(rules, {text_tokens::rcdata_only, tree_rules::attributes_read})
+        : decoder(header_charset), page(page_url, opts), rules(page),
+          tokenizer(rules, {text_tokens::rcdata_only, tree_rules::attributes_kept(opts.keep_follow)})
     {
     }
 

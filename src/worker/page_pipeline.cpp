@@ -17,7 +17,8 @@ failure page_pipeline::on_header(const response::response_info& info)
     const auto media = extract::media_type(info.content_type);
     const auto header_charset = extract::charset_from_content_type(info.content_type);
     if (extract::is_html_media_type(media)) {
-        extractor_.emplace(info.final_url, header_charset, extract::extract_options{.keep_links = opts_.links});
+        extractor_.emplace(info.final_url, header_charset,
+                           extract::extract_options{.keep_links = opts_.links, .robots_agent = opts_.robots_agent});
     } else {
         record_.charset = extract::canonical_charset(header_charset);
     }
