@@ -64,7 +64,7 @@ const prepared& data()
             d.urls.push_back("http://127.0.0.1:8080/p/" + std::to_string(i));
             d.html_bytes += page.html.size();
 
-            extract::html_extractor ex(d.urls.back(), "utf-8", false);
+            extract::html_extractor ex(d.urls.back(), "utf-8", {});
             ex.feed(page.html);
             ex.finish();
             const auto& info = ex.result();
@@ -152,7 +152,7 @@ void extract_pass(benchmark::State& state, std::size_t piece)
     const auto& d = data();
     for (auto _ : state) {
         for (std::size_t i = 0; i < d.corpus.pages.size(); ++i) {
-            Extractor ex(d.urls[i], "utf-8", false);
+            Extractor ex(d.urls[i], "utf-8", {});
             const std::string_view html = d.corpus.pages[i].html;
             for (std::size_t off = 0; off < html.size(); off += piece) {
                 ex.feed(html.substr(off, piece));
@@ -198,7 +198,7 @@ void inflate_extract(benchmark::State& state)
     const auto& d = data();
     for (auto _ : state) {
         for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
-            extract::html_extractor ex(d.urls[i], "utf-8", false);
+            extract::html_extractor ex(d.urls[i], "utf-8", {});
             decode::decoder in(decode::coding::gzip, 64u << 20, [&](std::string_view out) { ex.feed(out); });
             in_wire_chunks(d.gzipped[i], [&](std::string_view c) { (void)in.feed(c); });
             (void)in.finish();
@@ -215,7 +215,7 @@ void page_pipeline(benchmark::State& state)
     const auto& d = data();
     for (auto _ : state) {
         for (std::size_t i = 0; i < d.gzipped.size(); ++i) {
-            extract::html_extractor ex(d.urls[i], "utf-8", false);
+            extract::html_extractor ex(d.urls[i], "utf-8", {});
             sha256 hash;
             decode::decoder in(decode::coding::gzip, 64u << 20, [&](std::string_view out) {
                 hash.update(out);
@@ -259,7 +259,7 @@ void extract_links_page(benchmark::State& state)
     static const std::string page = many_links_page();
     std::size_t links = 0;
     for (auto _ : state) {
-        extract::html_extractor ex("https://www.example.com/dir/list.html", "utf-8", true);
+        extract::html_extractor ex("https://www.example.com/dir/list.html", "utf-8", {.keep_links = true});
         in_wire_chunks(page, [&](std::string_view c) { ex.feed(c); });
         ex.finish();
         links = ex.result().links.size();

@@ -16,8 +16,9 @@ constexpr std::size_t slice_bytes = 64 * 1024;
 
 // Bytes → page_decoder (charset, UTF-8) → html_tokenizer → tree_rules → page_collector.
 struct html_extractor::impl {
-    impl(std::string_view page_url, std::string_view header_charset, bool keep_links)
-        : decoder(header_charset), page(page_url, keep_links), rules(page), tokenizer(rules, {text_tokens::rcdata_only, tree_rules::attributes_read})
+    impl(std::string_view page_url, std::string_view header_charset, const extract_options& opts)
+        : decoder(header_charset), page(page_url, opts), rules(page),
+          tokenizer(rules, {text_tokens::rcdata_only, tree_rules::attributes_kept(opts.keep_follow)})
     {
     }
 
@@ -29,8 +30,8 @@ struct html_extractor::impl {
     bool finished = false;
 };
 
-html_extractor::html_extractor(std::string_view page_url, std::string_view header_charset, bool keep_links)
-    : impl_(std::make_unique<impl>(page_url, header_charset, keep_links))
+html_extractor::html_extractor(std::string_view page_url, std::string_view header_charset, extract_options opts)
+    : impl_(std::make_unique<impl>(page_url, header_charset, opts))
 {
 }
 

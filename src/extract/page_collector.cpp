@@ -13,7 +13,8 @@ constexpr std::size_t max_raw_href_bytes = 8 * max_url_bytes;
 
 } // namespace
 
-page_collector::page_collector(std::string_view page_url, bool keep_links) : keep_links_(keep_links)
+page_collector::page_collector(std::string_view page_url, const extract_options& opts)
+    : keep_links_(opts.keep_links), following_(opts.keep_follow), robots_agent_(opts.robots_agent)
 {
     if (auto parsed = url::parse_input(page_url)) {
         page_url_ = std::move(*parsed);
@@ -31,10 +32,30 @@ void page_collector::html_lang(std::string_view lang)
 
 void page_collector::meta(std::optional<std::string_view> name, std::optional<std::string_view> content)
 {
-    if (!have_description_ && name && content && text::iequals(text::trim_html_space(*name), "description")) {
-        info_.description = collapse(*content);
-        have_description_ = true;
+    if (!name || !content) {
+        return;
     }
+    const std::string_view n = text::trim_html_space(*name);
+    if (text::iequals(n, "description")) {
+        if (!have_description_) {
+            info_.description = collapse(*content);
+            have_description_ = true;
+        }
+    } else if ((text::iequals(n, "robots") || (!robots_agent_.empty() && text::iequals(n, robots_agent_))) &&
+               (has_directive(*content, "nofollow") || has_directive(*content, "none"))) {
+        stop_following();
+    }
+}
+
+// A page that says nofollow offers nothing to follow, wherever the <meta> stands: what was
+// collected before it goes too.
+void page_collector::stop_following()
+{
+    info_.nofollow = true;
+    following_ = false;
+    info_.follow = {};
+    seen_follow_ = {};
+    seen_follow_hrefs_ = {};
 }
 
 void page_collector::link(std::optional<std::string_view> rel, std::optional<std::string_view> href)
@@ -63,6 +84,7 @@ void page_collector::base(std::optional<std::string_view> href)
         base_url_ = std::move(resolved);
         base_ = &*base_url_;
         seen_hrefs_.clear(); // they resolve differently now
+        seen_follow_hrefs_.clear();
         info_.base = base_url_->href;
     }
 }
@@ -79,11 +101,27 @@ std::optional<std::string> page_collector::resolve(std::string_view href) const
     return resolved;
 }
 
-void page_collector::hyperlink(std::string_view href)
+void page_collector::hyperlink(std::string_view href, std::optional<std::string_view> rel)
+{
+    collect(href, true, following_ && !(rel && has_token(*rel, "nofollow")));
+}
+
+// HTML: a frame or iframe whose src is empty shows about:blank, not the page itself.
+void page_collector::frame(std::string_view src)
+{
+    if (following_ && !src.empty()) {
+        collect(src, false, true);
+    }
+}
+
+void page_collector::collect(std::string_view href, bool link, bool follow)
 {
     // The same href against the same base resolves the same way: a quarter of a typical
     // page's hrefs repeat (menus, footers), so skip resolving those again.
-    if (!seen_hrefs_.insert(std::hash<std::string_view>{}(href)).second) {
+    const std::uint64_t raw = std::hash<std::string_view>{}(href);
+    link = link && seen_hrefs_.insert(raw).second;
+    follow = follow && seen_follow_hrefs_.insert(raw).second;
+    if (!link && !follow) {
         return;
     }
     std::optional<std::string> resolved = resolve(href);
@@ -93,12 +131,14 @@ void page_collector::hyperlink(std::string_view href)
     // A 64-bit hash per distinct link: collisions are negligible at page scale and the set
     // stays small even when the links themselves are not kept.
     const std::uint64_t h = std::hash<std::string_view>{}(*resolved);
-    if (!seen_links_.insert(h).second) {
-        return;
+    if (link && seen_links_.insert(h).second) {
+        ++info_.links_count;
+        if (keep_links_) {
+            info_.links.push_back(*resolved);
+        }
     }
-    ++info_.links_count;
-    if (keep_links_) {
-        info_.links.push_back(std::move(*resolved));
+    if (follow && seen_follow_.insert(h).second) {
+        info_.follow.push_back(std::move(*resolved));
     }
 }
 

@@ -42,15 +42,20 @@ std::string collapse(std::string_view s)
     return c.take();
 }
 
-bool has_token(std::string_view list, std::string_view token)
+namespace {
+
+/// True when `list`, cut into tokens at the characters `is_separator` accepts, holds `token`
+/// (ASCII case-insensitive).
+template <class Separator>
+bool holds_token(std::string_view list, std::string_view token, Separator is_separator)
 {
     std::size_t pos = 0;
     while (pos < list.size()) {
-        while (pos < list.size() && text::is_html_space(list[pos])) {
+        while (pos < list.size() && is_separator(list[pos])) {
             ++pos;
         }
         std::size_t end = pos;
-        while (end < list.size() && !text::is_html_space(list[end])) {
+        while (end < list.size() && !is_separator(list[end])) {
             ++end;
         }
         if (end > pos && text::iequals(list.substr(pos, end - pos), token)) {
@@ -59,6 +64,18 @@ bool has_token(std::string_view list, std::string_view token)
         pos = end;
     }
     return false;
+}
+
+} // namespace
+
+bool has_token(std::string_view list, std::string_view token)
+{
+    return holds_token(list, token, [](char c) { return text::is_html_space(c); });
+}
+
+bool has_directive(std::string_view content, std::string_view directive)
+{
+    return holds_token(content, directive, [](char c) { return c == ',' || text::is_html_space(c); });
 }
 
 } // namespace crawl::extract

@@ -29,4 +29,9 @@ private:
 /// True when the space-separated token list `list` holds `token` (ASCII case-insensitive).
 [[nodiscard]] bool has_token(std::string_view list, std::string_view token);
 
+/// True when the robots directives `content` (<meta name=robots content>) hold `directive`
+/// (ASCII case-insensitive). The form is a comma-separated list; whitespace separates too,
+/// because "noindex nofollow" is a common way of writing it whose meaning is plain.
+[[nodiscard]] bool has_directive(std::string_view content, std::string_view directive);
+
 } // namespace crawl::extract

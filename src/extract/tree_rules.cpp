@@ -97,9 +97,7 @@ content_state tree_rules::start_tag(const html_tag& tag)
 void tree_rules::foreign_start_tag(const html_tag& tag)
 {
     if (tag.name == "a") { // SVG's <a href> is a link too
-        if (const auto href = attribute(tag, "href")) {
-            page_.hyperlink(*href);
-        }
+        hyperlink(tag);
     }
     const space ns = stack_.back().ns;
     open_element e{std::string(tag.name), ns};
@@ -135,10 +133,15 @@ content_state tree_rules::html_start_tag(const html_tag& tag)
     }
     const bool in_document = template_depth_ == 0;
     if (name == "a" || name == "area") {
-        if (const auto href = attribute(tag, "href")) {
-            page_.hyperlink(*href);
+        hyperlink(tag);
+        return content_state::data;
+    }
+    if (name == "frame" || name == "iframe") { // then <iframe> goes on as RAWTEXT below
+        if (const auto src = attribute(tag, "src")) {
+            page_.frame(*src);
         }
-    } else if (name == "title") {
+    }
+    if (name == "title") {
         if (in_document && title_ == title_phase::before) {
             title_ = title_phase::inside;
         }
@@ -166,6 +169,13 @@ content_state tree_rules::html_start_tag(const html_tag& tag)
         page_.base(attribute(tag, "href"));
     }
     return content_state::data;
+}
+
+void tree_rules::hyperlink(const html_tag& tag)
+{
+    if (const auto href = attribute(tag, "href")) {
+        page_.hyperlink(*href, attribute(tag, "rel"));
+    }
 }
 
 // "While the current node is not a MathML text integration point, an HTML integration point,

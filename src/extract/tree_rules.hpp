@@ -12,7 +12,9 @@
 // - <html lang> is the lang of the first <html> tag that has one (later <html> tags only add
 //   attributes the element lacks);
 // - <template> contents are not the document: a <title>, <base>, <meta>, <link> or <html>
-//   there is ignored, while its links count (scripts stamp templates into the page).
+//   there is ignored, while its links count (scripts stamp templates into the page);
+// - <frame src> and <iframe src> are followed wherever links count (an <iframe>'s start tag is
+//   read before its content turns RAWTEXT).
 
 #include "crawl/extract/html_tokenizer.hpp"
 #include "page_collector.hpp"
@@ -20,6 +22,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,9 +33,16 @@ public:
     explicit tree_rules(page_collector& page) : page_(page) {}
 
     /// The attributes these rules read, on any element: the tokenizer need keep no other
-    /// (token_filter::attributes).
-    static constexpr std::array<std::string_view, 9> attributes_read = {"href",     "rel",   "name", "content", "lang",
-                                                                       "encoding", "color", "face", "size"};
+    /// (token_filter::attributes). "src" comes last because only the follow list reads it.
+    static constexpr std::array<std::string_view, 10> attributes_read = {
+        "href", "rel", "name", "content", "lang", "encoding", "color", "face", "size", "src"};
+
+    /// The attributes to keep for a page whose follow list is collected or not: without one,
+    /// the src of every <img> and <script> would be copied and decoded for nothing.
+    static constexpr std::span<const std::string_view> attributes_kept(bool follow)
+    {
+        return std::span(attributes_read).first(follow ? attributes_read.size() : attributes_read.size() - 1);
+    }
 
     content_state start_tag(const html_tag& tag) override;
     void end_tag(const html_tag& tag) override;
@@ -56,6 +66,7 @@ private:
     [[nodiscard]] bool html_rules_apply(const html_tag& tag) const;
     content_state html_start_tag(const html_tag& tag);
     void foreign_start_tag(const html_tag& tag);
+    void hyperlink(const html_tag& tag);
     void html_end_tag(std::string_view name);
     void foreign_end_tag(std::string_view name);
     void pop_to_html_content();

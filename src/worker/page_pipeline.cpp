@@ -20,7 +20,10 @@ failure page_pipeline::on_header(const response::response_info& info)
     const auto media = extract::media_type(info.content_type);
     const auto header_charset = extract::charset_from_content_type(info.content_type);
     if (extract::is_html_media_type(media)) {
-        extractor_.emplace(info.final_url, header_charset, opts_.links || keep_follow_);
+        extractor_.emplace(info.final_url, header_charset,
+                           extract::extract_options{.keep_links = opts_.links,
+                                                    .keep_follow = keep_follow_,
+                                                    .robots_agent = opts_.robots_agent});
     } else {
         record_.charset = extract::canonical_charset(header_charset);
     }
@@ -97,11 +100,9 @@ void page_pipeline::complete(fetch::outcome&& outcome)
         record_.charset = page.charset;
         record_.links_count = page.links_count;
         if (keep_follow_ && !redirected) {
-            take_follow(page.links);
+            take_follow(page.follow);
         }
-        if (opts_.links) {
-            record_.links = page.links;
-        }
+        record_.links = page.links;
     }
     // A redirect a recursive crawl schedules as a URL of its own is not a failure.
     if (record_.error == error_class::none && !record_.ok() && !redirected) {

@@ -8,7 +8,7 @@
 // per choice (a choice reads 0 once the input is used up); the page has one body part per two
 // bytes of input, at most 1000.
 // Checks: title, description, canonical, lang, base, charset and the set of links agree,
-// whole and in pieces.
+// whole and in pieces, with the follow list collected (it must change none of them).
 
 #include "crawl/extract/html_extractor.hpp"
 #include "fuzz_input.hpp"
@@ -27,7 +27,7 @@ using namespace crawl;
 template <class Extractor>
 extract::page_info extract_pieces(std::string_view charset, const std::vector<std::string_view>& pieces)
 {
-    Extractor ex("https://example.com/dir/page.html", charset, true);
+    Extractor ex("https://example.com/dir/page.html", charset, {.keep_links = true, .keep_follow = true});
     for (const auto piece : pieces) {
         ex.feed(piece);
     }

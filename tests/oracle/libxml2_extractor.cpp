@@ -81,8 +81,8 @@ void init_libxml2()
 } // namespace
 
 struct libxml2_extractor::impl {
-    impl(std::string_view page_url, std::string_view header_charset, bool keep_links)
-        : decoder_(header_charset), page_(page_url, keep_links)
+    impl(std::string_view page_url, std::string_view header_charset, const extract::extract_options& opts)
+        : decoder_(header_charset), page_(page_url, opts)
     {
         init_libxml2();
         xmlSAXHandler sax{};
@@ -232,7 +232,7 @@ struct libxml2_extractor::impl {
     {
         if (name == "a" || name == "area") {
             if (const auto href = attribute(atts, "href")) {
-                page_.hyperlink(*href);
+                page_.hyperlink(*href, attribute(atts, "rel"));
             }
         } else if (name == "title") {
             // The first HTML title; an SVG <title> (icons in the body) is not the document's.
@@ -278,8 +278,9 @@ struct libxml2_extractor::impl {
     bool seen_html_ = false;
 };
 
-libxml2_extractor::libxml2_extractor(std::string_view page_url, std::string_view header_charset, bool keep_links)
-    : impl_(std::make_unique<impl>(page_url, header_charset, keep_links))
+libxml2_extractor::libxml2_extractor(std::string_view page_url, std::string_view header_charset,
+                                     extract::extract_options opts)
+    : impl_(std::make_unique<impl>(page_url, header_charset, opts))
 {
 }
 

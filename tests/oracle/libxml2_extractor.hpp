@@ -14,7 +14,7 @@ namespace crawl::oracle {
 
 class libxml2_extractor {
 public:
-    libxml2_extractor(std::string_view page_url, std::string_view header_charset, bool keep_links);
+    libxml2_extractor(std::string_view page_url, std::string_view header_charset, extract::extract_options opts);
     ~libxml2_extractor();
     libxml2_extractor(const libxml2_extractor&) = delete;
     libxml2_extractor& operator=(const libxml2_extractor&) = delete;

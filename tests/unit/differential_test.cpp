@@ -45,7 +45,7 @@ std::string read_file(const std::filesystem::path& path)
 template <class Extractor>
 page_info run(std::string_view body, std::string_view header_charset)
 {
-    Extractor x(page_url, header_charset, true);
+    Extractor x(page_url, header_charset, {.keep_links = true});
     for (std::size_t at = 0; at < body.size(); at += 16 * 1024) {
         x.feed(body.substr(at, 16 * 1024));
     }

@@ -37,7 +37,7 @@ using chunker = std::function<std::size_t(std::size_t)>;
 page_info extract(std::string_view body, std::string_view header_charset = "", bool keep_links = true,
                   const chunker& next = {}, std::string_view url = page_url)
 {
-    html_extractor x(url, header_charset, keep_links);
+    html_extractor x(url, header_charset, {.keep_links = keep_links});
     if (!next) {
         x.feed(body);
     } else {
@@ -303,7 +303,7 @@ TEST(ExtractLinks, NoPageUrlMeansNoLinks)
 
 TEST(ExtractApi, FeedAfterFinishIsIgnoredAndEmptyBodiesWork)
 {
-    html_extractor x(page_url, "", true);
+    html_extractor x(page_url, "", {.keep_links = true});
     x.feed("<title>One</title>");
     x.finish();
     x.feed("<title>Two</title><a href=/x>x</a>");
@@ -316,7 +316,7 @@ TEST(ExtractApi, FeedAfterFinishIsIgnoredAndEmptyBodiesWork)
     EXPECT_EQ(empty.charset, "UTF-8");
     EXPECT_EQ(empty.links_count, 0U);
 
-    html_extractor unfinished(page_url, "", true); // destroyed without finish(): no leak (ASan)
+    html_extractor unfinished(page_url, "", {.keep_links = true}); // destroyed without finish(): no leak (ASan)
     unfinished.feed("<html><title>x");
 }
 
@@ -406,7 +406,7 @@ TEST(ExtractChunks, ScriptEndTagSplitAnywhere)
     const std::size_t script_end = body.find("</script>");
     for (std::size_t cut = script_end; cut <= script_end + 9; ++cut) {
         SCOPED_TRACE("cut at " + std::to_string(cut));
-        html_extractor x(page_url, "utf-8", true);
+        html_extractor x(page_url, "utf-8", {.keep_links = true});
         x.feed(std::string_view(body).substr(0, cut));
         x.feed(std::string_view(body).substr(cut));
         x.finish();

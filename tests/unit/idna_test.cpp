@@ -76,7 +76,7 @@ TEST(Idna, InvalidLabelsAreInvalidUrlsAndNoLinks)
 
 TEST(Idna, InvalidLabelsInAPageGiveNoLink)
 {
-    extract::html_extractor x("https://example.com/", "utf-8", true);
+    extract::html_extractor x("https://example.com/", "utf-8", {.keep_links = true});
     x.feed("<a href='//\xEF\xBF\xBD.com/'>bad</a><a href='https://FA\xC3\x9F.example/a#x'>good</a>"
            "<a href='http://xn--a.\xC3\x9F/'>bad</a>");
     x.finish();

@@ -18,10 +18,10 @@ constexpr std::string_view page_url = "https://example.com/dir/page.html";
 
 page_info extract(std::string_view body)
 {
-    html_extractor whole(page_url, "utf-8", true);
+    html_extractor whole(page_url, "utf-8", {.keep_links = true});
     whole.feed(body);
     whole.finish();
-    html_extractor bytes(page_url, "utf-8", true);
+    html_extractor bytes(page_url, "utf-8", {.keep_links = true});
     for (const char c : body) {
         bytes.feed(std::string_view(&c, 1));
     }
@@ -161,7 +161,7 @@ TEST(TreeRulesHostile, DeepForeignContentStaysBounded)
         body += "</g>";
     }
     body += "</svg><title>After</title>";
-    html_extractor x(page_url, "utf-8", true);
+    html_extractor x(page_url, "utf-8", {.keep_links = true});
     x.feed(body);
     x.finish();
     EXPECT_EQ(x.result().title, "After");

@@ -310,7 +310,7 @@ TEST(WebModelTest, LinksResolveToTheirTargetsWithCrawlsOwnParsers)
                     anchors.push_back(*got);
                 }
             }
-            crawl::extract::html_extractor x(page_url, "utf-8", true);
+            crawl::extract::html_extractor x(page_url, "utf-8", {.keep_links = true});
             x.feed(w.html(page).identity());
             x.finish();
             EXPECT_EQ(x.result().links, anchors) << page_url;

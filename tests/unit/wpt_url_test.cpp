@@ -227,7 +227,7 @@ TEST(WptUrlInPages, BaseElementAndAnchorThroughTheExtractor)
         ++checked;
         const std::string page = "<!doctype html><html><head><base href=\"" + html_attribute(*c.base) +
                                  "\"></head><body><a href=\"" + html_attribute(c.input) + "\">x</a></body></html>";
-        extract::html_extractor extractor("http://page.test/dir/index.html", "utf-8", true);
+        extract::html_extractor extractor("http://page.test/dir/index.html", "utf-8", {.keep_links = true});
         extractor.feed(page);
         extractor.finish();
         const extract::page_info info = extractor.result();
