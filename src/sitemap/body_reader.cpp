@@ -74,9 +74,9 @@ body_summary body_reader::finish()
     }
     result_.sitemap = reader_.finish();
     result_.inflated = gzip_ ? gzip_->decoded_bytes() : 0;
-    if (gzip_status_ == decode::status::too_large) {
-        result_.sitemap.too_large = true;
-    } else if (gzip_status_ != decode::status::ok) {
+    // At the cap the reader has had its byte past max_bytes and said too_large itself (unless
+    // reading had stopped before): the decoder's too_large is no error of the file's.
+    if (gzip_status_ != decode::status::ok && gzip_status_ != decode::status::too_large) {
         result_.decode_error = gzip_->error();
     }
     return result_;

@@ -99,7 +99,7 @@ struct reader::impl final : detail::xml_events {
         } else {
             read(chunk);
         }
-        if (over) {
+        if (over && state != mode::done) { // reading had not stopped before the cap
             result.too_large = true;
             state = mode::done;
         }

@@ -46,15 +46,16 @@ outcome read_plain(const url::target& base, const std::vector<std::string_view>&
     return o;
 }
 
+/// `zlib_made`: the body is zlib's gzip of the payload (else the payload as it came).
 outcome read_body(const url::target& base, const std::vector<std::string_view>& pieces, sitemap::limits l,
-                  bool expect_gzip)
+                  bool expect_gzip, bool zlib_made)
 {
     outcome o;
     sitemap::body_reader r(base, [&o](std::string_view u) { o.urls.emplace_back(u); }, l);
     feed_pieces(r, pieces);
     const sitemap::body_summary s = r.finish();
     fuzz::check(s.gzip == expect_gzip, "body_reader's gzip sniffing says otherwise than is_gzip");
-    fuzz::check(!s.gzip || s.decode_error.cls == error_class::none, "zlib's own output did not inflate");
+    fuzz::check(!zlib_made || s.decode_error.cls == error_class::none, "zlib's own output did not inflate");
     fuzz::check(s.inflated <= l.max_bytes + 1, "the gzip layer inflated past the cap");
     o.counts = s.sitemap;
     return o;
@@ -109,11 +110,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // Through body_reader: the same body as it is (unless it starts like gzip), and gzipped.
     const bool looks_gzip = sitemap::is_gzip(body);
-    const outcome as_is = read_body(base, fuzz::split(body, seed), l, looks_gzip);
+    const outcome as_is = read_body(base, fuzz::split(body, seed), l, looks_gzip, false);
     if (!looks_gzip) {
         check_same(whole, as_is, "body_reader changed a plain body's result");
     }
     const std::string gz = test::encode(test::wrapping::gzip, body);
-    check_same(whole, read_body(base, fuzz::split(gz, seed), l, true), "the gzipped body read otherwise");
+    check_same(whole, read_body(base, fuzz::split(gz, seed), l, true, true), "the gzipped body read otherwise");
     return 0;
 }

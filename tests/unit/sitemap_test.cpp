@@ -331,6 +331,14 @@ TEST(SitemapTest, ByteLimitStopsReadingAndDropsTheEntryItCuts)
     const auto exact = read(body, 7, limits{.max_bytes = body.size()});
     EXPECT_FALSE(exact.counts.too_large) << "a file of exactly the limit is whole";
     EXPECT_EQ(exact.urls.size(), 3U);
+    // Reading that stopped before the cap (the root ended, or the file is no sitemap) is not
+    // too_large, whether the bytes past the cap came in the same piece or never came
+    // (fuzz corpus: regress_too_large_after_stop).
+    for (const std::string& stops_early : {body + std::string(100, ' '), "not a url\n" + std::string(100, 'x')}) {
+        for (const std::size_t piece : {std::size_t{0}, std::size_t{1}}) {
+            EXPECT_FALSE(read(stops_early, piece, limits{.max_bytes = body.size() + 1}).counts.too_large) << piece;
+        }
+    }
     const std::string text = "https://www.example.com/one\nhttps://www.example.com/two-and-longer\n";
     const auto cut_text = read(text, 0, limits{.max_bytes = text.find("-and-longer")});
     EXPECT_EQ(cut_text.urls, std::vector<std::string>{"https://www.example.com/one"})
@@ -383,6 +391,13 @@ TEST(SitemapTest, GzippedSitemapIsRecognizedAndDecoded)
     }
     const std::string gz_text = test::encode(test::wrapping::gzip, fixture("plain.txt"));
     EXPECT_EQ(read_body(gz_text, 10).counts.sitemap.kind, kind::text);
+    // Gzipped or not, a file whose reading stopped before the cap is not too_large (fuzz
+    // corpus: regress_gzip_cap_after_stop).
+    const std::string stops_early = "not a url\n" + std::string(200, 'x');
+    const auto gz_early = read_body(test::encode(test::wrapping::gzip, stops_early), 1000, limits{.max_bytes = 50});
+    EXPECT_EQ(gz_early.counts.sitemap.kind, kind::not_a_sitemap);
+    EXPECT_FALSE(gz_early.counts.sitemap.too_large);
+    EXPECT_EQ(gz_early.counts.decode_error.cls, error_class::none);
 }
 
 TEST(SitemapTest, DamagedGzipKeepsWhatCameBefore)

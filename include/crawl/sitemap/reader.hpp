@@ -41,7 +41,7 @@ struct summary {
     std::uint64_t urls = 0;    ///< entries handed to the sink
     std::uint64_t ignored = 0; ///< entries past limits::max_urls, and a second <loc> in one entry
     std::uint64_t invalid = 0; ///< entries that gave no URL: empty, an undefined entity, not http(s), unparsable, over url::max_url_bytes
-    bool too_large = false;    ///< the file went past limits::max_bytes: what followed was not read
+    bool too_large = false;    ///< the file went on past limits::max_bytes while it was being read: the rest was not
     /// Bytes of the body taken in (at most limits::max_bytes). Feeding stops once reading has
     /// stopped, so past the root element's end this depends on where the body was split.
     std::uint64_t bytes = 0;
