@@ -18,13 +18,16 @@ constexpr std::size_t max_raw_entry_bytes = 8 * url::max_url_bytes;
 
 constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
-std::string_view trim_xml_space(std::string_view s) noexcept
+/// A <loc> value without its leading and trailing C0 controls and spaces: XML's white space,
+/// and what the URL parser strips too. An entry of nothing else would resolve to the
+/// sitemap's own URL (an empty link is its base), so it has to be seen as empty here.
+std::string_view trim_controls_and_space(std::string_view s) noexcept
 {
-    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    while (!s.empty() && space(s.front())) {
+    const auto strip = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
+    while (!s.empty() && strip(s.front())) {
         s.remove_prefix(1);
     }
-    while (!s.empty() && space(s.back())) {
+    while (!s.empty() && strip(s.back())) {
         s.remove_suffix(1);
     }
     return s;
@@ -224,10 +227,11 @@ struct reader::impl final : detail::xml_events {
         if (depth == 2 && in_loc) {
             in_loc = false;
             flush_raw_run();
-            if (value_failed || trim_xml_space(value).empty()) {
+            const std::string_view loc = trim_controls_and_space(value);
+            if (value_failed || loc.empty()) {
                 ++result.invalid;
             } else {
-                emit(url::resolve_link(base, trim_xml_space(value)));
+                emit(url::resolve_link(base, loc));
             }
         } else if (depth == 1) {
             in_entry = false;

@@ -360,6 +360,11 @@ TEST(SitemapTest, HostileShapesStayBounded)
     const auto o = read(body, 4096);
     EXPECT_EQ(o.urls, std::vector<std::string>{"https://www.example.com/next"});
     EXPECT_EQ(o.counts.invalid, 1U);
+    // Control characters alone are no URL (the URL parser would strip them, leaving the
+    // empty link that is the sitemap itself).
+    const auto controls = read("<urlset><url><loc>\x01\x1F \x0C</loc></url></urlset>");
+    EXPECT_EQ(controls.counts.invalid, 1U);
+    EXPECT_TRUE(controls.urls.empty());
     // A URL over url::max_url_bytes once resolved is invalid too.
     const auto long_url = read("<urlset><url><loc>https://www.example.com/" + std::string(url::max_url_bytes, 'b') +
                                "</loc></url></urlset>");
