@@ -1,10 +1,12 @@
 #include "crawl/robots/robots.hpp"
 
+#include "crawl/url/url.hpp"
 #include "crawl/util/text.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <unordered_set>
 
 namespace crawl::robots {
 namespace {
@@ -51,7 +53,24 @@ std::string line_agent(std::string_view value)
     return text::to_lower_ascii(value.substr(0, n));
 }
 
-std::vector<group> split_groups(std::string_view body)
+/// What parse() reads from the file before selecting groups.
+struct file_lines {
+    std::vector<group> groups;
+    std::vector<std::string> sitemaps;            ///< normalized, each once, in file order
+    std::unordered_set<std::string> sitemap_seen; ///< the same (a 500 KiB file holds ~15,000)
+};
+
+/// A Sitemap line's value, when it is an absolute http(s) URL crawl keeps: RFC 9309 2.3.5
+/// asks for a fully qualified URL, so a relative one is not resolved (Google ignores it too).
+void add_sitemap(std::string_view value, file_lines& file)
+{
+    auto parsed = url::parse_input(value);
+    if (parsed && parsed->href.size() <= url::max_url_bytes && file.sitemap_seen.insert(parsed->href).second) {
+        file.sitemaps.push_back(std::move(parsed->href));
+    }
+}
+
+file_lines read_lines(std::string_view body)
 {
     if (body.size() > max_bytes) {
         body = body.substr(0, max_bytes);
@@ -62,7 +81,8 @@ std::vector<group> split_groups(std::string_view body)
     if (body.starts_with("\xEF\xBB\xBF")) {
         body.remove_prefix(3);
     }
-    std::vector<group> groups;
+    file_lines file;
+    std::vector<group>& groups = file.groups;
     bool in_rules = true; // a User-agent line after rules (or first of all) starts a new group
     while (!body.empty()) {
         const auto end = body.find_first_of("\r\n");
@@ -93,10 +113,12 @@ std::vector<group> split_groups(std::string_view body)
             } else {
                 groups.back().lines.push_back(rule{key == "allow", std::string(value)});
             }
+        } else if (key == "sitemap") {
+            add_sitemap(value, file);
         }
-        // Other lines (Sitemap, unknown keys) neither belong to a group nor end one.
+        // Sitemap and unknown lines neither belong to a group nor end one.
     }
-    return groups;
+    return file;
 }
 
 } // namespace
@@ -167,7 +189,8 @@ bool matches(std::string_view pattern, std::string_view path) noexcept
     }
 }
 
-rules::rules(std::vector<rule> list, std::optional<double> crawl_delay) : crawl_delay_(crawl_delay)
+rules::rules(std::vector<rule> list, std::optional<double> crawl_delay, std::vector<std::string> sitemaps)
+    : crawl_delay_(crawl_delay), sitemaps_(std::move(sitemaps))
 {
     std::erase_if(list, [](const rule& r) { return r.pattern.empty(); });
     // The order list() promises (and check() breaks equal ties in): longest first, Allow first.
@@ -244,12 +267,17 @@ rules::verdict rules::check(std::string_view path_and_query) const
 
 std::size_t rules::memory_bytes() const noexcept
 {
-    std::size_t bytes = rules_.capacity() * sizeof(rule) + by_prefix_.capacity() * sizeof(prefix_entry);
+    // Short strings live inside the string object (the small-string buffer).
+    const auto heap_bytes = [](const std::string& s) {
+        return s.capacity() > std::string().capacity() ? s.capacity() + 1 : 0;
+    };
+    std::size_t bytes = rules_.capacity() * sizeof(rule) + by_prefix_.capacity() * sizeof(prefix_entry) +
+                        sitemaps_.capacity() * sizeof(std::string);
     for (const rule& r : rules_) {
-        // Short patterns live inside the string object (the small-string buffer).
-        if (r.pattern.capacity() > std::string().capacity()) {
-            bytes += r.pattern.capacity() + 1;
-        }
+        bytes += heap_bytes(r.pattern);
+    }
+    for (const std::string& sitemap : sitemaps_) {
+        bytes += heap_bytes(sitemap);
     }
     return bytes;
 }
@@ -257,7 +285,8 @@ std::size_t rules::memory_bytes() const noexcept
 rules parse(std::string_view body, std::string_view agent)
 {
     const std::string token = text::to_lower_ascii(product_token(agent));
-    std::vector<group> groups = split_groups(body);
+    file_lines file = read_lines(body);
+    std::vector<group>& groups = file.groups;
     const auto names = [&groups](std::size_t g, std::string_view who) {
         return std::find(groups[g].agents.begin(), groups[g].agents.end(), who) != groups[g].agents.end();
     };
@@ -284,7 +313,7 @@ rules parse(std::string_view body, std::string_view agent)
             delay = groups[g].crawl_delay;
         }
     }
-    return rules(std::move(selected_rules), delay);
+    return rules(std::move(selected_rules), delay, std::move(file.sitemaps));
 }
 
 std::string product_token(std::string_view user_agent)

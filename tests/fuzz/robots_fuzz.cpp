@@ -8,12 +8,16 @@
 // matches() agrees with a plain dynamic-programming wildcard matcher and check() (which only
 // tries the rules its prefix index offers) decides as trying every rule would: the longest
 // match, Allow winning ties, /robots.txt always allowed (tests/support/robots_reference.hpp).
+// The Sitemap URLs are distinct http(s) URLs within url::max_url_bytes that parse to
+// themselves.
 
 #include "crawl/robots/robots.hpp"
+#include "crawl/url/url.hpp"
 #include "fuzz_input.hpp"
 #include "support/robots_reference.hpp"
 
 #include <cmath>
+#include <set>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -65,6 +69,17 @@ void check_rules(const robots::rules& rules)
     }
 }
 
+void check_sitemaps(const robots::rules& rules)
+{
+    std::set<std::string> seen;
+    for (const std::string& sitemap : rules.sitemaps()) {
+        fuzz::check(sitemap.size() <= url::max_url_bytes, "a Sitemap URL over the URL limit");
+        const auto again = url::parse_input(sitemap);
+        fuzz::check(again && again->href == sitemap, "a Sitemap URL that does not parse to itself");
+        fuzz::check(seen.insert(sitemap).second, "a Sitemap URL kept twice");
+    }
+}
+
 void check_verdict(const robots::rules& rules, const std::string& probe)
 {
     const std::string path = robots::canonical_path(probe);
@@ -94,6 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view body = in.rest();
     const robots::rules rules = robots::parse(body, agent);
     check_rules(rules);
+    check_sitemaps(rules);
     for (const std::string& probe : probe_paths(body, rules)) {
         check_verdict(rules, probe);
     }

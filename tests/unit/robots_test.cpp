@@ -300,5 +300,66 @@ TEST(RobotsTest, EveryRuleOfANearlyHalfMegabyteFileCounts)
     EXPECT_EQ(r.check("/item/10/public").matched->pattern, "/item/10/public");
 }
 
+TEST(RobotsTest, SitemapLinesBelongToNoGroup)
+{
+    // RFC 9309 2.3.5: Sitemap lines are independent of the user-agent groups; each crawler
+    // gets all of them, whether they stand before, inside or after any group.
+    const std::string body = "Sitemap: https://example.com/before-groups.xml\n"
+                             "User-agent: otherbot\n"
+                             "Disallow: /\n"
+                             "sitemap: https://example.com/inside-other-group.xml.gz\n"
+                             "\n"
+                             "User-agent: *\n"
+                             "SITEMAP :  http://Example.COM:80/a/../news.xml  # comment\n"
+                             "Disallow: /private\n"
+                             "Sitemap: https://cdn.example.net/s%C3%A9/m\xC3\xA9.xml\n"
+                             "Sitemap: https://example.com/before-groups.xml\n";
+    const std::vector<std::string> expected = {
+        "https://example.com/before-groups.xml",
+        "https://example.com/inside-other-group.xml.gz",
+        "http://example.com/news.xml",
+        "https://cdn.example.net/s%C3%A9/m%C3%A9.xml",
+    };
+    for (const std::string_view agent : {"crawl/1.0", "otherbot", "Googlebot"}) {
+        const auto r = parse(body, agent);
+        EXPECT_EQ(r.sitemaps(), expected) << agent;
+    }
+    // The Sitemap lines do not end the '*' group: its Disallow after one still counts.
+    EXPECT_FALSE(allowed(parse(body, "crawl"), "/private"));
+    EXPECT_FALSE(allowed(parse(body, "otherbot"), "/anything"));
+}
+
+TEST(RobotsTest, SitemapLinesMustBeAbsoluteHttpUrls)
+{
+    const std::string body = "Sitemap: /relative/sitemap.xml\n"
+                             "Sitemap: sitemap.xml\n"
+                             "Sitemap: ftp://example.com/sitemap.xml\n"
+                             "Sitemap:\n"
+                             "Sitemap: https://exa mple.com/x.xml\n"
+                             "Sitemap: https://example.com/" + std::string(9000, 'a') + "\n"
+                             "Sitemap: https://example.com/ok.xml\n";
+    const auto r = parse(body, "crawl");
+    EXPECT_EQ(r.sitemaps(), std::vector<std::string>{"https://example.com/ok.xml"});
+    EXPECT_TRUE(parse("User-agent: *\nDisallow: /\n", "crawl").sitemaps().empty());
+}
+
+TEST(RobotsTest, ManySitemapLinesAreKeptOnceEachAndCounted)
+{
+    // A half-megabyte file of Sitemap lines, every URL twice: each kept once, in file order,
+    // and their bytes count in the rules' memory (the supervisor's robots cache budget).
+    std::string body;
+    int distinct = 0;
+    for (; body.size() < max_bytes - 200; ++distinct) {
+        const std::string line = "Sitemap: https://example.com/sitemap-" + std::to_string(distinct) + ".xml\n";
+        body += line + line;
+    }
+    const auto r = parse(body, "crawl");
+    ASSERT_EQ(r.sitemaps().size(), static_cast<std::size_t>(distinct));
+    EXPECT_EQ(r.sitemaps().front(), "https://example.com/sitemap-0.xml");
+    EXPECT_EQ(r.sitemaps().back(), "https://example.com/sitemap-" + std::to_string(distinct - 1) + ".xml");
+    EXPECT_GT(r.memory_bytes(), static_cast<std::size_t>(distinct) * 40);
+    EXPECT_LT(parse("User-agent: *\nDisallow: /x\n", "crawl").memory_bytes(), 200U);
+}
+
 } // namespace
 } // namespace crawl::robots

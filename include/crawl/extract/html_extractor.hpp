@@ -1,6 +1,8 @@
 #pragma once
 // Streaming extraction of what a crawler keeps from an HTML page (crawl's own HTML tokenizer).
 
+#include "crawl/url/target.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,7 +41,7 @@ struct extract_options {
 
 /// Limits on what one page may contribute to a record (the body cap bounds the rest).
 inline constexpr std::size_t max_text_bytes = 4096;   ///< title, description, lang
-inline constexpr std::size_t max_url_bytes = 8192;    ///< canonical, base, each link
+inline constexpr std::size_t max_url_bytes = url::max_url_bytes; ///< canonical, base, each link
 
 /// Takes the decoded body (after Content-Encoding) in chunks of any size and collects
 /// page_info. Follows the rules in docs/design.md, "HTML extraction": the charset is decided

@@ -32,9 +32,17 @@ public:
     /// "Disallow:" with no path allows everything). A list already in list()'s order (as a
     /// worker sends it to the supervisor) is taken as it is, without sorting again.
     /// `crawl_delay`: of the selected group (non-standard, seconds, may be fractional).
-    explicit rules(std::vector<rule> list, std::optional<double> crawl_delay = std::nullopt);
+    /// `sitemaps`: the file's Sitemap URLs, as parse() collects them.
+    explicit rules(std::vector<rule> list, std::optional<double> crawl_delay = std::nullopt,
+                   std::vector<std::string> sitemaps = {});
 
     [[nodiscard]] std::optional<double> crawl_delay() const noexcept { return crawl_delay_; }
+
+    /// The file's Sitemap URLs (RFC 9309 2.3.5): every `Sitemap:` line of the file, whichever
+    /// group it stands in or none (they belong to no group, so every crawler gets them all),
+    /// whose value is an absolute http(s) URL; normalized as url::parse_input does, at most
+    /// url::max_url_bytes long, in file order, each once.
+    [[nodiscard]] const std::vector<std::string>& sitemaps() const noexcept { return sitemaps_; }
 
     struct verdict {
         bool allowed = true;
@@ -66,12 +74,13 @@ private:
     std::vector<rule> rules_;
     std::vector<prefix_entry> by_prefix_; ///< sorted by the literal prefix, octet by octet
     std::optional<double> crawl_delay_;
+    std::vector<std::string> sitemaps_;
 };
 
 /// Parses a robots.txt body (its first max_bytes) and returns the rules for the crawler whose
 /// product token is `agent`: the groups naming that token (case-insensitively) combined, or
-/// else the '*' groups combined, or else no rules. Unknown lines are ignored, as are rules
-/// before the first User-agent line.
+/// else the '*' groups combined, or else no rules, with the file's Sitemap URLs (sitemaps()).
+/// Unknown lines are ignored, as are rules before the first User-agent line.
 [[nodiscard]] rules parse(std::string_view body, std::string_view agent);
 
 /// The product token a User-Agent string starts with: its leading letters, '_' and '-'

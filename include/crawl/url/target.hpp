@@ -1,10 +1,16 @@
 #pragma once
 // A fetchable URL as plain data: no Boost, so the wire frames can carry one.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace crawl::url {
+
+/// The longest URL crawl keeps from a document (a page's links, a sitemap's entries, a
+/// robots.txt's Sitemap lines): Apache and nginx refuse request lines over 8 KiB by default,
+/// so a longer URL would cost a request and bring back an error.
+inline constexpr std::size_t max_url_bytes = 8192;
 
 /// A fetchable http(s) URL, normalized. Everything a request needs, as plain strings.
 struct target {
