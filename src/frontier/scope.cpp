@@ -65,6 +65,29 @@ bool under_prefix(const url::target& link, std::string_view prefix)
     return path_of(link.request_target).starts_with(prefix.substr(slash));
 }
 
+// The last two labels of a host, one trailing dot dropped ("a.b.example.com." → "example.com").
+std::string_view last_two_labels(std::string_view host)
+{
+    if (host.ends_with('.')) {
+        host.remove_suffix(1);
+    }
+    const auto last_dot = host.rfind('.');
+    if (last_dot == std::string_view::npos || last_dot == 0) {
+        return host;
+    }
+    const auto dot = host.rfind('.', last_dot - 1);
+    return dot == std::string_view::npos ? host : host.substr(dot + 1);
+}
+
+// Two different hosts share a registrable domain only if they end in the same two labels: a
+// registrable domain has at least two labels, except a host that is its own (a single label, an
+// address), which no other host shares. Most links to another host fail this string test and
+// never reach the Public Suffix List.
+bool same_registrable_domain(std::string_view a, std::string_view b)
+{
+    return a == b || (last_two_labels(a) == last_two_labels(b) && registrable_part(a) == registrable_part(b));
+}
+
 } // namespace
 
 std::string_view to_string(scope_mode mode) noexcept { return mode_names[static_cast<std::size_t>(mode)]; }
@@ -125,11 +148,10 @@ scope::origin scope::origin_of_seed(const url::target& seed) const
 
 verdict scope::judge(const url::target& link, const url::target& page, const origin& from) const
 {
-    const bool same_host = link.host == page.host;
-    if (mode_ == scope_mode::host && !same_host) {
+    if (mode_ == scope_mode::host && link.host != page.host) {
         return verdict::off_host;
     }
-    if (mode_ == scope_mode::domain && !same_host && registrable_part(link.host) != registrable_part(page.host)) {
+    if (mode_ == scope_mode::domain && !same_registrable_domain(link.host, page.host)) {
         return verdict::off_domain;
     }
     if (!from.no_parent_prefix.empty() && !under_prefix(link, from.no_parent_prefix)) {
