@@ -79,9 +79,7 @@ const char* lookup(const psl_ctx_t* list, std::string_view host, std::string& sp
 
 std::string_view registrable_part(std::string_view host)
 {
-    if (host.ends_with('.')) {
-        host.remove_suffix(1);
-    }
+    host = host.substr(0, host.find_last_not_of('.') + 1); // npos + 1: a host of dots is empty
     if (host.empty() || is_ip_address(host)) {
         return host;
     }

@@ -65,12 +65,11 @@ bool under_prefix(const url::target& link, std::string_view prefix)
     return path_of(link.request_target).starts_with(prefix.substr(slash));
 }
 
-// The last two labels of a host, one trailing dot dropped ("a.b.example.com." → "example.com").
+// The last two labels of a host, trailing dots dropped as registrable_part drops them
+// ("a.b.example.com." → "example.com").
 std::string_view last_two_labels(std::string_view host)
 {
-    if (host.ends_with('.')) {
-        host.remove_suffix(1);
-    }
+    host = host.substr(0, host.find_last_not_of('.') + 1);
     const auto last_dot = host.rfind('.');
     if (last_dot == std::string_view::npos || last_dot == 0) {
         return host;

@@ -3,7 +3,7 @@
 // Input: one byte (bits 0-1: the mode, host/domain/any, 3 read as any; bit 2: --no-parent),
 // then lines: the seed URL, the link URL, then patterns, each an --accept-regex when it starts
 // with '+' and a --reject-regex otherwise (its first byte dropped), at most 4.
-// Checks: a registrable domain is the host or a label-aligned suffix of it (one trailing dot
+// Checks: a registrable domain is the host or a label-aligned suffix of it (trailing dots
 // dropped) and is its own registrable domain; a pattern that does not compile is an error naming
 // it; otherwise the verdict is the same twice, a seed is in its own scope, a verdict past the
 // host rule means the same host (host mode) or registrable domain (domain mode), and the link's
@@ -27,10 +27,7 @@ using frontier::verdict;
 void check_registrable(std::string_view host)
 {
     const auto part = frontier::registrable_part(host);
-    std::string_view bare = host;
-    if (bare.ends_with('.')) {
-        bare.remove_suffix(1);
-    }
+    const auto bare = host.substr(0, host.find_last_not_of('.') + 1);
     const bool suffix = part == bare || (bare.ends_with(part) && bare.size() > part.size() &&
                                          bare[bare.size() - part.size() - 1] == '.');
     fuzz::check(suffix, "a registrable domain is not a label-aligned suffix of its host");

@@ -99,6 +99,14 @@ TEST(RegistrableDomain, TrailingDotIgnored)
     // libpsl alone calls "co.uk." registrable, which would put every .co.uk site in one domain.
     EXPECT_EQ(registrable_domain("www.co.uk."), "www.co.uk");
     EXPECT_EQ(registrable_domain("co.uk."), "co.uk");
+    // The URL parser keeps every trailing dot but the last label's check ignores only one
+    // (the fuzzer's http:2F..010../x has the host "2f..010.."): all are dropped, so the
+    // answer is its own registrable domain.
+    EXPECT_EQ(host_of("http:2F..010../x"), "2f..010..");
+    EXPECT_EQ(registrable_domain("2f..010.."), "2f..010");
+    EXPECT_EQ(registrable_domain("2f..010"), "2f..010");
+    EXPECT_EQ(registrable_domain("www.example.com.."), "example.com");
+    EXPECT_EQ(registrable_domain("..."), "");
 }
 
 TEST(RegistrableDomain, PunycodeHostsFromTheParser)

@@ -16,7 +16,7 @@ namespace crawl::frontier {
 ///   (`localhost`) is its own registrable domain, so it shares it with no other host;
 /// - a suffix the list does not know (`.test`, `.internal`) is one label, by the list's
 ///   default rule `*`: `h001.d001.test` → `d001.test`;
-/// - one trailing dot is ignored (`www.example.com.` → `example.com`): libpsl would otherwise
+/// - trailing dots are ignored (`www.example.com.` → `example.com`): libpsl would otherwise
 ///   call `co.uk.` registrable.
 /// Thread-safe; the list is loaded once per process, on first use (docs/design.md, "Scope").
 [[nodiscard]] std::string registrable_domain(std::string_view host);
