@@ -313,6 +313,7 @@ TEST(Scope, NoParentKeepsTheSeedsDirectory)
     EXPECT_EQ(judge(s, seed, seed, "https://example.com:8443/docs/a"), verdict::follow);
     EXPECT_EQ(judge(s, seed, seed, "http://example.com/docs/?q=1"), verdict::follow);
     EXPECT_EQ(judge(s, seed, seed, "http://example.com/docs"), verdict::above_parent);
+    EXPECT_EQ(judge(s, seed, seed, "http://example.com:8080/admin/"), verdict::above_parent); // wget: exempt
     EXPECT_EQ(judge(s, seed, seed, "http://example.com/docs?q=/docs/"), verdict::above_parent);
     EXPECT_EQ(judge(s, seed, seed, "http://example.com/docsextra/"), verdict::above_parent);
     EXPECT_EQ(judge(s, seed, seed, "http://example.com/"), verdict::above_parent);
