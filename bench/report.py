@@ -103,4 +103,18 @@ def markdown(res):
                    f"concurrency {dn['concurrency']}: {dn['ok']:,} ok in **{dn['wall_s']:.2f} s** "
                    f"(one lookup at a time: {dn['serial_s']:.0f} s).")
         out.append("")
+    rec = res.get("recursive")
+    if rec:
+        out.append(f"**Recursive crawl of the synthetic web: {rec['pages']:,} pages over {rec['hosts']:,} hosts** "
+                   "(`--depth 12 --scope any -c 64 --per-host 4`), against a list crawl of the pages it fetched")
+        out.append("")
+        out.append("| workers | records | recursive pages/s | list pages/s | recursive / list | supervisor RSS MiB "
+                   "(recursive) | supervisor RSS MiB (list) | URLs discovered | frontier bytes per URL |")
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in rec["runs"]:
+            out.append(f"| {r['workers']} | {r['recursive']['urls']:,} | {r['recursive']['pages_per_s']:,.0f} | "
+                       f"{r['list']['pages_per_s']:,.0f} | {r['vs_list']:.2f}x | "
+                       f"{kb_mib(r['recursive']['supervisor_rss_kb'])} | {kb_mib(r['list']['supervisor_rss_kb'])} | "
+                       f"{r['discovered']:,} | {r['frontier_bytes_per_url']:.0f} |")
+        out.append("")
     return "\n".join(out)

@@ -35,7 +35,10 @@ event loop with many fetches in flight.]])
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION web)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# Depends: computed by dpkg-shlibdeps from the libraries the binary links (dpkg-dev, file).
+# Depends: computed by dpkg-shlibdeps from the libraries the binary links (dpkg-dev, file),
+# appended to the data packages it reads: publicsuffix, whose list libpsl loads when it is newer
+# than the one compiled into libpsl (--scope domain; docs/design.md, "Scope").
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "publicsuffix")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 # What debhelper would do, on the staged files only (a plain `cmake --install` keeps them as
