@@ -36,7 +36,7 @@ const link_set& corpus_links()
         const char* dir = std::getenv("CRAWL_CORPUS");
         const auto corpus = bench::load_corpus(dir != nullptr ? dir : bench::default_corpus_dir());
         for (const auto& page : corpus.pages) {
-            extract::html_extractor ex(set.page.href, "utf-8", true);
+            extract::html_extractor ex(set.page.href, "utf-8", extract::extract_options{.keep_links = true});
             ex.feed(page.html);
             ex.finish();
             for (const auto& link : ex.result().links) {

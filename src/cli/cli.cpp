@@ -280,9 +280,14 @@ int main(int argc, char** argv)
     app.add_option("--depth", c.depth,
                    "Follow links this many hops from the input URLs (0: fetch the list only; see RECURSIVE CRAWL)")
         ->capture_default_str()->check(CLI::Range(0u, 1'000'000u));
-    app.add_option("--scope", scope, "Where --depth follows links: host (each seed's own host) or any")
-        ->capture_default_str()->check(CLI::IsMember({"host", "any"}));
-    app.add_flag("--no-parent", c.no_parent, "With --depth: never follow a link above its seed's directory");
+    app.add_option("--scope", scope,
+                   "Where --depth follows links: host (each seed's own host), domain (its registrable domain) or any")
+        ->capture_default_str()->check(CLI::IsMember({"host", "domain", "any"}));
+    app.add_option("--accept-regex", c.scope.accept,
+                   "With --depth: follow only links whose normalized URL matches one of these (RE2; repeatable)");
+    app.add_option("--reject-regex", c.scope.reject,
+                   "With --depth: never follow links whose normalized URL matches (RE2; repeatable)");
+    app.add_flag("--no-parent", c.scope.no_parent, "With --depth: never follow a link above its seed's directory");
     app.add_option("--max-pages", c.max_pages, "With --depth: fetch at most this many pages in all (0 = no limit)")
         ->capture_default_str();
     app.add_option("--max-per-host", c.max_per_host, "With --depth: fetch at most this many pages per host (0 = no limit)")
@@ -336,9 +341,14 @@ int main(int argc, char** argv)
         if (opts.resume && opts.input == "-") {
             throw usage_error("--resume needs the input in a file, not stdin (its identity is checked)");
         }
-        c.scope = scope == "any" ? supervisor::link_scope::any : supervisor::link_scope::host;
-        if (c.depth == 0 && (c.no_parent || c.max_pages != 0 || c.max_per_host != 0 || app.count("--scope") > 0)) {
-            throw usage_error("--scope, --no-parent, --max-pages and --max-per-host go with --depth N");
+        c.scope.mode = *frontier::scope_mode_from_string(scope);
+        if (c.depth == 0 && (c.scope.no_parent || c.max_pages != 0 || c.max_per_host != 0 || app.count("--scope") > 0 ||
+                             !c.scope.accept.empty() || !c.scope.reject.empty())) {
+            throw usage_error("--scope, --accept-regex, --reject-regex, --no-parent, --max-pages and --max-per-host "
+                              "go with --depth N");
+        }
+        if (const auto compiled = frontier::scope::make(c.scope); !compiled) {
+            throw usage_error(compiled.error().message);
         }
         if (warc_prefix.empty() && (cdx || app.count("--warc-max-size") > 0 || app.count("--warc-gzip-level") > 0)) {
             throw usage_error("--cdx, --warc-max-size and --warc-gzip-level go with --warc PREFIX");

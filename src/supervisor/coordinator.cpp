@@ -56,7 +56,8 @@ coordinator::coordinator(const options& opts, worker_pool& pool, environment env
       sched_(opts.workers, credits_for(opts.worker.concurrency), opts.worker.concurrency, opts.per_host),
       window_(std::max<std::size_t>(1024, 4ull * opts.workers * credits_for(opts.worker.concurrency))),
       slots_(opts.workers), origins_(opts.robots_cache), hosts_(opts.host_errors),
-      retry_(opts.retries, opts.retry_base, opts.max_retry_wait, env_.seed)
+      retry_(opts.retries, opts.retry_base, opts.max_retry_wait, env_.seed),
+      scope_(frontier::scope::make(opts.crawl.scope).value()) // the command line checked the patterns
 {
     stats_.workers = opts.workers;
     stats_.per_worker.assign(opts.workers, 0);

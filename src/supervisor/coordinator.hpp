@@ -22,7 +22,7 @@
 
 #include "crawl/supervisor/options.hpp"
 #include "crawl/util/fingerprint_set.hpp"
-#include "frontier.hpp"
+#include "frontier_store.hpp"
 #include "host_health.hpp"
 #include "origin_table.hpp"
 #include "resume.hpp"
@@ -52,7 +52,7 @@ public:
         std::uint64_t torn_bytes = 0;                ///< --resume: what was cut off the output
         bool output_is_new = true;                   ///< no records yet: a CSV output needs its header
         /// Recursive crawls (--depth above 0): where discovered URLs wait; null otherwise.
-        supervisor::frontier* frontier = nullptr;
+        frontier_store* frontier = nullptr;
     };
 
     /// The workers start unavailable: each takes jobs once it has said hello.
@@ -199,6 +199,7 @@ private:
     std::size_t undone_ = 0; ///< URLs taken from the input that this run leaves without a record
     // The recursive crawl's counts: page fetches started (each URL once, retries not counted),
     // per host, and the frontier's URLs held here (queued or waiting for robots.txt), per host.
+    frontier::scope scope_; ///< --scope, the regexes and --no-parent, compiled
     std::uint64_t fetches_ = 0;
     std::unordered_map<std::string, std::uint64_t> host_fetches_;
     std::unordered_map<std::string, std::uint64_t> loaded_;

@@ -18,20 +18,6 @@ constexpr std::uint64_t loaded_per_host = 16;
 /// Internal ids of discovered URLs: above every input line number, below the robots ids.
 constexpr std::uint64_t discovered_id_base = std::uint64_t{1} << 62;
 
-/// The directory a seed lies in, as --no-parent keeps a crawl under it: its URL up to the last
-/// '/' of the path (the query dropped).
-std::string directory_of(const url::target& t)
-{
-    const std::string& href = t.href;
-    const auto path_start = href.find('/', href.find("//") + 2);
-    auto end = href.find_first_of("?", path_start);
-    if (end == std::string::npos) {
-        end = href.size();
-    }
-    const auto slash = href.rfind('/', end - 1);
-    return href.substr(0, slash + 1);
-}
-
 } // namespace
 
 bool coordinator::recursive() const noexcept
@@ -55,9 +41,7 @@ void coordinator::seed_admitted(pending_url& url)
     }
     (void)env_.frontier->claim(url.target.href);
     open_page(url);
-    if (opts_.crawl.no_parent) {
-        url.scope_prefix = directory_of(url.target);
-    }
+    url.scope_prefix = scope_.origin_of_seed(url.target).no_parent_prefix;
 }
 
 /// A page of a recursive crawl is recorded: its links (or its redirect's target) join the
@@ -102,23 +86,11 @@ void coordinator::take_links(const pending_url& page, const wire::result_view& r
     }
 }
 
-/// Whether a link of `page` may be followed: --scope (host: the page's host, which is its
-/// seed's; any), and --no-parent (under the seed's directory, on the seed's host).
+/// Whether a link of `page` may be followed: --scope, the regexes and --no-parent
+/// (frontier::scope; the page stands in for its seed, see scope.hpp).
 bool coordinator::in_scope(const url::target& link, const pending_url& page) const
 {
-    switch (opts_.crawl.scope) {
-    case link_scope::host:
-        if (link.host != page.target.host) {
-            return false;
-        }
-        break;
-    case link_scope::any:
-        break;
-    }
-    if (!page.scope_prefix.empty() && link.host == page.target.host && !link.href.starts_with(page.scope_prefix)) {
-        return false;
-    }
-    return true;
+    return scope_.judge(link, page.target, {page.scope_prefix}) == frontier::verdict::follow;
 }
 
 /// Once the input is read, the frontier's URLs come in while the window has room, level by
@@ -130,7 +102,7 @@ void coordinator::draw_from_frontier()
     if (!recursive() || phase_ != phase::running || !input_done_) {
         return;
     }
-    frontier& f = *env_.frontier;
+    frontier_store& f = *env_.frontier;
     // A level may run dry without a page being admitted (a resume finds its URLs recorded):
     // then the next one may start at once.
     for (auto depth = f.lowest_depth(); depth && !open_below(*depth); depth = f.lowest_depth()) {
@@ -143,7 +115,7 @@ void coordinator::draw_from_frontier()
 
 void coordinator::draw_level(std::uint32_t depth_now)
 {
-    frontier& f = *env_.frontier;
+    frontier_store& f = *env_.frontier;
     const std::optional<std::uint32_t> depth = depth_now;
     // Hosts in a row that gave nothing and still wait (at their loaded or fetch limit): a full
     // round of them ends the pass.

@@ -8,7 +8,7 @@
 #include "crawl/warc/writer.hpp"
 
 #include "coordinator.hpp"
-#include "frontier.hpp"
+#include "frontier_store.hpp"
 #include "descriptor_limit.hpp"
 #include "input.hpp"
 #include "output_file.hpp"
@@ -65,7 +65,7 @@ long own_peak_rss_kb(long fallback_kb)
 class supervisor_loop final : public pool_events {
 public:
     supervisor_loop(net::io_context& ioc, const options& opts, unique_fd input, output_file out,
-                    std::vector<spawned_worker> workers, frontier* links)
+                    std::vector<spawned_worker> workers, frontier_store* links)
         : ioc_(ioc), opts_(opts), out_(std::move(out)), frontier_(links), input_(ioc.get_executor(), std::move(input)),
           pool_(ioc, opts.worker, std::move(workers)), coordinator_(opts, pool_, environment()),
           signals_(ioc, SIGINT, SIGTERM), input_wake_(ioc, net::steady_timer::time_point::max()),
@@ -311,7 +311,7 @@ private:
     net::io_context& ioc_;
     const options& opts_;
     output_file out_;
-    frontier* frontier_;
+    frontier_store* frontier_;
     input_lines input_;
     process_pool pool_;
     coordinator coordinator_;
@@ -420,15 +420,15 @@ int run(const options& opts)
 
     // After the fork: the workers never hold the frontier's files.
     std::optional<frontier_place> place;
-    std::optional<frontier> links;
+    std::optional<frontier_store> links;
     if (opts.crawl.depth > 0) {
         place.emplace(opts.output);
-        auto f = frontier::open(place->path, !opts.resume || std::get<output_file>(opened).is_new);
+        auto f = frontier_store::open(place->path, !opts.resume || std::get<output_file>(opened).is_new);
         if (auto* error = std::get_if<std::string>(&f)) {
             std::fprintf(stderr, "crawl: error: the frontier %s\n", error->c_str());
             return exit_some_failed;
         }
-        links.emplace(std::move(std::get<frontier>(f)));
+        links.emplace(std::move(std::get<frontier_store>(f)));
     }
 
     net::io_context ioc{1};

@@ -139,7 +139,7 @@ TEST(RecursiveTest, RecordsWhatTheOracleSaysEachUrlRequestedOnce)
     EXPECT_EQ(server.log().requests(), expected.fetches() + expected.robots_hosts.size());
 }
 
-TEST(RecursiveTest, ScopeAnyAndNoParent)
+TEST(RecursiveTest, ScopeAnyDomainRegexesAndNoParent)
 {
     web::web_server server(small_web());
     const web::web& w = server.site();
@@ -159,6 +159,30 @@ TEST(RecursiveTest, ScopeAnyAndNoParent)
             hosts.insert(url.substr(0, url.find('/', 8)));
         }
         EXPECT_GT(hosts.size(), 1u) << "--scope any leaves the seed's host";
+    }
+    {
+        // Domain scope with the regexes: the registrable domain is d000000.test (the Public
+        // Suffix List's default rule), and the print views and one directory are filtered out.
+        web::crawl_spec spec;
+        spec.seeds = {w.url({web::kind::page, 1, 0, 0})};
+        spec.depth = 3;
+        spec.scope = web::scope::domain;
+        spec.redirects = web::redirect_mode::queued;
+        spec.follow = [](std::string_view url) {
+            return url.find("print=1") == std::string_view::npos && url.find("/d1/") == std::string_view::npos;
+        };
+        const auto expected = expected_depths(web::expect_crawl(w, spec));
+        const auto run = run_crawl(spec.seeds, with(resolve_all(server), {"-w", "2", "--depth", "3", "--scope", "domain",
+                                                                          "--reject-regex", "print=1", "--reject-regex",
+                                                                          "/d1/"}));
+        const auto got = depth_by_url(run);
+        EXPECT_EQ(got, expected) << difference(got, expected);
+        std::set<std::string> hosts;
+        for (const auto& [url, depth] : got) {
+            hosts.insert(url.substr(0, url.find('/', 8)));
+            EXPECT_EQ(url.find("print=1"), std::string::npos) << url;
+        }
+        EXPECT_EQ(hosts.size(), 2u) << "both hosts of the seed's registrable domain, no other";
     }
     {
         web::crawl_spec spec;

@@ -13,8 +13,8 @@ protected:
     CoordinatorCrawlTest()
     {
         opts.crawl.depth = 2;
-        auto opened = frontier::open(":memory:", true);
-        links.emplace(std::move(std::get<frontier>(opened)));
+        auto opened = frontier_store::open(":memory:", true);
+        links.emplace(std::move(std::get<frontier_store>(opened)));
     }
 
     void start_crawl()
@@ -89,7 +89,7 @@ protected:
         return out;
     }
 
-    std::optional<frontier> links;
+    std::optional<frontier_store> links;
     std::vector<pool_call> sent;
 };
 
@@ -144,7 +144,7 @@ TEST_F(CoordinatorCrawlTest, RedirectTargetsStayAtTheirDepthWithinMaxRedirects)
 
 TEST_F(CoordinatorCrawlTest, ScopeNoParentAndLimits)
 {
-    opts.crawl.no_parent = true;
+    opts.crawl.scope.no_parent = true;
     opts.crawl.max_pages = 4;
     start_crawl();
     lines({"http://a.test/docs/index.html"});
@@ -161,7 +161,7 @@ TEST_F(CoordinatorCrawlTest, ScopeNoParentAndLimits)
 
 TEST_F(CoordinatorCrawlTest, MaxPerHostCountsTheSeed)
 {
-    opts.crawl.scope = link_scope::any;
+    opts.crawl.scope.mode = frontier::scope_mode::any;
     opts.crawl.max_per_host = 2;
     start_crawl();
     lines({"http://a.test/"});

@@ -1,6 +1,7 @@
 #pragma once
 // The whole run's configuration, as validated by the command line.
 
+#include "crawl/frontier/scope.hpp"
 #include "crawl/worker/options.hpp"
 
 #include <chrono>
@@ -10,14 +11,10 @@
 
 namespace crawl::supervisor {
 
-/// Where a recursive crawl's links may lead (--scope).
-enum class link_scope : std::uint8_t { host, any };
-
 /// A recursive crawl (docs/crawl.1, RECURSIVE CRAWL). depth 0: a list crawl.
 struct crawl_options {
     std::uint32_t depth = 0;       ///< links followed from the input URLs, at most
-    link_scope scope = link_scope::host;
-    bool no_parent = false;        ///< stay under each seed's directory (on its host)
+    frontier::scope_rules scope;   ///< --scope, --accept-regex, --reject-regex, --no-parent
     std::uint64_t max_pages = 0;   ///< fetches in the whole crawl; 0 = no limit
     std::uint64_t max_per_host = 0; ///< fetches per host:port; 0 = no limit
 };

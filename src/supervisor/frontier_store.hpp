@@ -40,16 +40,16 @@ struct frontier_entry {
     bool outward_only = false; ///< may not connect to loopback or private addresses
 };
 
-class frontier {
+class frontier_store {
 public:
     /// Opens (creating if needed) the frontier at `path` (":memory:" for a frontier that
     /// lives and dies with the process). `fresh`: start empty, dropping what a file holds.
     /// An error message on failure.
-    static std::variant<frontier, std::string> open(const std::string& path, bool fresh);
+    static std::variant<frontier_store, std::string> open(const std::string& path, bool fresh);
 
-    frontier(frontier&&) noexcept;
-    frontier& operator=(frontier&&) = delete;
-    ~frontier();
+    frontier_store(frontier_store&&) noexcept;
+    frontier_store& operator=(frontier_store&&) = delete;
+    ~frontier_store();
 
     /// Claims a URL's fingerprint: true the first time, false when it was seen before (a seed
     /// or a discovered URL). Claiming is what deduplicates the crawl.
@@ -84,7 +84,7 @@ public:
     [[nodiscard]] std::size_t seen_memory_bytes() const noexcept { return seen_.memory_bytes(); }
 
 private:
-    frontier() = default;
+    frontier_store() = default;
     void exec(const char* sql);
     void load_existing();
     void count_waiting(const std::string& host_key, std::uint32_t depth);

@@ -1,4 +1,4 @@
-#include "frontier.hpp"
+#include "frontier_store.hpp"
 
 #include <sqlite3.h>
 
@@ -52,14 +52,14 @@ void check(sqlite3* db, int rc, const char* what)
 
 } // namespace
 
-std::variant<frontier, std::string> frontier::open(const std::string& path, bool fresh)
+std::variant<frontier_store, std::string> frontier_store::open(const std::string& path, bool fresh)
 {
     if (fresh && path != ":memory:") {
         for (const char* suffix : {"", "-wal", "-shm"}) {
             std::remove((path + suffix).c_str());
         }
     }
-    frontier f;
+    frontier_store f;
     if (sqlite3_open_v2(path.c_str(), &f.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK) {
         std::string why = f.db_ != nullptr ? sqlite3_errmsg(f.db_) : "out of memory";
@@ -94,7 +94,7 @@ std::variant<frontier, std::string> frontier::open(const std::string& path, bool
     return f;
 }
 
-frontier::frontier(frontier&& o) noexcept
+frontier_store::frontier_store(frontier_store&& o) noexcept
     : db_(std::exchange(o.db_, nullptr)), insert_(std::exchange(o.insert_, nullptr)),
       select_(std::exchange(o.select_, nullptr)), mark_(std::exchange(o.mark_, nullptr)), in_batch_(o.in_batch_),
       seen_(std::move(o.seen_)), recorded_(std::move(o.recorded_)), levels_(std::move(o.levels_)),
@@ -102,7 +102,7 @@ frontier::frontier(frontier&& o) noexcept
 {
 }
 
-frontier::~frontier()
+frontier_store::~frontier_store()
 {
     if (db_ == nullptr) {
         return;
@@ -116,7 +116,7 @@ frontier::~frontier()
     sqlite3_close(db_);
 }
 
-void frontier::exec(const char* sql)
+void frontier_store::exec(const char* sql)
 {
     char* error = nullptr;
     if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
@@ -129,7 +129,7 @@ void frontier::exec(const char* sql)
 /// A resumed frontier: every URL is seen again, and every URL not known to be recorded waits
 /// again (the output, not the frontier, says what was done: a URL taken by the killed run may
 /// or may not have reached it).
-void frontier::load_existing()
+void frontier_store::load_existing()
 {
     exec("UPDATE url SET taken = 0 WHERE taken = 1");
     sqlite3_stmt* s = nullptr;
@@ -143,7 +143,7 @@ void frontier::load_existing()
     check(db_, rc, "reading the frontier");
 }
 
-void frontier::count_waiting(const std::string& host_key, std::uint32_t depth)
+void frontier_store::count_waiting(const std::string& host_key, std::uint32_t depth)
 {
     level& l = levels_[depth];
     auto [it, added] = l.hosts.try_emplace(host_key, 0);
@@ -154,7 +154,7 @@ void frontier::count_waiting(const std::string& host_key, std::uint32_t depth)
     ++waiting_total_;
 }
 
-void frontier::uncount_waiting(const std::string& host_key, std::uint32_t depth, std::uint64_t n)
+void frontier_store::uncount_waiting(const std::string& host_key, std::uint32_t depth, std::uint64_t n)
 {
     const auto l = levels_.find(depth);
     const auto it = l->second.hosts.find(host_key);
@@ -169,12 +169,12 @@ void frontier::uncount_waiting(const std::string& host_key, std::uint32_t depth,
     }
 }
 
-bool frontier::claim(std::string_view url)
+bool frontier_store::claim(std::string_view url)
 {
     return !seen_.insert(fingerprint64(url), 0).has_value();
 }
 
-void frontier::add(const frontier_entry& e)
+void frontier_store::add(const frontier_entry& e)
 {
     if (!in_batch_) {
         exec("BEGIN");
@@ -193,7 +193,7 @@ void frontier::add(const frontier_entry& e)
     count_waiting(e.host_key, e.depth);
 }
 
-void frontier::commit()
+void frontier_store::commit()
 {
     if (in_batch_) {
         in_batch_ = false;
@@ -201,12 +201,12 @@ void frontier::commit()
     }
 }
 
-void frontier::skip_recorded(std::vector<std::uint64_t> fingerprints)
+void frontier_store::skip_recorded(std::vector<std::uint64_t> fingerprints)
 {
     recorded_.insert(fingerprints.begin(), fingerprints.end());
 }
 
-std::vector<frontier_entry> frontier::take(const std::string& host_key, std::uint32_t depth, std::size_t n)
+std::vector<frontier_entry> frontier_store::take(const std::string& host_key, std::uint32_t depth, std::size_t n)
 {
     std::vector<frontier_entry> out;
     const auto l = levels_.find(depth);
@@ -260,7 +260,7 @@ std::vector<frontier_entry> frontier::take(const std::string& host_key, std::uin
     return out;
 }
 
-std::optional<std::uint32_t> frontier::lowest_depth() const
+std::optional<std::uint32_t> frontier_store::lowest_depth() const
 {
     if (levels_.empty()) {
         return std::nullopt;
@@ -268,13 +268,13 @@ std::optional<std::uint32_t> frontier::lowest_depth() const
     return levels_.begin()->first;
 }
 
-std::size_t frontier::hosts_waiting(std::uint32_t depth) const
+std::size_t frontier_store::hosts_waiting(std::uint32_t depth) const
 {
     const auto l = levels_.find(depth);
     return l == levels_.end() ? 0 : l->second.hosts.size();
 }
 
-std::optional<std::string> frontier::next_host(std::uint32_t depth)
+std::optional<std::string> frontier_store::next_host(std::uint32_t depth)
 {
     const auto l = levels_.find(depth);
     if (l == levels_.end()) {
@@ -291,7 +291,7 @@ std::optional<std::string> frontier::next_host(std::uint32_t depth)
     return std::nullopt;
 }
 
-void frontier::end_turn(std::string host_key, std::uint32_t depth)
+void frontier_store::end_turn(std::string host_key, std::uint32_t depth)
 {
     const auto l = levels_.find(depth);
     if (l != levels_.end() && l->second.hosts.contains(host_key)) {
