@@ -288,6 +288,9 @@ int main(int argc, char** argv)
     app.add_option("--reject-regex", c.scope.reject,
                    "With --depth: never follow links whose normalized URL matches (RE2; repeatable)");
     app.add_flag("--no-parent", c.scope.no_parent, "With --depth: never follow a link above its seed's directory");
+    app.add_flag("--sitemaps", c.sitemaps,
+                 "With --depth: also crawl what each input host's sitemaps list (robots.txt Sitemap: lines, else "
+                 "/sitemap.xml)");
     app.add_option("--max-pages", c.max_pages, "With --depth: fetch at most this many pages in all (0 = no limit)")
         ->capture_default_str();
     app.add_option("--max-per-host", c.max_per_host, "With --depth: fetch at most this many pages per host (0 = no limit)")
@@ -343,9 +346,9 @@ int main(int argc, char** argv)
         }
         c.scope.mode = *frontier::scope_mode_from_string(scope);
         if (c.depth == 0 && (c.scope.no_parent || c.max_pages != 0 || c.max_per_host != 0 || app.count("--scope") > 0 ||
-                             !c.scope.accept.empty() || !c.scope.reject.empty())) {
-            throw usage_error("--scope, --accept-regex, --reject-regex, --no-parent, --max-pages and --max-per-host "
-                              "go with --depth N");
+                             !c.scope.accept.empty() || !c.scope.reject.empty() || c.sitemaps)) {
+            throw usage_error("--scope, --accept-regex, --reject-regex, --no-parent, --sitemaps, --max-pages and "
+                              "--max-per-host go with --depth N");
         }
         if (const auto compiled = frontier::scope::make(c.scope); !compiled) {
             throw usage_error(compiled.error().message);

@@ -315,7 +315,7 @@ bool coordinator::refused_as_given_up(const pending_url& url)
 /// kills workers).
 void coordinator::emit_own(const pending_url& url, const failure& f)
 {
-    if ((url.crawl.flags & wire::discovered) != 0 && !url.counted) {
+    if (from_frontier(url) && !url.counted) {
         settle_loaded(url.host_key);
     }
     close_page(url);

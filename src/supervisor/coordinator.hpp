@@ -168,6 +168,14 @@ private:
     void admit_discovered(frontier_entry e);
     void count_fetch(pending_url& job);
     void settle_loaded(const std::string& host_key);
+    [[nodiscard]] static bool from_frontier(const pending_url& url) noexcept;
+
+    // --sitemaps (coordinator_sitemaps.cpp)
+    void note_sitemap_seed(const pending_url& seed);
+    void sitemaps_named(const std::string& origin, const std::vector<std::string>& named);
+    void queue_sitemaps(const std::string& origin, const std::vector<std::string>& named);
+    void queue_sitemap(std::string_view url, const std::string& origin, std::uint32_t level, std::string found_on);
+    void take_sitemap(const pending_url& job, const wire::result_view& result);
 
     // workers and stopping
     void redispatch_after_crash(unsigned worker, const worker_exit& exit);
@@ -200,6 +208,13 @@ private:
     // The recursive crawl's counts: page fetches started (each URL once, retries not counted),
     // per host, and the frontier's URLs held here (queued or waiting for robots.txt), per host.
     frontier::scope scope_; ///< --scope, the regexes and --no-parent, compiled
+    /// --sitemaps: the first input URL of each origin, whose scope its sitemaps' pages share.
+    struct sitemap_seed {
+        url::target target;
+        std::string prefix; ///< --no-parent
+        bool queued = false; ///< its sitemaps are asked for
+    };
+    std::unordered_map<std::string, sitemap_seed> sitemap_seeds_;
     std::uint64_t fetches_ = 0;
     std::unordered_map<std::string, std::uint64_t> host_fetches_;
     std::unordered_map<std::string, std::uint64_t> loaded_;

@@ -42,6 +42,7 @@ void coordinator::seed_admitted(pending_url& url)
     (void)env_.frontier->claim(url.target.href);
     open_page(url);
     url.scope_prefix = scope_.origin_of_seed(url.target).no_parent_prefix;
+    note_sitemap_seed(url);
 }
 
 /// A page of a recursive crawl is recorded: its links (or its redirect's target) join the
@@ -49,6 +50,10 @@ void coordinator::seed_admitted(pending_url& url)
 void coordinator::take_links(const pending_url& page, const wire::result_view& result)
 {
     if (!recursive() || result.follow.empty() || phase_ != phase::running) {
+        return;
+    }
+    if ((page.crawl.flags & wire::sitemap) != 0) {
+        take_sitemap(page, result);
         return;
     }
     frontier_entry e;
@@ -210,8 +215,8 @@ void coordinator::admit_discovered(frontier_entry e)
 /// A page job starts for the first time: it counts against --max-pages and --max-per-host.
 void coordinator::count_fetch(pending_url& job)
 {
-    if (job.kind != job_kind::page || job.counted) {
-        return;
+    if (job.kind != job_kind::page || job.counted || (job.crawl.flags & wire::sitemap) != 0) {
+        return; // (a sitemap is no page of the crawl: the limits do not count it)
     }
     job.counted = true;
     ++fetches_;
@@ -219,9 +224,15 @@ void coordinator::count_fetch(pending_url& job)
         return;
     }
     ++host_fetches_[job.host_key];
-    if ((job.crawl.flags & wire::discovered) != 0) {
+    if (from_frontier(job)) {
         settle_loaded(job.host_key);
     }
+}
+
+/// A URL drawn from the frontier (not an input line, not a sitemap job).
+bool coordinator::from_frontier(const pending_url& url) noexcept
+{
+    return (url.crawl.flags & wire::discovered) != 0 && (url.crawl.flags & wire::sitemap) == 0;
 }
 
 /// A URL drawn from the frontier is dispatched, or answered without a fetch.

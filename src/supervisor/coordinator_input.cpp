@@ -160,6 +160,10 @@ void coordinator::settle_origin(const std::string& origin, wire::robots_result* 
             a.delay = std::max(opts_.delay, std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay));
         }
     }
+    if (opts_.crawl.sitemaps && !a.refusal) {
+        const bool named = answer != nullptr && answer->verdict == wire::robots_verdict::rules;
+        sitemaps_named(origin, named ? answer->sitemaps : std::vector<std::string>{});
+    }
     auto settled = origins_.settle(origin, std::move(a));
     for (auto& p : settled.parked) {
         decide(*settled.answer, std::move(p.url), p.path);

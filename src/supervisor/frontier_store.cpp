@@ -23,9 +23,11 @@ CREATE TABLE IF NOT EXISTS url (
   url      TEXT    NOT NULL,
   found_on TEXT    NOT NULL,
   prefix   TEXT    NOT NULL,
+  fp       INTEGER NOT NULL,
   taken    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS waiting ON url (host, depth, id) WHERE taken = 0;
+CREATE INDEX IF NOT EXISTS by_fingerprint ON url (fp);
 )";
 
 std::string_view column_text(sqlite3_stmt* s, int column)
@@ -75,8 +77,8 @@ std::variant<frontier_store, std::string> frontier_store::open(const std::string
         f.exec(schema);
         check(f.db_,
               sqlite3_prepare_v2(f.db_,
-                                 "INSERT INTO url (host, depth, hops, outward, url, found_on, prefix) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                 "INSERT INTO url (host, depth, hops, outward, url, found_on, prefix, fp) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                                  -1, &f.insert_, nullptr),
               "prepare");
         check(f.db_,
@@ -187,10 +189,51 @@ void frontier_store::add(const frontier_entry& e)
     bind_text(insert_, 5, e.url);
     bind_text(insert_, 6, e.found_on);
     bind_text(insert_, 7, e.scope_prefix);
+    sqlite3_bind_int64(insert_, 8, static_cast<sqlite3_int64>(fingerprint64(e.url)));
     const int rc = sqlite3_step(insert_);
     sqlite3_reset(insert_);
     check(db_, rc, "adding a URL");
     count_waiting(e.host_key, e.depth);
+}
+
+bool frontier_store::lower(const frontier_entry& e)
+{
+    if (!in_batch_) {
+        exec("BEGIN");
+        in_batch_ = true;
+    }
+    sqlite3_stmt* find = nullptr;
+    check(db_,
+          sqlite3_prepare_v2(db_, "SELECT id, depth FROM url WHERE fp = ?1 AND url = ?2 AND taken = 0 AND depth > ?3",
+                             -1, &find, nullptr),
+          "prepare");
+    sqlite3_bind_int64(find, 1, static_cast<sqlite3_int64>(fingerprint64(e.url)));
+    bind_text(find, 2, e.url);
+    sqlite3_bind_int64(find, 3, e.depth);
+    std::int64_t id = 0;
+    std::uint32_t depth = 0;
+    const int rc = sqlite3_step(find);
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(find, 0);
+        depth = static_cast<std::uint32_t>(sqlite3_column_int64(find, 1));
+    }
+    sqlite3_finalize(find);
+    check(db_, rc, "finding a URL");
+    if (id == 0) {
+        return false;
+    }
+    sqlite3_stmt* update = nullptr;
+    check(db_, sqlite3_prepare_v2(db_, "UPDATE url SET depth = ?2, found_on = ?3 WHERE id = ?1", -1, &update, nullptr),
+          "prepare");
+    sqlite3_bind_int64(update, 1, id);
+    sqlite3_bind_int64(update, 2, e.depth);
+    bind_text(update, 3, e.found_on);
+    const int step = sqlite3_step(update);
+    sqlite3_finalize(update);
+    check(db_, step, "moving a URL up");
+    uncount_waiting(e.host_key, depth, 1);
+    count_waiting(e.host_key, e.depth);
+    return true;
 }
 
 void frontier_store::commit()

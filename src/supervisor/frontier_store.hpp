@@ -57,6 +57,10 @@ public:
 
     /// Queues a discovered URL (already claimed). Part of the open batch.
     void add(const frontier_entry& e);
+    /// A URL claimed already is found again at a smaller depth (a sitemap lists what a page of
+    /// its level linked to): if it still waits, it moves up to `e.depth` and `e.found_on`.
+    /// True when it did. Part of the open batch.
+    bool lower(const frontier_entry& e);
     /// Ends the batch: what add() queued is on disk (the caller writes records only after).
     void commit();
 

@@ -30,7 +30,7 @@ struct pending_url {
     std::uint64_t seq = 0; ///< input line number; for robots jobs an id with the top bit set
     std::string url;       ///< the input line, trimmed (robots: empty)
     url::target target;    ///< `url` parsed (robots: the origin's scheme, host and port)
-    std::string origin;    ///< robots: the origin's key in the robots.txt table
+    std::string origin;    ///< robots: the origin's key in the robots.txt table; sitemaps: their seed's
     std::string host_key;  ///< "host:port": the unit of per-host limits and pacing
     unsigned crashes = 0;  ///< deaths of workers holding it (counted fully only when alone)
     unsigned attempt = 1;  ///< 1-based; retries count up
@@ -49,6 +49,7 @@ struct pending_url {
     /// Recursive crawls: the directory its seed lies in (--no-parent), inherited by its links.
     std::string scope_prefix;
     std::uint32_t redirect_hops = 0; ///< recursive crawls: redirects in a row that led here
+    std::uint32_t sitemap_level = 0; ///< sitemap jobs: 0 named by robots.txt (or /sitemap.xml), 1 by an index
     bool counted = false; ///< its first fetch was counted (--max-pages, --max-per-host)
 };
 

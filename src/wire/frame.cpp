@@ -180,7 +180,7 @@ void append_frame(const result& r, std::string& out)
     put_le(r.body_bytes, out);
     put_le(r.retry_after_ms, out);
     put_string(r.line, out);
-    put_le(static_cast<std::uint8_t>((r.inward ? 1 : 0) | (r.redirect ? 2 : 0)), out);
+    put_le(static_cast<std::uint8_t>((r.inward ? 1 : 0) | (r.redirect ? 2 : 0) | (r.sitemap_index ? 4 : 0)), out);
     put_le(static_cast<std::uint32_t>(r.follow.size()), out);
     for (const auto& link : r.follow) {
         put_string(link, out);
@@ -199,9 +199,12 @@ void append_frame(const robots_job& j, std::string& out)
 
 void append_frame(const robots_result& r, std::string& out)
 {
-    std::size_t size = 8 + 1 + 2 + 8 + 4 + 1 + 4 + string_size(r.message) + 4;
+    std::size_t size = 8 + 1 + 2 + 8 + 4 + 1 + 4 + string_size(r.message) + 4 + 4;
     for (const auto& rule : r.rules) {
         size += 1 + string_size(rule.pattern);
+    }
+    for (const auto& url : r.sitemaps) {
+        size += string_size(url);
     }
     put_header(frame_type::robots_result, size, out);
     put_le(r.id, out);
@@ -216,6 +219,10 @@ void append_frame(const robots_result& r, std::string& out)
     for (const auto& rule : r.rules) {
         put_le(static_cast<std::uint8_t>(rule.allow ? 1 : 0), out);
         put_string(rule.pattern, out);
+    }
+    put_le(static_cast<std::uint32_t>(r.sitemaps.size()), out);
+    for (const auto& url : r.sitemaps) {
+        put_string(url, out);
     }
 }
 
@@ -279,7 +286,7 @@ std::optional<job> decode_job(std::string_view payload)
         !c.get_string(j.crawl.found_on) || !c.at_end()) {
         return std::nullopt;
     }
-    if ((j.crawl.flags & ~(recursive | discovered | outward_only)) != 0) {
+    if ((j.crawl.flags & ~(recursive | discovered | outward_only | sitemap)) != 0) {
         return std::nullopt;
     }
     return j;
@@ -296,11 +303,12 @@ std::optional<result_view> decode_result(std::string_view payload)
     }
     std::uint8_t flags = 0;
     std::uint32_t links = 0;
-    if (!c.get(flags) || flags > 3 || !c.get(links) || !valid_error(error)) {
+    if (!c.get(flags) || flags > 7 || !c.get(links) || !valid_error(error)) {
         return std::nullopt;
     }
     r.inward = (flags & 1) != 0;
     r.redirect = (flags & 2) != 0;
+    r.sitemap_index = (flags & 4) != 0;
     // Each link costs at least its 4-byte length: a count the payload cannot hold is a lie,
     // and must not size an allocation.
     if (links > payload.size() / 4) {
@@ -364,6 +372,18 @@ std::optional<robots_result> decode_robots_result(std::string_view payload)
             return std::nullopt;
         }
         r.rules.push_back(rule_data{allow == 1, std::string(pattern)});
+    }
+    std::uint32_t sitemaps = 0;
+    if (!c.get(sitemaps) || sitemaps > payload.size() / 4) {
+        return std::nullopt;
+    }
+    r.sitemaps.reserve(sitemaps);
+    for (std::uint32_t i = 0; i < sitemaps; ++i) {
+        std::string_view url;
+        if (!c.get_string(url)) {
+            return std::nullopt;
+        }
+        r.sitemaps.emplace_back(url);
     }
     if (!c.at_end()) {
         return std::nullopt;

@@ -1,11 +1,12 @@
 #include "crawl/worker/page_pipeline.hpp"
 
 #include "crawl/extract/charset.hpp"
+#include "crawl/url/url.hpp"
 
 namespace crawl::worker {
 
-page_pipeline::page_pipeline(const options& opts, record::record& out, bool follow)
-    : opts_(opts), record_(out), keep_follow_(follow)
+page_pipeline::page_pipeline(const options& opts, record::record& out, purpose p)
+    : opts_(opts), record_(out), purpose_(p)
 {
 }
 
@@ -19,10 +20,16 @@ failure page_pipeline::on_header(const response::response_info& info)
     decoder_.emplace(codings.applied, opts_.fetch.max_body, [this](std::string_view decoded) { on_decoded(decoded); });
     const auto media = extract::media_type(info.content_type);
     const auto header_charset = extract::charset_from_content_type(info.content_type);
-    if (extract::is_html_media_type(media)) {
+    if (purpose_ == purpose::sitemap) {
+        // Servers label sitemaps every way (text/xml, application/x-gzip, text/plain): the
+        // reader decides what the body is.
+        if (auto target = url::parse_input(info.final_url)) {
+            sitemap_.emplace(*target, [this](std::string_view entry) { add_follow(entry); });
+        }
+    } else if (extract::is_html_media_type(media)) {
         extractor_.emplace(info.final_url, header_charset,
                            extract::extract_options{.keep_links = opts_.links,
-                                                    .keep_follow = keep_follow_,
+                                                    .keep_follow = purpose_ == purpose::follow,
                                                     .robots_agent = opts_.robots_agent});
     } else {
         record_.charset = extract::canonical_charset(header_charset);
@@ -34,13 +41,16 @@ failure page_pipeline::on_header(const response::response_info& info)
 /// the list a result frame carries stops at a bound well inside the frame limit.
 void page_pipeline::take_follow(const std::vector<std::string>& links)
 {
-    std::size_t bytes = 0;
     for (const auto& link : links) {
-        bytes += link.size() + 4;
-        if (bytes > max_follow_bytes) {
-            break;
-        }
-        follow_.push_back(link);
+        add_follow(link);
+    }
+}
+
+void page_pipeline::add_follow(std::string_view link)
+{
+    if (follow_bytes_ + link.size() + 4 <= max_follow_bytes) {
+        follow_bytes_ += link.size() + 4;
+        follow_.emplace_back(link);
     }
 }
 
@@ -49,6 +59,8 @@ void page_pipeline::on_decoded(std::string_view bytes)
     hash_.update(bytes);
     if (extractor_) {
         extractor_->feed(bytes);
+    } else if (sitemap_ && sitemap_->wants_more()) {
+        sitemap_->feed(bytes);
     }
 }
 
@@ -81,7 +93,7 @@ void page_pipeline::complete(fetch::outcome&& outcome)
     record_.error = outcome.error.cls;
     record_.error_message = std::move(outcome.error.message);
     const bool redirected = !outcome.redirect_to.empty();
-    if (redirected && keep_follow_) {
+    if (redirected && purpose_ == purpose::follow) {
         follow_.push_back(std::move(outcome.redirect_to));
     }
     if (decoder_) {
@@ -99,10 +111,19 @@ void page_pipeline::complete(fetch::outcome&& outcome)
         record_.lang = page.lang;
         record_.charset = page.charset;
         record_.links_count = page.links_count;
-        if (keep_follow_ && !redirected) {
+        if (purpose_ == purpose::follow && !redirected) {
             take_follow(page.follow);
         }
         record_.links = page.links;
+    }
+    if (sitemap_) {
+        const auto read = sitemap_->finish();
+        sitemap_index_ = read.sitemap.kind == sitemap::kind::index;
+        record_.links_count = read.sitemap.urls;
+        if (record_.error == error_class::none && read.decode_error.cls != error_class::none) {
+            record_.error = read.decode_error.cls;
+            record_.error_message = "sitemap: " + read.decode_error.message;
+        }
     }
     // A redirect a recursive crawl schedules as a URL of its own is not a failure.
     if (record_.error == error_class::none && !record_.ok() && !redirected) {

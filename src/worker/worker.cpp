@@ -360,6 +360,7 @@ private:
         std::uint32_t retry_after_ms = wire::no_millis;
         bool inward = false;              ///< recursive: the first hop's peer was inward
         bool redirect = false;            ///< recursive: follow holds a redirect's target
+        bool sitemap_index = false;       ///< a sitemap job: follow holds the sitemaps of an index
         std::vector<std::string> follow;  ///< recursive: the links to follow
     };
 
@@ -372,13 +373,17 @@ private:
         r.worker = static_cast<int>(id_);
         r.url = std::move(job.url);
         const bool recursive = (job.crawl.flags & wire::recursive) != 0;
+        const bool sitemap = (job.crawl.flags & wire::sitemap) != 0;
         if (recursive) {
             r.place = {true, (job.crawl.flags & wire::discovered) != 0, job.crawl.depth, std::move(job.crawl.found_on)};
         }
-        page_pipeline pipeline(opts_, r, recursive);
+        using purpose = page_pipeline::purpose;
+        page_pipeline pipeline(opts_, r, sitemap ? purpose::sitemap : recursive ? purpose::follow : purpose::page);
         job_pacer pacer(pacing_, ioc_.get_executor(), job.seq, job.pacing);
         auto sink = archive_sink_for_fetch();
-        const fetch::hop_rules hops{opts_.fetch.max_redirects, recursive, (job.crawl.flags & wire::outward_only) != 0};
+        // A sitemap's redirects are followed within its fetch: it is no page of the crawl.
+        const fetch::hop_rules hops{opts_.fetch.max_redirects, recursive && !sitemap,
+                                    (job.crawl.flags & wire::outward_only) != 0};
         auto outcome = co_await client_.get(std::move(job.target), pipeline, hops, job.pacing != 0 ? &pacer : nullptr,
                                             sink ? &*sink : nullptr);
         f.inward = outcome.first_hop_inward;
@@ -391,6 +396,7 @@ private:
         const std::string retry_after = std::move(outcome.retry_after);
         pipeline.complete(std::move(outcome));
         f.follow = std::move(pipeline.follow());
+        f.sitemap_index = pipeline.sitemap_index();
         if (!retry_after.empty()) {
             f.retry_after_ms = retry_after_millis(retry_after);
             if (r.error == error_class::http_status) {
@@ -430,6 +436,7 @@ private:
             const robots::rules rules = robots::parse(body.body(), opts_.robots_agent);
             answer.verdict = wire::robots_verdict::rules;
             answer.rules = rules_for_the_wire(rules.list());
+            answer.sitemaps = rules.sitemaps();
             if (const auto delay = rules.crawl_delay()) {
                 answer.crawl_delay_ms =
                     static_cast<std::uint32_t>(std::min(*delay * 1000.0, static_cast<double>(wire::no_millis - 1)));
@@ -460,6 +467,7 @@ private:
         frame.retry_after_ms = f.retry_after_ms;
         frame.inward = f.inward;
         frame.redirect = f.redirect;
+        frame.sitemap_index = f.sitemap_index;
         frame.follow = std::move(f.follow);
         frame.line.swap(line_);
         wire::append_frame(frame, supervisor_.outbox());

@@ -210,6 +210,47 @@ std::size_t page_requests(const web::web_server& server)
         std::count_if(entries.begin(), entries.end(), [](const web::web_request& r) { return r.target != "/robots.txt"; }));
 }
 
+TEST(RecursiveTest, SitemapsSeedTheFirstLevel)
+{
+    web::web_server server(small_web());
+    const web::web& w = server.site();
+    web::crawl_spec spec;
+    spec.seeds = {w.url({web::kind::page, 0, 0, 0}), w.url({web::kind::page, 1, 0, 0})};
+    spec.depth = 1;
+    spec.sitemaps = true;
+    spec.redirects = web::redirect_mode::queued;
+    const auto expected = expected_depths(web::expect_crawl(w, spec));
+    const auto run = run_crawl(spec.seeds, with(resolve_all(server), {"-w", "2", "--depth", "1", "--sitemaps"}));
+
+    // The sitemap files have records of their own (depth 0; the oracle lists pages only).
+    auto is_sitemap = [](std::string_view url) {
+        const auto path = url.substr(url.find('/', 8));
+        return path == "/sitemap.xml" || path.starts_with("/sitemaps/");
+    };
+    auto got = depth_by_url(run);
+    std::size_t sitemap_records = 0;
+    for (auto it = got.begin(); it != got.end();) {
+        const bool sitemap = is_sitemap(it->first);
+        sitemap_records += sitemap ? 1 : 0;
+        it = sitemap ? got.erase(it) : std::next(it);
+    }
+    EXPECT_EQ(got, expected) << difference(got, expected);
+    // What the server saw: each sitemap the web leads a crawler to (robots.txt's Sitemap:
+    // lines, else /sitemap.xml; an index, then its files), once.
+    std::size_t sitemap_requests = 0;
+    for (const std::uint32_t host : {0u, 1u}) {
+        sitemap_requests += w.sitemap_requests(host).size();
+    }
+    const auto entries = server.log().entries();
+    const auto requested = static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), [&](const auto& r) {
+        return r.target == "/sitemap.xml" || r.target.starts_with("/sitemaps/");
+    }));
+    EXPECT_EQ(requested, sitemap_requests);
+    EXPECT_EQ(sitemap_records, sitemap_requests);
+    EXPECT_TRUE(server.log().repeated().empty()) << server.log().repeated().begin()->first;
+    std::printf("%zu records at depths 0..1 with sitemaps, %zu sitemap files read\n", got.size(), sitemap_records);
+}
+
 TEST(RecursiveTest, MaxPagesAndMaxPerHostCountFetches)
 {
     web::web_server server(small_web());

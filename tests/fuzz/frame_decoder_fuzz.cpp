@@ -74,6 +74,7 @@ void check_round_trip(wire::frame_type type, const std::string& payload)
             owned.line = std::string(r->line);
             owned.inward = r->inward;
             owned.redirect = r->redirect;
+            owned.sitemap_index = r->sitemap_index;
             owned.follow.assign(r->follow.begin(), r->follow.end());
             wire::append_frame(owned, again);
         }

@@ -61,6 +61,7 @@ robots_result sample_robots_result()
     r.message = "HTTP 200";
     r.rules.push_back(rule_data{false, "/private"});
     r.rules.push_back(rule_data{true, "/private/ok*$"});
+    r.sitemaps = {"http://a.example/sitemap.xml", "http://cdn.example/s.xml.gz"};
     return r;
 }
 
@@ -262,8 +263,8 @@ TEST(WireFrame, RecursiveCrawlFieldsRoundTripAndRejectDamage)
     EXPECT_EQ(j->crawl.depth, 7u);
     EXPECT_EQ(j->crawl.found_on, "http://found.example/on");
     std::string bad_flags;
-    append_frame(job{1, 1, "u", {}, 0, {8, 0, {}}}, bad_flags);
-    EXPECT_FALSE(decode_job(std::string_view(bad_flags).substr(header_size))) << "crawl flag 8 means nothing";
+    append_frame(job{1, 1, "u", {}, 0, {16, 0, {}}}, bad_flags);
+    EXPECT_FALSE(decode_job(std::string_view(bad_flags).substr(header_size))) << "crawl flag 16 means nothing";
 
     result r = sample_result();
     r.inward = true;
@@ -288,8 +289,10 @@ TEST(WireFrame, RecursiveCrawlFieldsRoundTripAndRejectDamage)
     lying += bytes({0xFF, 0xFF, 0xFF, 0x7F});
     EXPECT_FALSE(decode_result(lying));
     std::string bad_bits(payload);
+    bad_bits[count_at - 1] = 8;
+    EXPECT_FALSE(decode_result(bad_bits)) << "result flag 8 means nothing";
     bad_bits[count_at - 1] = 4;
-    EXPECT_FALSE(decode_result(bad_bits)) << "result flag 4 means nothing";
+    EXPECT_TRUE(decode_result(bad_bits)->sitemap_index) << "flag 4: a sitemap index";
 }
 
 TEST(WireFrame, RobotsResultLayoutIsByteExact)
@@ -304,9 +307,10 @@ TEST(WireFrame, RobotsResultLayoutIsByteExact)
     r.crawl_delay_ms = 0x01020304;
     r.message = "m";
     r.rules.push_back(rule_data{true, "/a"});
+    r.sitemaps.push_back("S");
     std::string out;
     append_frame(r, out);
-    const std::string expected = bytes({44, 0, 0, 0, 6,                  // header
+    const std::string expected = bytes({53, 0, 0, 0, 6,                  // header
                                         2, 0, 0, 0, 0, 0, 0, 0,          // id
                                         4,                               // error class connect
                                         0, 0,                            // status
@@ -316,7 +320,9 @@ TEST(WireFrame, RobotsResultLayoutIsByteExact)
                                         4, 3, 2, 1,                      // Crawl-delay ms
                                         1, 0, 0, 0, 'm',                 // message
                                         1, 0, 0, 0,                      // rule count
-                                        1, 2, 0, 0, 0, '/', 'a'});       // allow, pattern
+                                        1, 2, 0, 0, 0, '/', 'a',         // allow, pattern
+                                        1, 0, 0, 0,                      // sitemap count
+                                        1, 0, 0, 0, 'S'});               // its URL
     EXPECT_EQ(out, expected);
 }
 
@@ -328,6 +334,7 @@ TEST(WireFrame, RobotsFramesRoundTripAndRejectDamage)
     const auto back = decode_robots_result(payload);
     ASSERT_TRUE(back);
     EXPECT_EQ(back->id, sample_robots_result().id);
+    EXPECT_EQ(back->sitemaps, sample_robots_result().sitemaps);
     EXPECT_EQ(back->crawl_delay_ms, 2500u);
     EXPECT_EQ(back->verdict, robots_verdict::rules);
     EXPECT_EQ(back->message, "HTTP 200");

@@ -17,6 +17,7 @@ struct crawl_options {
     frontier::scope_rules scope;   ///< --scope, --accept-regex, --reject-regex, --no-parent
     std::uint64_t max_pages = 0;   ///< fetches in the whole crawl; 0 = no limit
     std::uint64_t max_per_host = 0; ///< fetches per host:port; 0 = no limit
+    bool sitemaps = false;         ///< also seed from each seed host's sitemaps
 };
 
 struct options {

@@ -56,9 +56,11 @@ inline constexpr std::uint8_t discovered = 2;
 /// The first hop may not connect to a loopback, private or link-local address (the URL
 /// descends from a seed that did not, and --allow-private is off).
 inline constexpr std::uint8_t outward_only = 4;
+/// The URL is a sitemap (--sitemaps): the result lists its entries instead of a page's links.
+inline constexpr std::uint8_t sitemap = 8;
 
 struct crawl_context {
-    std::uint8_t flags = 0;   ///< recursive | discovered | outward_only
+    std::uint8_t flags = 0;   ///< recursive | discovered | outward_only | sitemap
     std::uint32_t depth = 0;  ///< links from the input URL it descends from
     std::string found_on;     ///< the URL of the page that linked here; empty for input lines
 };
@@ -94,6 +96,8 @@ struct result {
     bool inward = false;
     /// Recursive jobs: the response was a redirect, and `follow` holds its target alone.
     bool redirect = false;
+    /// Sitemap jobs: the file was a sitemap index, and `follow` holds the sitemaps it lists.
+    bool sitemap_index = false;
     /// Recursive jobs: the links to follow (normalized, distinct), or a redirect's target.
     std::vector<std::string> follow;
 };
@@ -109,6 +113,7 @@ struct result_view {
     std::string_view line;
     bool inward = false;
     bool redirect = false;
+    bool sitemap_index = false;
     std::vector<std::string_view> follow;
 };
 
@@ -167,6 +172,8 @@ struct robots_result {
     std::string message;              ///< why, for the records of disallowed URLs
     /// The selected group's rules (verdict rules), in robots::rules::list()'s order.
     std::vector<rule_data> rules;
+    /// The file's Sitemap URLs (verdict rules), normalized.
+    std::vector<std::string> sitemaps;
 };
 
 /// What made a worker stop on its own.

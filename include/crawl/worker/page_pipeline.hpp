@@ -5,6 +5,7 @@
 #include "crawl/extract/html_extractor.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/record/record.hpp"
+#include "crawl/sitemap/body_reader.hpp"
 #include "crawl/util/digest.hpp"
 #include "crawl/worker/options.hpp"
 
@@ -16,8 +17,13 @@ namespace crawl::worker {
 /// hashes the decoded bytes and, for HTML, feeds them to the extractor. Never holds the body.
 class page_pipeline final : public response::body_handler {
 public:
-    /// `follow`: a recursive crawl's job, whose page's links to follow are collected.
-    page_pipeline(const options& opts, record::record& out, bool follow = false);
+    /// What the body is read for.
+    enum class purpose : std::uint8_t {
+        page,   ///< the record's fields
+        follow, ///< also the links a recursive crawl follows
+        sitemap, ///< a sitemap's entries (--sitemaps), whatever its Content-Type
+    };
+    page_pipeline(const options& opts, record::record& out, purpose p = purpose::page);
 
     failure on_header(const response::response_info& info) override;
     failure on_body(std::string_view bytes) override;
@@ -28,8 +34,11 @@ public:
     void complete(fetch::outcome&& outcome);
 
     /// After complete(), for a `follow` pipeline: the page's links to follow, or the target of
-    /// the redirect that ended the fetch.
+    /// the redirect that ended the fetch; for a `sitemap` one, the sitemap's entries.
     [[nodiscard]] std::vector<std::string>& follow() noexcept { return follow_; }
+    /// After complete(), for a `sitemap` pipeline: the file was a sitemap index (its entries are
+    /// sitemaps).
+    [[nodiscard]] bool sitemap_index() const noexcept { return sitemap_index_; }
 
     /// Bytes of links one page may hand a recursive crawl (its result frame stays far below
     /// wire::max_payload).
@@ -38,14 +47,18 @@ public:
 private:
     void on_decoded(std::string_view bytes);
     void take_follow(const std::vector<std::string>& links);
+    void add_follow(std::string_view link);
 
     const options& opts_;
     record::record& record_;
     std::optional<decode::decoder> decoder_;
     std::optional<extract::html_extractor> extractor_;
     sha256 hash_;
+    std::optional<sitemap::body_reader> sitemap_;
     std::vector<std::string> follow_;
-    bool keep_follow_ = false;
+    std::size_t follow_bytes_ = 0;
+    purpose purpose_;
+    bool sitemap_index_ = false;
     bool body_complete_ = false;
 };
 
