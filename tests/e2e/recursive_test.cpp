@@ -251,6 +251,34 @@ TEST(RecursiveTest, SitemapsSeedTheFirstLevel)
     std::printf("%zu records at depths 0..1 with sitemaps, %zu sitemap files read\n", got.size(), sitemap_records);
 }
 
+TEST(RecursiveTest, HostileSitemapsStopAtTheProtocolsLimits)
+{
+    web::web_params params = small_web();
+    params.hostile_sitemaps = true; // the index also lists 50,001 URLs in one file, and a gzip bomb
+    web::web_server server(params);
+    const web::web& w = server.site();
+    const std::vector<std::string> seeds{w.url({web::kind::page, 0, 0, 0})};
+    const auto run =
+        run_crawl(seeds, with(resolve_all(server), {"-w", "2", "--depth", "1", "--sitemaps", "--max-pages", "30"}));
+    const boost::json::object* huge = nullptr;
+    const boost::json::object* bomb = nullptr;
+    std::size_t sitemaps = 0;
+    for (const auto& r : run.discovered) {
+        const std::string url(r.at("url").as_string());
+        huge = url.ends_with("/sitemaps/huge.xml") ? &r : huge;
+        bomb = url.ends_with("/sitemaps/bomb.xml.gz") ? &r : bomb;
+        sitemaps += url.find("/sitemap") != std::string::npos ? 1u : 0u;
+    }
+    ASSERT_TRUE(huge && bomb) << run.process.err;
+    EXPECT_EQ(num(*huge, "links_count"), 50'000) << "the protocol's 50,000 URLs; the 50,001st is ignored";
+    EXPECT_LT(num(*bomb, "links_count"), 50'000);
+    EXPECT_LT(num(*bomb, "wire_bytes"), 1 << 20) << "a few hundred KB of gzip, read whole";
+    for (std::uint32_t b : {2u, 3u}) { // /gone/over-limit.html, /gone/over-bomb.html: past each cap
+        EXPECT_EQ(server.requests_for({web::kind::missing, 0, 0, b}), 0u) << w.url({web::kind::missing, 0, 0, b});
+    }
+    EXPECT_EQ(page_requests(server) - sitemaps, 30u) << "--max-pages counts pages, not sitemaps";
+}
+
 TEST(RecursiveTest, MaxPagesAndMaxPerHostCountFetches)
 {
     web::web_server server(small_web());
