@@ -14,6 +14,7 @@
 
 #include "corpus.hpp"
 #include "support/encoder.hpp"
+#include "support/serve_loop.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,7 +25,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
 #include <sched.h>
@@ -112,71 +112,50 @@ std::string_view query_param(std::string_view target, std::string_view name)
     return {};
 }
 
+/// Answers one request from the corpus, /delay or with a 404; whether the connection goes on.
+net::awaitable<bool> answer(shared_state& state, tcp::socket& socket, const crawl::test::bodiless_request& req,
+                            net::steady_timer& timer)
+{
+    state.requests.fetch_add(1, std::memory_order_relaxed);
+    const std::string_view target = req.target();
+    const std::string_view path = target.substr(0, target.find('?'));
+    const bool wants_gzip = req[http::field::accept_encoding].find("gzip") != std::string_view::npos;
+    const bool keep_alive = req.keep_alive();
+
+    std::array<net::const_buffer, 2> out;
+    std::size_t page_index = 0;
+    if (path.size() > 3 && path.substr(0, 3) == "/p/" && parse_number(path.substr(3), page_index)) {
+        const auto& page = state.pages[page_index % state.pages.size()];
+        if (wants_gzip) {
+            out[0] = net::buffer(page.gzip_head);
+            out[1] = net::buffer(page.gzip_body);
+        } else {
+            out[0] = net::buffer(page.identity_head);
+            out[1] = net::buffer(page.identity_body);
+        }
+    } else if (path == "/delay") {
+        unsigned ms = 0;
+        (void)parse_number(query_param(target, "ms"), ms);
+        timer.expires_after(std::chrono::milliseconds(ms));
+        auto [timer_ec] = co_await timer.async_wait(nothrow);
+        (void)timer_ec;
+        out[0] = net::buffer(delay_head);
+        out[1] = net::buffer(delay_body);
+    } else {
+        out[0] = net::buffer(not_found);
+    }
+    auto [write_ec, written] = co_await net::async_write(socket, out, nothrow);
+    (void)written;
+    co_return !write_ec && keep_alive;
+}
+
 net::awaitable<void> session(tcp::socket socket, shared_state& state)
 {
     state.connections.fetch_add(1, std::memory_order_relaxed);
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    boost::beast::flat_buffer buffer;
-    net::steady_timer timer(socket.get_executor());
-    for (;;) {
-        http::request_parser<http::empty_body> parser;
-        parser.header_limit(16 * 1024);
-        auto [ec, n] = co_await http::async_read(socket, buffer, parser, nothrow);
-        (void)n;
-        if (ec) {
-            break;
-        }
-        state.requests.fetch_add(1, std::memory_order_relaxed);
-        const auto& req = parser.get();
-        const std::string_view target = req.target();
-        const std::string_view path = target.substr(0, target.find('?'));
-        const bool wants_gzip = req[http::field::accept_encoding].find("gzip") != std::string_view::npos;
-        const bool keep_alive = req.keep_alive();
-
-        std::array<net::const_buffer, 2> out;
-        std::size_t page_index = 0;
-        if (path.size() > 3 && path.substr(0, 3) == "/p/" && parse_number(path.substr(3), page_index)) {
-            const auto& page = state.pages[page_index % state.pages.size()];
-            if (wants_gzip) {
-                out[0] = net::buffer(page.gzip_head);
-                out[1] = net::buffer(page.gzip_body);
-            } else {
-                out[0] = net::buffer(page.identity_head);
-                out[1] = net::buffer(page.identity_body);
-            }
-        } else if (path == "/delay") {
-            unsigned ms = 0;
-            (void)parse_number(query_param(target, "ms"), ms);
-            timer.expires_after(std::chrono::milliseconds(ms));
-            auto [timer_ec] = co_await timer.async_wait(nothrow);
-            (void)timer_ec;
-            out[0] = net::buffer(delay_head);
-            out[1] = net::buffer(delay_body);
-        } else {
-            out[0] = net::buffer(not_found);
-        }
-        auto [write_ec, written] = co_await net::async_write(socket, out, nothrow);
-        (void)written;
-        if (write_ec || !keep_alive) {
-            break;
-        }
-    }
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
-}
-
-net::awaitable<void> accept_loop(tcp::acceptor& acceptor, shared_state& state)
-{
-    for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(nothrow);
-        if (ec == net::error::operation_aborted) {
-            co_return;
-        }
-        if (ec) {
-            continue; // e.g. EMFILE: keep serving the connections we have
-        }
-        net::co_spawn(acceptor.get_executor(), session(std::move(socket), state), net::detached);
-    }
+    co_await crawl::test::serve_keep_alive(
+        socket, [&state](tcp::socket& s, const crawl::test::bodiless_request& req, net::steady_timer& timer) {
+            return answer(state, s, req, timer);
+        });
 }
 
 [[noreturn]] void usage_error(const std::string& message)
@@ -254,7 +233,10 @@ int main(int argc, char** argv)
                 a->bind(ep);
                 a->listen(4096);
                 port = a->local_endpoint().port(); // the first bind picks the port for all
-                net::co_spawn(*loops.back(), accept_loop(*a, state), net::detached);
+                net::co_spawn(*loops.back(),
+                              crawl::test::accept_each(
+                                  *a, [&state](tcp::socket s) { return session(std::move(s), state); }),
+                              net::detached);
                 acceptors.push_back(std::move(a));
             }
         }

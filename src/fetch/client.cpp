@@ -64,12 +64,16 @@ struct client::impl {
             if (pacing != nullptr) {
                 pacing->sending(t);
             }
+            // The address the connection was opened to: what an archive records as WARC-IP-Address.
+            const std::string remote = sink != nullptr ? conn->remote.to_string() : std::string();
             // Two statements, not ?: around co_await (a GCC 12 / Clang coroutine miscompile).
             exchange_result r;
             if (conn->secure) {
-                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out, sink);
+                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out, sink,
+                                      remote);
             } else {
-                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out, sink);
+                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out, sink,
+                                      remote);
             }
             if (r.retry_fresh && attempt == 0) {
                 conn->close();

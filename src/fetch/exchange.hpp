@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace crawl::fetch {
 
@@ -57,20 +58,6 @@ concept stream_with_deadline = requires(Stream& stream, clock::time_point when) 
     boost::beast::get_lowest_layer(stream).expires_at(when);
 };
 
-/// The IP address `stream` is connected to; empty for Beast's test stream, or when unknown.
-template <class Stream>
-std::string peer_address(Stream& stream)
-{
-    if constexpr (stream_with_deadline<Stream>) {
-        boost::system::error_code ec;
-        const auto peer = boost::beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
-        if (!ec) {
-            return peer.address().to_string();
-        }
-    }
-    return {};
-}
-
 /// The most bytes of one response a capture keeps: the body's wire cap, twice over for chunk
 /// framing, plus a header. A response larger than that is archived cut short.
 [[nodiscard]] std::size_t capture_limit(const response::limits& l) noexcept;
@@ -92,12 +79,13 @@ void expire_at(Stream& stream, clock::time_point when)
 /// whole URL's; each write and read must also finish within --read-timeout. Fills out's
 /// wire_bytes, ttfb, status, content_type, content_encoding and retry_after; the handler is
 /// told out.final_url. With a `sink`, what was sent and received goes to it once the response
-/// header has arrived (capture.hpp). Never throws for I/O or protocol failures.
+/// header has arrived (capture.hpp), with `peer`, the address the connection is connected to
+/// (connection::remote; empty when unknown). Never throws for I/O or protocol failures.
 template <class Stream>
 boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::flat_buffer& buffer, bool reused,
                                                  const url::target& t, clock::time_point deadline,
                                                  const options& opts, response::body_handler& handler, outcome& out,
-                                                 capture_sink* sink = nullptr)
+                                                 capture_sink* sink = nullptr, std::string_view peer = {})
 {
     namespace net = boost::asio;
     namespace beast = boost::beast;
@@ -110,8 +98,6 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
     const auto arm = [&] { expire_at(stream, std::min(deadline, clock::now() + opts.read_timeout)); };
 
     const std::string request = request_text(t, opts);
-    // Asked now: a connection the server resets has no peer address by the end.
-    const std::string peer = sink != nullptr ? peer_address(stream) : std::string();
     const auto sent_at = std::chrono::system_clock::now();
     const auto sent = clock::now();
     arm();

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <stdexcept>
+#include <utility>
 
 namespace crawl::test {
 
@@ -20,7 +21,8 @@ public:
     virtual ~encoder_impl() = default;
     encoder_impl(const encoder_impl&) = delete;
     encoder_impl& operator=(const encoder_impl&) = delete;
-    virtual void feed(std::string_view data, bool finish) = 0;
+    /// `finish` ends the stream; otherwise `mode` says how the output ends.
+    virtual void feed(std::string_view data, flush mode, bool finish) = 0;
     std::string out;
 };
 
@@ -42,20 +44,24 @@ public:
     zlib_impl(const zlib_impl&) = delete;
     zlib_impl& operator=(const zlib_impl&) = delete;
 
-    void feed(std::string_view data, bool finish) override
+    void feed(std::string_view data, flush mode, bool finish) override
     {
         zs_.next_in = reinterpret_cast<const Bytef*>(data.data());
         zs_.avail_in = static_cast<uInt>(data.size());
+        const int how = finish                 ? Z_FINISH
+                        : mode == flush::sync ? Z_SYNC_FLUSH
+                        : mode == flush::full ? Z_FULL_FLUSH
+                                              : Z_NO_FLUSH;
         for (;;) {
             zs_.next_out = buf_.data();
             zs_.avail_out = static_cast<uInt>(buf_.size());
-            const int rc = deflate(&zs_, finish ? Z_FINISH : Z_NO_FLUSH);
+            const int rc = deflate(&zs_, how);
             if (rc == Z_STREAM_ERROR) {
                 throw std::runtime_error("deflate failed");
             }
             out.append(reinterpret_cast<const char*>(buf_.data()), buf_.size() - zs_.avail_out);
-            // Without finish, done once all input is taken and output space is left over;
-            // with finish, only when the stream ended.
+            // Without finish, done once all input is taken and output space is left over (a
+            // flush included); with finish, only when the stream ended.
             if (finish ? rc == Z_STREAM_END : (zs_.avail_in == 0 && zs_.avail_out != 0)) {
                 return;
             }
@@ -84,13 +90,15 @@ public:
     brotli_impl(const brotli_impl&) = delete;
     brotli_impl& operator=(const brotli_impl&) = delete;
 
-    void feed(std::string_view data, bool finish) override
+    void feed(std::string_view data, flush mode, bool finish) override
     {
         const auto* next_in = reinterpret_cast<const std::uint8_t*>(data.data());
         std::size_t avail_in = data.size();
-        const auto op = finish ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_PROCESS;
-        while (avail_in > 0 || BrotliEncoderHasMoreOutput(state_) != 0 ||
-               (finish && BrotliEncoderIsFinished(state_) == 0)) {
+        const auto op = finish                ? BROTLI_OPERATION_FINISH
+                        : mode == flush::sync ? BROTLI_OPERATION_FLUSH
+                                              : BROTLI_OPERATION_PROCESS;
+        // At least one call: a flush or a finish with no input still has output to make.
+        do {
             std::size_t avail_out = 0;
             if (BrotliEncoderCompressStream(state_, op, &avail_in, &next_in, &avail_out, nullptr, nullptr) == 0) {
                 throw std::runtime_error("BrotliEncoderCompressStream failed");
@@ -98,7 +106,8 @@ public:
             std::size_t size = 0;
             const std::uint8_t* produced = BrotliEncoderTakeOutput(state_, &size);
             out.append(reinterpret_cast<const char*>(produced), size);
-        }
+        } while (avail_in > 0 || BrotliEncoderHasMoreOutput(state_) != 0 ||
+                 (finish && BrotliEncoderIsFinished(state_) == 0));
     }
 
 private:
@@ -122,17 +131,20 @@ public:
     zstd_impl(const zstd_impl&) = delete;
     zstd_impl& operator=(const zstd_impl&) = delete;
 
-    void feed(std::string_view data, bool finish) override
+    void feed(std::string_view data, flush mode, bool finish) override
     {
+        const auto op = finish ? ZSTD_e_end : mode == flush::sync ? ZSTD_e_flush : ZSTD_e_continue;
         ZSTD_inBuffer in{data.data(), data.size(), 0};
         for (;;) {
             ZSTD_outBuffer o{buf_.data(), buf_.size(), 0};
-            const std::size_t left = ZSTD_compressStream2(cctx_, &o, &in, finish ? ZSTD_e_end : ZSTD_e_continue);
+            const std::size_t left = ZSTD_compressStream2(cctx_, &o, &in, op);
             if (ZSTD_isError(left) != 0) {
                 throw std::runtime_error(std::string("ZSTD_compressStream2: ") + ZSTD_getErrorName(left));
             }
             out.append(buf_.data(), o.pos);
-            if (finish ? left == 0 : in.pos == in.size) {
+            // A flush or the end is done when nothing is left to write; otherwise, once all
+            // input is taken.
+            if (op != ZSTD_e_continue ? left == 0 : in.pos == in.size) {
                 return;
             }
         }
@@ -145,7 +157,7 @@ private:
 
 } // namespace
 
-encoder::encoder(wrapping w, encoder_options options)
+encoder::encoder(wrapping w, encoder_options options) : wrapping_(w)
 {
     switch (w) {
     case wrapping::br:
@@ -164,15 +176,23 @@ encoder::encoder(wrapping w, encoder_options options)
 
 encoder::~encoder() = default;
 
-void encoder::feed(std::string_view data)
+void encoder::feed(std::string_view data, flush mode)
 {
-    impl_->feed(data, false);
+    if (mode == flush::full && (wrapping_ == wrapping::br || wrapping_ == wrapping::zstd)) {
+        throw std::invalid_argument("a full flush is zlib's alone");
+    }
+    impl_->feed(data, mode, false);
+}
+
+std::string encoder::take()
+{
+    return std::exchange(impl_->out, {});
 }
 
 std::string encoder::finish(std::string_view last)
 {
-    impl_->feed(last, true);
-    return std::move(impl_->out);
+    impl_->feed(last, flush::none, true);
+    return take();
 }
 
 std::string encode(wrapping w, std::string_view data, encoder_options options)

@@ -22,6 +22,17 @@ enum class wrapping {
     zstd,        ///< RFC 8878
 };
 
+/// How a feed ends its output.
+enum class flush {
+    none, ///< the compressor keeps what it has not yet written
+    /// Everything fed so far is written out, ending on a byte boundary, so that the output so
+    /// far decodes to all of it (zlib's Z_SYNC_FLUSH, brotli's FLUSH, zstd's ZSTD_e_flush).
+    sync,
+    /// A sync flush after which the compressor forgets what it saw: the next output refers to
+    /// no earlier bytes (zlib's Z_FULL_FLUSH; the zlib wrappings only).
+    full,
+};
+
 struct encoder_options {
     int level = -1;     ///< -1: what servers typically use (zlib 6, brotli 5, zstd 3)
     int window_log = 0; ///< 0: the default (zlib 15, brotli 22; zstd's for the level); brotli over 24: large-window brotli
@@ -36,14 +47,18 @@ public:
     encoder(const encoder&) = delete;
     encoder& operator=(const encoder&) = delete;
 
-    /// Compresses `data`; its output is kept for finish().
-    void feed(std::string_view data);
-    /// Compresses `last` and ends the stream; returns all of it. Given the whole body here and
-    /// nothing before, zstd writes its size in the frame header, as a server with the whole
-    /// file at hand does, and the frame's window shrinks to the body's size.
+    /// Compresses `data`, then flushes as `mode` says; its output is kept for take() or
+    /// finish(). A full flush of br or zstd throws std::invalid_argument.
+    void feed(std::string_view data, flush mode = flush::none);
+    /// The output not yet taken (a flushed stream's pieces, one at a time).
+    std::string take();
+    /// Compresses `last` and ends the stream; returns the output not yet taken. Given the whole
+    /// body here and nothing before, zstd writes its size in the frame header, as a server with
+    /// the whole file at hand does, and the frame's window shrinks to the body's size.
     std::string finish(std::string_view last = {});
 
 private:
+    wrapping wrapping_;
     std::unique_ptr<detail::encoder_impl> impl_;
 };
 

@@ -2,7 +2,7 @@
 // (sitemaps.org protocol: indexes, urlsets, gzipped files; and, with hostile_sitemaps, a
 // file over the 50,000-URL limit and a gzip bomb over the 50 MiB one).
 
-#include "support/compress.hpp"
+#include "support/encoder.hpp"
 #include "support/web/random.hpp"
 #include "support/web/web.hpp"
 #include "support/wildcard_match.hpp"
@@ -213,7 +213,7 @@ std::string web::sitemap_body(const resource& r) const
             xml += url_entry(url(all[n]), mix({params_.seed, r.host, all[n].a}));
         }
         xml += "</urlset>\n";
-        return r.a % 2 == 1 ? gzip(xml) : xml;
+        return r.a % 2 == 1 ? encode(wrapping::gzip, xml) : xml;
     }
     if (r.kind == kind::sitemap_huge) {
         // The protocol's 50,000 URLs (the host's pages over and over), then one more that a

@@ -1,11 +1,14 @@
 #include "support/web/filler.hpp"
 
-#include "support/compress.hpp"
+#include "support/encoder.hpp"
 #include "support/web/random.hpp"
 
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+
+#define ZLIB_CONST
+#include <zlib.h>
 
 namespace crawl::test::web {
 
@@ -177,8 +180,8 @@ deflated_block deflate_block(std::string_view text, std::uint64_t repeat)
 {
     deflated_block b;
     if (repeat == 0) {
-        deflater d(-15, 6);
-        d.feed(text, Z_SYNC_FLUSH);
+        encoder d(wrapping::raw_deflate, {.level = 6});
+        d.feed(text, flush::sync);
         b.text = std::string(text);
         b.size = text.size();
         b.deflated = d.take();
@@ -192,12 +195,12 @@ deflated_block deflate_block(std::string_view text, std::uint64_t repeat)
     b.fill = text[0];
     b.size = repeat;
     const std::string step(std::min<std::uint64_t>(repeat, 1 << 20), b.fill);
-    deflater d(-15, 9);
+    encoder d(wrapping::raw_deflate, {.level = 9});
     uLong crc = 0;
     for (std::uint64_t left = repeat; left > 0;) {
         const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(left, step.size()));
         left -= n;
-        d.feed(std::string_view(step).substr(0, n), left == 0 ? Z_SYNC_FLUSH : Z_NO_FLUSH);
+        d.feed(std::string_view(step).substr(0, n), left == 0 ? flush::sync : flush::none);
         crc = crc32(crc, reinterpret_cast<const Bytef*>(step.data()), static_cast<uInt>(n));
     }
     b.deflated = d.take();
@@ -271,7 +274,7 @@ std::string pieces::gzip() const
     // The page's own text is deflated here, each piece ended by a full flush: byte-aligned,
     // and the compressor forgets what it saw, so nothing refers to bytes of another piece
     // (distances count decoded bytes, and the blocks come in between).
-    deflater text(-15, 1);
+    encoder text(wrapping::raw_deflate, {.level = 1});
     for (const piece& p : pieces_) {
         if (p.block != nullptr) {
             out += p.block->deflated;
@@ -280,7 +283,7 @@ std::string pieces::gzip() const
         }
         const std::string_view bytes = std::string_view(text_).substr(p.start, p.length);
         crc = crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size()));
-        text.feed(bytes, Z_FULL_FLUSH);
+        text.feed(bytes, flush::full);
         out += text.take();
     }
     // The final block: empty and stored.

@@ -1,6 +1,6 @@
 #include "support/web/responder.hpp"
 
-#include "support/compress.hpp"
+#include "support/encoder.hpp"
 #include "support/web/random.hpp"
 
 #include <functional>
@@ -97,7 +97,7 @@ response respond(const web& w, const destination& to, bool accepts_gzip)
         const bool file_is_gzip = w.path(what).ends_with(".gz");
         r.content_type = file_is_gzip ? "application/gzip" : "application/xml";
         if (!file_is_gzip && accepts_gzip) {
-            r.body = gzip(r.body);
+            r.body = encode(wrapping::gzip, r.body);
             r.gzip = true;
         }
         return r;

@@ -1,5 +1,6 @@
 #include "support/web/server.hpp"
 
+#include "support/serve_loop.hpp"
 #include "support/web/responder.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -10,7 +11,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
 #include <sys/socket.h>
@@ -48,58 +48,35 @@ struct web_server::impl {
     net::awaitable<void> session(tcp::socket socket)
     {
         connections.fetch_add(1, std::memory_order_relaxed);
-        boost::system::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        boost::beast::flat_buffer buffer;
-        net::steady_timer timer(socket.get_executor());
-        for (;;) {
-            http::request_parser<http::empty_body> parser;
-            parser.header_limit(16 * 1024);
-            auto [read_ec, n] = co_await http::async_read(socket, buffer, parser, nothrow);
-            (void)n;
-            if (read_ec) {
-                break;
-            }
-            const auto& req = parser.get();
-            const std::string_view host_field = req[http::field::host];
-            const std::string_view target = req.target();
-            const destination to = locate(site, host_field, target);
-            const std::size_t ticket = log.begin(host_field, target, to.host, to.key);
-
-            const response r = respond(site, to, req[http::field::accept_encoding].find("gzip") != std::string_view::npos);
-            if (to.host) {
-                if (const auto delay = delay_of(*to.host); delay.count() > 0) {
-                    timer.expires_after(delay);
-                    auto [timer_ec] = co_await timer.async_wait(nothrow);
-                    (void)timer_ec;
-                }
-            }
-            const bool keep_alive = req.keep_alive();
-            const std::string head = response_head(r, keep_alive);
-            const bool with_body = req.method() != http::verb::head;
-            std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(r.body.data(), with_body ? r.body.size() : 0)};
-            auto [write_ec, written] = co_await net::async_write(socket, out, nothrow);
-            (void)written;
-            log.finish(ticket, r.status, write_ec ? 0 : out[1].size());
-            if (write_ec || !keep_alive) {
-                break;
-            }
-        }
-        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        co_await serve_keep_alive(socket, [this](tcp::socket& s, const bodiless_request& req, net::steady_timer& t) {
+            return answer(s, req, t);
+        });
     }
 
-    net::awaitable<void> accept_loop(tcp::acceptor& acceptor)
+    /// Routes, logs, delays and writes one response; whether the connection goes on.
+    net::awaitable<bool> answer(tcp::socket& socket, const bodiless_request& req, net::steady_timer& timer)
     {
-        for (;;) {
-            auto [ec, socket] = co_await acceptor.async_accept(nothrow);
-            if (ec == net::error::operation_aborted) {
-                co_return;
+        const std::string_view host_field = req[http::field::host];
+        const std::string_view target = req.target();
+        const destination to = locate(site, host_field, target);
+        const std::size_t ticket = log.begin(host_field, target, to.host, to.key);
+
+        const response r = respond(site, to, req[http::field::accept_encoding].find("gzip") != std::string_view::npos);
+        if (to.host) {
+            if (const auto delay = delay_of(*to.host); delay.count() > 0) {
+                timer.expires_after(delay);
+                auto [timer_ec] = co_await timer.async_wait(nothrow);
+                (void)timer_ec;
             }
-            if (ec) {
-                continue; // e.g. EMFILE: keep serving the connections there are
-            }
-            net::co_spawn(acceptor.get_executor(), session(std::move(socket)), net::detached);
         }
+        const bool keep_alive = req.keep_alive();
+        const std::string head = response_head(r, keep_alive);
+        const bool with_body = req.method() != http::verb::head;
+        std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(r.body.data(), with_body ? r.body.size() : 0)};
+        auto [write_ec, written] = co_await net::async_write(socket, out, nothrow);
+        (void)written;
+        log.finish(ticket, r.status, write_ec ? 0 : out[1].size());
+        co_return !write_ec && keep_alive;
     }
 
     web site;
@@ -149,7 +126,8 @@ web_server::web_server(web_params params, server_options options)
         impl_->acceptors.push_back(listen_on(*impl_->loops.back(), options.address, params.port));
     }
     for (std::size_t t = 0; t < threads; ++t) {
-        net::co_spawn(*impl_->loops[t], impl_->accept_loop(*impl_->acceptors[t]), net::detached);
+        const auto serve = [impl = impl_.get()](tcp::socket s) { return impl->session(std::move(s)); };
+        net::co_spawn(*impl_->loops[t], accept_each(*impl_->acceptors[t], serve), net::detached);
         impl_->threads.emplace_back([loop = impl_->loops[t].get()] { loop->run(); });
     }
 }
