@@ -231,7 +231,8 @@ struct reader::impl final : detail::xml_events {
             if (value_failed || loc.empty()) {
                 ++result.invalid;
             } else {
-                emit(url::resolve_link(base, loc));
+                auto resolved = url::resolve_fetchable(base, loc);
+                emit(resolved ? std::optional<std::string>(std::move(resolved->href)) : std::nullopt);
             }
         } else if (depth == 1) {
             in_entry = false;

@@ -144,6 +144,14 @@ result<target> resolve_redirect(const target& base, std::string_view location)
     return fetchable(&base, location);
 }
 
+result<target> resolve_fetchable(const target& base, std::string_view reference)
+{
+    if (is_blank(reference)) {
+        return failure{error_class::invalid_url, "empty URL"};
+    }
+    return fetchable(&base, reference);
+}
+
 std::optional<std::string> resolve_link(const target& base, std::string_view href)
 {
     std::string out;

@@ -225,6 +225,19 @@ TEST(SitemapTest, SloppyFilesAreReadLeniently)
     EXPECT_EQ(o.counts.urls, expected.size());
 }
 
+TEST(SitemapTest, AUrlNoConnectionCanReachIsInvalid)
+{
+    // Port 0 is a valid URL to the URL Standard but no port to connect to: such a <loc> is
+    // invalid, as the same line is in a URL list (found by the sitemap_reader fuzz target).
+    const auto xml = read("<urlset><url><loc>https://15100+00:0/</loc></url>"
+                          "<url><loc>https://ok.example:8080/</loc></url></urlset>");
+    EXPECT_EQ(xml.urls, std::vector<std::string>{"https://ok.example:8080/"});
+    EXPECT_EQ(xml.counts.invalid, 1U);
+    const auto text = read("https://ok.example/\nhttp://ok.example:0/\n");
+    EXPECT_EQ(text.urls, std::vector<std::string>{"https://ok.example/"});
+    EXPECT_EQ(text.counts.invalid, 1U);
+}
+
 TEST(SitemapTest, DoctypeIsSkippedAndItsEntitiesNeverExpand)
 {
     const auto o = read(fixture("billion_laughs.xml"));

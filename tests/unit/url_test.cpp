@@ -207,6 +207,17 @@ TEST(UrlResolveRedirect, FillsEveryTargetField)
     EXPECT_EQ(t.href, "https://[2001:db8::2]:8443/p?q");
 }
 
+TEST(UrlResolveFetchable, ResolvesAsLinksDoButOnlyToUrlsCrawlCanFetch)
+{
+    const auto base = url::parse_input("https://example.com/maps/sitemap.xml").value();
+    EXPECT_EQ(url::resolve_fetchable(base, "../a?b").value().href, "https://example.com/a?b");
+    // The URL Standard accepts port 0 and resolve_link keeps it; nothing can connect there.
+    EXPECT_EQ(url::resolve_link(base, "http://h.example:0/").value(), "http://h.example:0/");
+    EXPECT_EQ(url::resolve_fetchable(base, "http://h.example:0/").error().cls, error_class::invalid_url);
+    EXPECT_EQ(url::resolve_fetchable(base, "mailto:a@b").error().cls, error_class::unsupported_scheme);
+    EXPECT_EQ(url::resolve_fetchable(base, " ").error().cls, error_class::invalid_url);
+}
+
 TEST(UrlResolveRedirect, RejectsOtherSchemesAndBrokenTargets)
 {
     const auto base = url::parse_input("https://example.com/a").value();

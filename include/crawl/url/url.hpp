@@ -34,6 +34,10 @@ using result = boost::system::result<T, failure>;
 /// (an empty Location is invalid_url).
 [[nodiscard]] result<target> resolve_redirect(const target& base, std::string_view location);
 
+/// Resolves a reference that names a URL to fetch (a sitemap's <loc>) against the URL it came
+/// from. Errors as parse_input: unlike resolve_link, a URL crawl cannot fetch (port 0) is one.
+[[nodiscard]] result<target> resolve_fetchable(const target& base, std::string_view reference);
+
 /// Resolves an href, src or canonical URL found in a page against the document's base URL:
 /// the link a browser would follow, serialized without fragment, or nullopt when there is none
 /// (another scheme such as javascript:, mailto: or data:, or what the parser rejects). An empty
