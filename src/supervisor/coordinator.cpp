@@ -133,9 +133,6 @@ void coordinator::after_event()
     draw_from_frontier();
     dispatch();
     maybe_finish();
-    if (env_.frontier != nullptr) {
-        env_.frontier->commit(); // before the driver writes the records of this event
-    }
 }
 
 void coordinator::dispatch()

@@ -127,6 +127,7 @@ private:
 
     // input (coordinator_input.cpp)
     void admit_line(std::uint64_t number, std::string_view raw, bool too_long);
+    void enqueue(pending_url url);
     void admit(pending_url url);
     void decide(const robots_answer& a, pending_url url, std::string_view path);
     void settle_origin(const std::string& origin, wire::robots_result* answer, std::optional<failure> refusal);
@@ -156,6 +157,7 @@ private:
 
     // the recursive crawl (coordinator_crawl.cpp)
     [[nodiscard]] bool recursive() const noexcept;
+    [[nodiscard]] std::uint64_t next_discovered_id() noexcept;
     [[nodiscard]] wire::crawl_context seed_context() const;
     void seed_admitted(pending_url& url);
     void take_links(const pending_url& page, const wire::result_view& result);

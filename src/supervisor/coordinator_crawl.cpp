@@ -15,10 +15,15 @@ namespace {
 /// enough to keep its per-host slots busy, few enough that no host fills the window.
 constexpr std::uint64_t loaded_per_host = 16;
 
-/// Internal ids of discovered URLs: above every input line number, below the robots ids.
-constexpr std::uint64_t discovered_id_base = std::uint64_t{1} << 62;
-
 } // namespace
+
+/// Internal ids of discovered URLs and sitemap jobs: above every input line number, below the
+/// robots ids.
+std::uint64_t coordinator::next_discovered_id() noexcept
+{
+    constexpr std::uint64_t discovered_id_base = std::uint64_t{1} << 62;
+    return discovered_id_base | next_discovered_id_++;
+}
 
 bool coordinator::recursive() const noexcept
 {
@@ -39,7 +44,7 @@ void coordinator::seed_admitted(pending_url& url)
     if (!recursive()) {
         return;
     }
-    (void)env_.frontier->claim(url.target.href);
+    (void)env_.frontier->claim(fingerprint64(url.target.href));
     open_page(url);
     url.scope_prefix = scope_.origin_of_seed(url.target).no_parent_prefix;
     note_sitemap_seed(url);
@@ -77,11 +82,20 @@ void coordinator::take_links(const pending_url& page, const wire::result_view& r
         e.depth = page.crawl.depth + 1;
     }
     for (const auto link : result.follow) {
+        // Most links of a crawl lead where it has been: the worker sends them normalized, so
+        // their fingerprint says so before any parsing. A new one is parsed, judged, claimed.
+        e.fingerprint = fingerprint64(link);
+        if (env_.frontier->seen(e.fingerprint)) {
+            continue;
+        }
         auto target = url::parse_input(link);
         if (!target || !in_scope(*target, page)) {
             continue;
         }
-        if (!env_.frontier->claim(target->href)) {
+        if (target->href != link) {
+            e.fingerprint = fingerprint64(target->href); // (a link the worker left unnormalized)
+        }
+        if (!env_.frontier->claim(e.fingerprint)) {
             continue;
         }
         e.url = std::move(target->href);
@@ -102,6 +116,8 @@ bool coordinator::in_scope(const url::target& link, const pending_url& page) con
 /// level: depth d only when no page of a smaller depth is still open (waiting, queued or in
 /// flight), so that every URL is recorded at the smallest depth it is found at. Within a level,
 /// a few URLs per host in turn, so that no host (a slow one, a paced one) fills the window.
+/// (Starting depth d while the last pages of d - 1 still ran was tried: no faster on the
+/// synthetic web, bench/README.md.)
 void coordinator::draw_from_frontier()
 {
     if (!recursive() || phase_ != phase::running || !input_done_) {
@@ -162,7 +178,8 @@ bool coordinator::open_below(std::uint32_t depth) const
     return false;
 }
 
-/// A page of a recursive crawl is open from its admission to its final record.
+/// A page (or a sitemap, open at depth 0) of a recursive crawl is open from its admission to
+/// its final record.
 void coordinator::open_page(const pending_url& url)
 {
     if (!recursive()) {
@@ -188,7 +205,7 @@ void coordinator::admit_discovered(frontier_entry e)
         return; // (it parsed when it was added: the frontier holds normalized URLs)
     }
     pending_url url;
-    url.seq = discovered_id_base | next_discovered_id_++;
+    url.seq = next_discovered_id();
     url.url = std::move(e.url);
     url.host_key = std::move(e.host_key);
     url.target = std::move(*target);
@@ -202,14 +219,7 @@ void coordinator::admit_discovered(frontier_entry e)
     ++loaded_[url.host_key];
     ++loaded_total_;
     open_page(url);
-    if (refused_as_given_up(url)) {
-        return;
-    }
-    if (!opts_.robots) {
-        sched_.add(std::move(url));
-        return;
-    }
-    admit(std::move(url));
+    enqueue(std::move(url));
 }
 
 /// A page job starts for the first time: it counts against --max-pages and --max-per-host.

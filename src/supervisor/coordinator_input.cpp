@@ -60,9 +60,10 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
     auto target = url::parse_input(text);
     if (done) {
         if (target) {
-            (void)fingerprints_.insert(fingerprint64(target->href), number);
+            const auto fingerprint = fingerprint64(target->href);
+            (void)fingerprints_.insert(fingerprint, number);
             if (recursive()) {
-                (void)env_.frontier->claim(target->href);
+                (void)env_.frontier->claim(fingerprint);
             }
         }
         ++stats_.resumed_lines;
@@ -86,6 +87,19 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
     url.delay = opts_.delay;
     url.crawl = seed_context();
     seed_admitted(url);
+    enqueue(std::move(url));
+}
+
+void coordinator::input_ended()
+{
+    input_done_ = true;
+    after_event();
+}
+
+/// A URL to fetch joins the crawl: a record at once if its host was given up, else it waits
+/// for its origin's robots.txt (unless --no-robots) and then a worker.
+void coordinator::enqueue(pending_url url)
+{
     if (refused_as_given_up(url)) {
         return;
     }
@@ -94,12 +108,6 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
         return;
     }
     admit(std::move(url));
-}
-
-void coordinator::input_ended()
-{
-    input_done_ = true;
-    after_event();
 }
 
 /// Sends the URL on once its origin's robots.txt is known; the first URL of an origin queues

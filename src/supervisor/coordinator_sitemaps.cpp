@@ -9,13 +9,6 @@
 
 namespace crawl::supervisor {
 
-namespace {
-
-/// Internal ids of sitemap jobs share the discovered URLs' space (above every input line).
-constexpr std::uint64_t discovered_id_base = std::uint64_t{1} << 62;
-
-} // namespace
-
 /// An input URL of a host not seen yet: its sitemaps are read once its robots.txt has named
 /// them (or at once without robots.txt).
 void coordinator::note_sitemap_seed(const pending_url& seed)
@@ -58,12 +51,12 @@ void coordinator::queue_sitemap(std::string_view url, const std::string& origin,
                                 std::string found_on)
 {
     auto target = url::parse_input(url);
-    if (!target || !env_.frontier->claim(target->href)) {
+    if (!target || !env_.frontier->claim(fingerprint64(target->href))) {
         return;
     }
     const auto& seed = sitemap_seeds_.at(origin);
     pending_url job;
-    job.seq = discovered_id_base | next_discovered_id_++;
+    job.seq = next_discovered_id();
     job.url = target->href;
     job.host_key = target->host_port();
     // A sitemap elsewhere than on its input host (robots.txt may name any URL) may not lead
@@ -80,14 +73,7 @@ void coordinator::queue_sitemap(std::string_view url, const std::string& origin,
     job.crawl.depth = 0;
     job.crawl.found_on = std::move(found_on);
     open_page(job); // level 1 waits for the pages the sitemaps list at level 0
-    if (refused_as_given_up(job)) {
-        return;
-    }
-    if (!opts_.robots) {
-        sched_.add(std::move(job));
-        return;
-    }
-    admit(std::move(job));
+    enqueue(std::move(job));
 }
 
 /// A sitemap is read: an index's sitemaps are fetched next (an index in an index is not, as
@@ -116,8 +102,9 @@ void coordinator::take_sitemap(const pending_url& job, const wire::result_view& 
             continue;
         }
         e.url = std::move(target->href);
+        e.fingerprint = fingerprint64(e.url);
         e.host_key = target->host_port();
-        if (env_.frontier->claim(e.url)) {
+        if (env_.frontier->claim(e.fingerprint)) {
             env_.frontier->add(e);
             ++stats_.discovered;
         } else {

@@ -10,9 +10,10 @@ namespace crawl::supervisor {
 
 namespace {
 
-// One row per discovered URL. `taken`: handed to the coordinator (a resume hands it out again
-// unless the output has its record). The partial index is the per-host queue: waiting URLs of
-// a host, shallowest first, then in discovery order.
+// One row per discovered URL. The index is the per-host queue: a host's URLs of one depth in
+// discovery order. Rows are never updated: what was taken is a mark in memory per host and
+// depth (host_queue), so that a URL costs one insert; a resume hands every row out again
+// unless the output has its record.
 constexpr const char* schema = R"(
 CREATE TABLE IF NOT EXISTS url (
   id       INTEGER PRIMARY KEY,
@@ -23,12 +24,13 @@ CREATE TABLE IF NOT EXISTS url (
   url      TEXT    NOT NULL,
   found_on TEXT    NOT NULL,
   prefix   TEXT    NOT NULL,
-  fp       INTEGER NOT NULL,
-  taken    INTEGER NOT NULL DEFAULT 0
+  fp       INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS waiting ON url (host, depth, id) WHERE taken = 0;
-CREATE INDEX IF NOT EXISTS by_fingerprint ON url (fp);
+CREATE INDEX IF NOT EXISTS queue ON url (host, depth, id);
 )";
+
+/// The layout above; a file of another layout (another version of crawl) is not read.
+constexpr int schema_version = 2;
 
 std::string_view column_text(sqlite3_stmt* s, int column)
 {
@@ -54,9 +56,9 @@ void check(sqlite3* db, int rc, const char* what)
 
 } // namespace
 
-std::variant<frontier_store, std::string> frontier_store::open(const std::string& path, bool fresh)
+std::variant<frontier_store, std::string> frontier_store::open(const std::string& path, open_options o)
 {
-    if (fresh && path != ":memory:") {
+    if (o.fresh && path != ":memory:") {
         for (const char* suffix : {"", "-wal", "-shm"}) {
             std::remove((path + suffix).c_str());
         }
@@ -71,24 +73,24 @@ std::variant<frontier_store, std::string> frontier_store::open(const std::string
         // WAL: a commit appends to one file. synchronous=OFF: no fsync, ever. A killed
         // process loses nothing committed (it is in the kernel's page cache); only a crash of
         // the machine could, and then the output, written the same way, is lost with it.
+        // One process uses the file: an exclusive lock, taken once, spares each transaction
+        // its file locks and the WAL its shared-memory index.
+        f.exec("PRAGMA locking_mode=EXCLUSIVE");
         f.exec("PRAGMA journal_mode=WAL");
         f.exec("PRAGMA synchronous=OFF");
         f.exec("PRAGMA cache_size=-8192"); // 8 MiB of page cache: the supervisor's memory stays flat
+        f.check_version();
         f.exec(schema);
-        check(f.db_,
-              sqlite3_prepare_v2(f.db_,
-                                 "INSERT INTO url (host, depth, hops, outward, url, found_on, prefix, fp) "
-                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                                 -1, &f.insert_, nullptr),
-              "prepare");
-        check(f.db_,
-              sqlite3_prepare_v2(f.db_,
-                                 "SELECT id, hops, outward, url, found_on, prefix FROM url "
-                                 "WHERE host = ?1 AND depth = ?2 AND taken = 0 ORDER BY id LIMIT ?3",
-                                 -1, &f.select_, nullptr),
-              "prepare");
-        check(f.db_, sqlite3_prepare_v2(f.db_, "UPDATE url SET taken = 1 WHERE id = ?1", -1, &f.mark_, nullptr),
-              "prepare");
+        if (o.lowering) {
+            // Only lower() looks a URL up; without it the index would be a write per URL for nothing.
+            f.exec("CREATE INDEX IF NOT EXISTS by_fingerprint ON url (fp)");
+            f.prepare(f.find_, "SELECT id, depth FROM url WHERE fp = ?1 AND url = ?2");
+            f.prepare(f.remove_, "DELETE FROM url WHERE id = ?1");
+        }
+        f.prepare(f.insert_, "INSERT INTO url (host, depth, hops, outward, url, found_on, prefix, fp) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        f.prepare(f.select_, "SELECT id, hops, outward, url, found_on, prefix, fp FROM url "
+                             "WHERE host = ?1 AND depth = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
         f.load_existing();
     } catch (const std::exception& e) {
         return path + ": " + e.what();
@@ -98,9 +100,9 @@ std::variant<frontier_store, std::string> frontier_store::open(const std::string
 
 frontier_store::frontier_store(frontier_store&& o) noexcept
     : db_(std::exchange(o.db_, nullptr)), insert_(std::exchange(o.insert_, nullptr)),
-      select_(std::exchange(o.select_, nullptr)), mark_(std::exchange(o.mark_, nullptr)), in_batch_(o.in_batch_),
-      seen_(std::move(o.seen_)), recorded_(std::move(o.recorded_)), levels_(std::move(o.levels_)),
-      waiting_total_(o.waiting_total_)
+      select_(std::exchange(o.select_, nullptr)), find_(std::exchange(o.find_, nullptr)),
+      remove_(std::exchange(o.remove_, nullptr)), in_batch_(o.in_batch_), seen_(std::move(o.seen_)),
+      recorded_(std::move(o.recorded_)), levels_(std::move(o.levels_)), waiting_total_(o.waiting_total_)
 {
 }
 
@@ -112,9 +114,9 @@ frontier_store::~frontier_store()
     if (in_batch_) {
         sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
     }
-    sqlite3_finalize(insert_);
-    sqlite3_finalize(select_);
-    sqlite3_finalize(mark_);
+    for (sqlite3_stmt* s : {insert_, select_, find_, remove_}) {
+        sqlite3_finalize(s); // (null is a no-op)
+    }
     sqlite3_close(db_);
 }
 
@@ -128,31 +130,68 @@ void frontier_store::exec(const char* sql)
     }
 }
 
-/// A resumed frontier: every URL is seen again, and every URL not known to be recorded waits
-/// again (the output, not the frontier, says what was done: a URL taken by the killed run may
-/// or may not have reached it).
+void frontier_store::prepare(sqlite3_stmt*& statement, const char* sql)
+{
+    check(db_, sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr), "prepare");
+}
+
+void frontier_store::begin_batch()
+{
+    if (!in_batch_) {
+        exec("BEGIN");
+        in_batch_ = true;
+    }
+}
+
+/// A new file gets this version's layout; a file with URLs in another layout is refused
+/// rather than misread (a resume with another version of crawl).
+void frontier_store::check_version()
+{
+    sqlite3_stmt* s = nullptr;
+    prepare(s, "PRAGMA user_version");
+    const int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+    sqlite3_finalize(s);
+    if (version == schema_version) {
+        return;
+    }
+    prepare(s, "SELECT count(*) FROM sqlite_master");
+    const bool empty = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
+    sqlite3_finalize(s);
+    if (!empty) {
+        throw std::runtime_error("was written by another version of crawl (layout " + std::to_string(version) +
+                                 ", this one reads " + std::to_string(schema_version) +
+                                 "): remove it and the output to start over");
+    }
+    exec(("PRAGMA user_version = " + std::to_string(schema_version)).c_str());
+}
+
+/// A resumed frontier: every URL is seen again, and every URL waits again (the output, not
+/// the frontier, says what was done: a URL taken by the killed run may or may not have
+/// reached it; skip_recorded() names those that did).
 void frontier_store::load_existing()
 {
-    exec("UPDATE url SET taken = 0 WHERE taken = 1");
     sqlite3_stmt* s = nullptr;
-    check(db_, sqlite3_prepare_v2(db_, "SELECT host, url, depth FROM url", -1, &s, nullptr), "prepare");
+    prepare(s, "SELECT host, depth, fp, id FROM url ORDER BY id");
     int rc = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        (void)seen_.insert(fingerprint64(column_text(s, 1)), 0);
-        count_waiting(std::string(column_text(s, 0)), static_cast<std::uint32_t>(sqlite3_column_int64(s, 2)));
+        (void)seen_.insert(static_cast<std::uint64_t>(sqlite3_column_int64(s, 2)));
+        count_waiting(std::string(column_text(s, 0)), static_cast<std::uint32_t>(sqlite3_column_int64(s, 1)),
+                      sqlite3_column_int64(s, 3));
     }
     sqlite3_finalize(s);
     check(db_, rc, "reading the frontier");
 }
 
-void frontier_store::count_waiting(const std::string& host_key, std::uint32_t depth)
+/// `id`: the row just added (or, on load, met in id order). A host that starts waiting
+/// again at a depth has had every earlier row there taken: its mark starts below this one.
+void frontier_store::count_waiting(const std::string& host_key, std::uint32_t depth, std::int64_t id)
 {
     level& l = levels_[depth];
-    auto [it, added] = l.hosts.try_emplace(host_key, 0);
+    auto [it, added] = l.hosts.try_emplace(host_key, host_queue{0, id - 1});
     if (added) {
         l.turns.push_back(host_key);
     }
-    ++it->second;
+    ++it->second.waiting;
     ++waiting_total_;
 }
 
@@ -160,10 +199,10 @@ void frontier_store::uncount_waiting(const std::string& host_key, std::uint32_t 
 {
     const auto l = levels_.find(depth);
     const auto it = l->second.hosts.find(host_key);
-    n = std::min(n, it->second);
-    it->second -= n;
+    n = std::min(n, it->second.waiting);
+    it->second.waiting -= n;
     waiting_total_ -= n;
-    if (it->second == 0) {
+    if (it->second.waiting == 0) {
         l->second.hosts.erase(it);
         if (l->second.hosts.empty()) {
             levels_.erase(l);
@@ -171,17 +210,19 @@ void frontier_store::uncount_waiting(const std::string& host_key, std::uint32_t 
     }
 }
 
-bool frontier_store::claim(std::string_view url)
+bool frontier_store::waits(const std::string& host_key, std::uint32_t depth, std::int64_t id) const
 {
-    return !seen_.insert(fingerprint64(url), 0).has_value();
+    const auto l = levels_.find(depth);
+    if (l == levels_.end()) {
+        return false;
+    }
+    const auto it = l->second.hosts.find(host_key);
+    return it != l->second.hosts.end() && id > it->second.taken_to;
 }
 
-void frontier_store::add(const frontier_entry& e)
+std::int64_t frontier_store::insert(const frontier_entry& e)
 {
-    if (!in_batch_) {
-        exec("BEGIN");
-        in_batch_ = true;
-    }
+    begin_batch();
     bind_text(insert_, 1, e.host_key);
     sqlite3_bind_int64(insert_, 2, e.depth);
     sqlite3_bind_int64(insert_, 3, e.redirect_hops);
@@ -189,50 +230,46 @@ void frontier_store::add(const frontier_entry& e)
     bind_text(insert_, 5, e.url);
     bind_text(insert_, 6, e.found_on);
     bind_text(insert_, 7, e.scope_prefix);
-    sqlite3_bind_int64(insert_, 8, static_cast<sqlite3_int64>(fingerprint64(e.url)));
+    sqlite3_bind_int64(insert_, 8, static_cast<sqlite3_int64>(e.fingerprint));
     const int rc = sqlite3_step(insert_);
     sqlite3_reset(insert_);
     check(db_, rc, "adding a URL");
-    count_waiting(e.host_key, e.depth);
+    return sqlite3_last_insert_rowid(db_);
 }
 
+void frontier_store::add(const frontier_entry& e)
+{
+    count_waiting(e.host_key, e.depth, insert(e));
+}
+
+/// The row moves by being written again: a new id is above every mark, so it waits at its
+/// new depth whatever was taken there.
 bool frontier_store::lower(const frontier_entry& e)
 {
-    if (!in_batch_) {
-        exec("BEGIN");
-        in_batch_ = true;
+    if (find_ == nullptr) {
+        throw std::logic_error("frontier: lower() on a frontier opened without lowering");
     }
-    sqlite3_stmt* find = nullptr;
-    check(db_,
-          sqlite3_prepare_v2(db_, "SELECT id, depth FROM url WHERE fp = ?1 AND url = ?2 AND taken = 0 AND depth > ?3",
-                             -1, &find, nullptr),
-          "prepare");
-    sqlite3_bind_int64(find, 1, static_cast<sqlite3_int64>(fingerprint64(e.url)));
-    bind_text(find, 2, e.url);
-    sqlite3_bind_int64(find, 3, e.depth);
+    begin_batch();
+    sqlite3_bind_int64(find_, 1, static_cast<sqlite3_int64>(e.fingerprint));
+    bind_text(find_, 2, e.url);
     std::int64_t id = 0;
     std::uint32_t depth = 0;
-    const int rc = sqlite3_step(find);
+    const int rc = sqlite3_step(find_);
     if (rc == SQLITE_ROW) {
-        id = sqlite3_column_int64(find, 0);
-        depth = static_cast<std::uint32_t>(sqlite3_column_int64(find, 1));
+        id = sqlite3_column_int64(find_, 0);
+        depth = static_cast<std::uint32_t>(sqlite3_column_int64(find_, 1));
     }
-    sqlite3_finalize(find);
+    sqlite3_reset(find_);
     check(db_, rc, "finding a URL");
-    if (id == 0) {
+    if (id == 0 || depth <= e.depth || !waits(e.host_key, depth, id)) {
         return false;
     }
-    sqlite3_stmt* update = nullptr;
-    check(db_, sqlite3_prepare_v2(db_, "UPDATE url SET depth = ?2, found_on = ?3 WHERE id = ?1", -1, &update, nullptr),
-          "prepare");
-    sqlite3_bind_int64(update, 1, id);
-    sqlite3_bind_int64(update, 2, e.depth);
-    bind_text(update, 3, e.found_on);
-    const int step = sqlite3_step(update);
-    sqlite3_finalize(update);
+    sqlite3_bind_int64(remove_, 1, id);
+    const int step = sqlite3_step(remove_);
+    sqlite3_reset(remove_);
     check(db_, step, "moving a URL up");
     uncount_waiting(e.host_key, depth, 1);
-    count_waiting(e.host_key, e.depth);
+    add(e);
     return true;
 }
 
@@ -244,36 +281,46 @@ void frontier_store::commit()
     }
 }
 
-void frontier_store::skip_recorded(std::vector<std::uint64_t> fingerprints)
+void frontier_store::skip_recorded(const std::vector<std::uint64_t>& fingerprints)
 {
-    recorded_.insert(fingerprints.begin(), fingerprints.end());
+    for (const std::uint64_t f : fingerprints) {
+        (void)recorded_.insert(f);
+    }
 }
 
 std::vector<frontier_entry> frontier_store::take(const std::string& host_key, std::uint32_t depth, std::size_t n)
 {
     std::vector<frontier_entry> out;
     const auto l = levels_.find(depth);
-    if (l == levels_.end() || !l->second.hosts.contains(host_key) || n == 0) {
+    if (l == levels_.end() || n == 0) {
         return out;
     }
-    if (!in_batch_) {
-        exec("BEGIN");
-        in_batch_ = true;
+    const auto q = l->second.hosts.find(host_key);
+    if (q == l->second.hosts.end()) {
+        return out;
     }
-    while (out.size() < n) {
+    // Reading needs no transaction of its own, but joins the open batch (SQLite sees its
+    // own uncommitted rows).
+    host_queue& queue = q->second;
+    std::uint64_t met = 0;
+    while (out.size() < n && met < queue.waiting) {
         const std::size_t want = n - out.size();
         bind_text(select_, 1, host_key);
         sqlite3_bind_int64(select_, 2, depth);
-        sqlite3_bind_int64(select_, 3, static_cast<sqlite3_int64>(want));
-        std::vector<std::int64_t> ids;
+        sqlite3_bind_int64(select_, 3, queue.taken_to);
+        sqlite3_bind_int64(select_, 4, static_cast<sqlite3_int64>(want));
+        std::size_t rows = 0;
         int rc = 0;
         while ((rc = sqlite3_step(select_)) == SQLITE_ROW) {
-            ids.push_back(sqlite3_column_int64(select_, 0));
-            frontier_entry e;
-            e.url = std::string(column_text(select_, 3));
-            if (!recorded_.empty() && recorded_.erase(fingerprint64(e.url)) != 0) {
+            ++rows;
+            queue.taken_to = sqlite3_column_int64(select_, 0);
+            const auto fingerprint = static_cast<std::uint64_t>(sqlite3_column_int64(select_, 6));
+            if (recorded_.size() != 0 && recorded_.contains(fingerprint)) {
                 continue; // a resumed crawl's URL that has its record already
             }
+            frontier_entry e;
+            e.url = std::string(column_text(select_, 3));
+            e.fingerprint = fingerprint;
             e.host_key = host_key;
             e.depth = depth;
             e.redirect_hops = static_cast<std::uint32_t>(sqlite3_column_int64(select_, 1));
@@ -284,22 +331,13 @@ std::vector<frontier_entry> frontier_store::take(const std::string& host_key, st
         }
         sqlite3_reset(select_);
         check(db_, rc, "taking URLs");
-        for (const auto id : ids) {
-            sqlite3_bind_int64(mark_, 1, id);
-            const int step = sqlite3_step(mark_);
-            sqlite3_reset(mark_);
-            check(db_, step, "taking URLs");
-        }
-        // The counts follow the rows: fewer than asked means none is left at this depth.
-        if (ids.size() < want) {
-            uncount_waiting(host_key, depth, ~std::uint64_t{0});
-            break;
-        }
-        uncount_waiting(host_key, depth, ids.size());
-        if (hosts_waiting(depth) == 0 || !levels_.at(depth).hosts.contains(host_key)) {
+        met += rows;
+        if (rows < want) {
+            met = queue.waiting; // the counts follow the rows: none is left here
             break;
         }
     }
+    uncount_waiting(host_key, depth, met); // (queue is gone once nothing waits)
     return out;
 }
 

@@ -5,12 +5,13 @@
 // seen-set) and per host (a count of URLs waiting); the URLs themselves stay on disk until
 // their turn (docs/design.md, "Recursive crawl").
 //
-// Durability: a batch of discoveries is one transaction, committed before the record of the
-// page they came from is written. A crawl killed at any moment (SIGKILL) leaves a frontier
+// Durability: a batch of discoveries is one transaction, committed before the records of the
+// pages they came from are written (the driver commits, then writes). A crawl killed at any moment (SIGKILL) leaves a frontier
 // that holds at least the links of every recorded page; the output says which URLs have a
 // record, so a resume re-queues every URL taken but not recorded.
 
-#include "crawl/util/fingerprint_set.hpp"
+#include "crawl/util/fingerprint_set.hpp" // fingerprint64
+#include "crawl/util/seen_fingerprints.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -20,7 +21,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -32,6 +32,7 @@ namespace crawl::supervisor {
 /// A discovered URL, as the frontier keeps it.
 struct frontier_entry {
     std::string url;          ///< normalized (url::target::href)
+    std::uint64_t fingerprint = 0; ///< fingerprint64(url)
     std::string host_key;     ///< "host:port": the unit of per-host queues and limits
     std::uint32_t depth = 0;  ///< links from the seed
     std::uint32_t redirect_hops = 0; ///< redirects in a row that led here (bounded by --max-redirects)
@@ -42,18 +43,25 @@ struct frontier_entry {
 
 class frontier_store {
 public:
+    struct open_options {
+        bool fresh = true;    ///< start empty, dropping what a file holds
+        bool lowering = false; ///< lower() will be called (--sitemaps): URLs are found by fingerprint
+    };
     /// Opens (creating if needed) the frontier at `path` (":memory:" for a frontier that
-    /// lives and dies with the process). `fresh`: start empty, dropping what a file holds.
-    /// An error message on failure.
-    static std::variant<frontier_store, std::string> open(const std::string& path, bool fresh);
+    /// lives and dies with the process). An error message on failure, also for a file another
+    /// version of crawl made.
+    static std::variant<frontier_store, std::string> open(const std::string& path, open_options o);
 
     frontier_store(frontier_store&&) noexcept;
     frontier_store& operator=(frontier_store&&) = delete;
     ~frontier_store();
 
-    /// Claims a URL's fingerprint: true the first time, false when it was seen before (a seed
-    /// or a discovered URL). Claiming is what deduplicates the crawl.
-    bool claim(std::string_view url);
+    /// Claims a URL's fingerprint (fingerprint64 of the normalized URL): true the first time,
+    /// false when it was seen before (a seed or a discovered URL). Claiming is what
+    /// deduplicates the crawl.
+    bool claim(std::uint64_t fingerprint) { return seen_.insert(fingerprint); }
+    /// Whether a fingerprint was claimed.
+    [[nodiscard]] bool seen(std::uint64_t fingerprint) const noexcept { return seen_.contains(fingerprint); }
 
     /// Queues a discovered URL (already claimed). Part of the open batch.
     void add(const frontier_entry& e);
@@ -66,7 +74,7 @@ public:
 
     /// Resume: URLs that already have a record (by fingerprint) are taken when met, never
     /// handed out again.
-    void skip_recorded(std::vector<std::uint64_t> fingerprints);
+    void skip_recorded(const std::vector<std::uint64_t>& fingerprints);
 
     /// Takes up to `n` waiting URLs of `host_key` at `depth`, in discovery order.
     std::vector<frontier_entry> take(const std::string& host_key, std::uint32_t depth, std::size_t n);
@@ -84,26 +92,38 @@ public:
     [[nodiscard]] std::uint64_t waiting() const noexcept { return waiting_total_; }
 
     /// Fingerprints claimed (seeds and discoveries) and the bytes the seen-set holds.
-    [[nodiscard]] std::size_t seen() const noexcept { return seen_.size(); }
+    [[nodiscard]] std::size_t seen_count() const noexcept { return seen_.size(); }
     [[nodiscard]] std::size_t seen_memory_bytes() const noexcept { return seen_.memory_bytes(); }
 
 private:
     frontier_store() = default;
     void exec(const char* sql);
+    void prepare(sqlite3_stmt*& statement, const char* sql);
+    void begin_batch();
+    void check_version();
     void load_existing();
-    void count_waiting(const std::string& host_key, std::uint32_t depth);
+    std::int64_t insert(const frontier_entry& e);
+    void count_waiting(const std::string& host_key, std::uint32_t depth, std::int64_t id);
     void uncount_waiting(const std::string& host_key, std::uint32_t depth, std::uint64_t n);
+    [[nodiscard]] bool waits(const std::string& host_key, std::uint32_t depth, std::int64_t id) const;
 
     sqlite3* db_ = nullptr;
     sqlite3_stmt* insert_ = nullptr;
     sqlite3_stmt* select_ = nullptr;
-    sqlite3_stmt* mark_ = nullptr;
+    sqlite3_stmt* find_ = nullptr;   ///< lower(): a URL by fingerprint
+    sqlite3_stmt* remove_ = nullptr; ///< lower(): the row it leaves
     bool in_batch_ = false;
-    fingerprint_set seen_;
-    std::unordered_set<std::uint64_t> recorded_;   ///< resume: URLs that have a record already
+    seen_fingerprints seen_;
+    seen_fingerprints recorded_; ///< resume: URLs that have a record already
+    /// A host's queue at one depth: its rows with an id above `taken_to` wait (ids only grow,
+    /// so taking is moving the mark, and nothing on disk changes).
+    struct host_queue {
+        std::uint64_t waiting = 0;
+        std::int64_t taken_to = 0;
+    };
     /// URLs on disk and not taken, per depth and host; the hosts of each depth take turns.
     struct level {
-        std::unordered_map<std::string, std::uint64_t> hosts;
+        std::unordered_map<std::string, host_queue> hosts;
         std::deque<std::string> turns;
     };
     std::map<std::uint32_t, level> levels_;

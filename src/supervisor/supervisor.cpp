@@ -157,7 +157,8 @@ private:
         env.output_is_new = out_.is_new;
         env.frontier = frontier_;
         if (frontier_ != nullptr) {
-            frontier_->skip_recorded(std::move(out_.done_discovered));
+            frontier_->skip_recorded(out_.done_discovered);
+            out_.done_discovered = {};
         }
         return env;
     }
@@ -239,6 +240,9 @@ private:
         auto& records = coordinator_.output();
         if (records.empty()) {
             return;
+        }
+        if (frontier_ != nullptr) {
+            frontier_->commit(); // the links of the pages recorded here are on disk first
         }
         const int error = write_all(out_.fd, records);
         records.clear();
@@ -423,7 +427,8 @@ int run(const options& opts)
     std::optional<frontier_store> links;
     if (opts.crawl.depth > 0) {
         place.emplace(opts.output);
-        auto f = frontier_store::open(place->path, !opts.resume || std::get<output_file>(opened).is_new);
+        auto f = frontier_store::open(place->path, {.fresh = !opts.resume || std::get<output_file>(opened).is_new,
+                                                    .lowering = opts.crawl.sitemaps});
         if (auto* error = std::get_if<std::string>(&f)) {
             std::fprintf(stderr, "crawl: error: the frontier %s\n", error->c_str());
             return exit_some_failed;

@@ -1,15 +1,40 @@
 #include "crawl/util/fingerprint_set.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <array>
+#include <memory>
 
 namespace crawl {
+
+namespace {
+
+struct context_free {
+    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+};
+
+/// SHA256() looks the algorithm up in OpenSSL 3's providers on every call, which costs more
+/// than hashing a URL (a recursive crawl hashes every link it is sent): the algorithm is
+/// fetched once and each thread reuses one context.
+bool hash_fast(std::string_view text, unsigned char* out) noexcept
+{
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    thread_local const std::unique_ptr<EVP_MD_CTX, context_free> ctx(EVP_MD_CTX_new());
+    unsigned int length = 0;
+    return sha256 != nullptr && ctx != nullptr && EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) == 1 &&
+           EVP_DigestUpdate(ctx.get(), text.data(), text.size()) == 1 &&
+           EVP_DigestFinal_ex(ctx.get(), out, &length) == 1 && length == SHA256_DIGEST_LENGTH;
+}
+
+} // namespace
 
 std::uint64_t fingerprint64(std::string_view text) noexcept
 {
     std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
+    if (!hash_fast(text, digest.data())) {
+        SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
+    }
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < 8; ++i) {
         value = (value << 8) | digest[i];

@@ -13,7 +13,7 @@ protected:
     CoordinatorCrawlTest()
     {
         opts.crawl.depth = 2;
-        auto opened = frontier_store::open(":memory:", true);
+        auto opened = frontier_store::open(":memory:", {.fresh = true, .lowering = true});
         links.emplace(std::move(std::get<frontier_store>(opened)));
     }
 

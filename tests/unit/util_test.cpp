@@ -2,11 +2,13 @@
 
 #include "crawl/util/fingerprint_set.hpp"
 #include "crawl/util/http_date.hpp"
+#include "crawl/util/seen_fingerprints.hpp"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace crawl {
 namespace {
@@ -47,6 +49,16 @@ TEST(HttpDateTest, RetryAfterSecondsOrDate)
     EXPECT_FALSE(http_date::retry_after("soon", now));
 }
 
+TEST(FingerprintTest, IsTheFirst64BitsOfSha256)
+{
+    // FIPS 180-2's examples; each twice, as the hashing context is reused.
+    for (int round = 0; round < 2; ++round) {
+        EXPECT_EQ(fingerprint64("abc"), 0xba7816bf8f01cfeaULL);
+        EXPECT_EQ(fingerprint64(""), 0xe3b0c44298fc1c14ULL);
+        EXPECT_EQ(fingerprint64("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"), 0x248d6a61d20638b8ULL);
+    }
+}
+
 TEST(FingerprintSetTest, FirstSeqIsKeptAndDuplicatesFound)
 {
     fingerprint_set set;
@@ -79,6 +91,33 @@ TEST(FingerprintSetTest, AgreesWithAReferenceMapThroughGrowth)
     // At most half full, 16 bytes a slot: between 32 and 64 bytes per fingerprint.
     EXPECT_LE(set.memory_bytes(), 64 * set.size());
     EXPECT_GE(set.memory_bytes(), 32 * set.size());
+}
+
+TEST(SeenFingerprintsTest, AgreesWithAReferenceSetThroughGrowth)
+{
+    seen_fingerprints seen;
+    std::unordered_set<std::uint64_t> reference;
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 300'000; ++i) {
+        const std::uint64_t fp = fingerprint64(std::to_string(rng() % 200'000));
+        ASSERT_EQ(seen.contains(fp), reference.contains(fp)) << i;
+        ASSERT_EQ(seen.insert(fp), reference.insert(fp).second) << i;
+        ASSERT_TRUE(seen.contains(fp));
+    }
+    EXPECT_EQ(seen.size(), reference.size());
+    EXPECT_FALSE(seen.contains(fingerprint64("never inserted")));
+    // At most three quarters full, 8 bytes a slot: between 10.7 and 21.4 bytes per fingerprint.
+    EXPECT_LE(3 * seen.memory_bytes(), 64 * seen.size());
+    EXPECT_GE(3 * seen.memory_bytes(), 32 * seen.size());
+}
+
+TEST(SeenFingerprintsTest, ZeroIsAFingerprintLikeAnyOther)
+{
+    seen_fingerprints seen;
+    EXPECT_FALSE(seen.contains(0));
+    EXPECT_TRUE(seen.insert(0));
+    EXPECT_TRUE(seen.contains(0));
+    EXPECT_FALSE(seen.insert(0));
 }
 
 } // namespace
