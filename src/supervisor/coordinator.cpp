@@ -97,6 +97,7 @@ run_stats coordinator::final_stats() const
         s.recursive = true;
         s.frontier_waiting = env_.frontier->waiting();
         s.seen_memory_bytes = env_.frontier->seen_memory_bytes();
+        s.frontier_bytes = env_.frontier->disk_bytes();
     }
     return s;
 }

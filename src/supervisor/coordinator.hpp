@@ -101,6 +101,9 @@ public:
     [[nodiscard]] std::optional<clock::time_point> next_wakeup() const { return sched_.next_wakeup(); }
     /// Every worker has exited: the run is over.
     [[nodiscard]] bool done() const noexcept;
+    /// The run finished with nothing left for a --resume to do: every URL it took has its
+    /// record (no signal, no --max-time, no error cut it short).
+    [[nodiscard]] bool completed() const noexcept { return phase_ == phase::finishing && undone_ == 0 && !fatal_; }
     /// Records not yet written, whole lines only; the driver writes and clears it.
     [[nodiscard]] std::string& output() noexcept { return out_; }
 

@@ -341,6 +341,21 @@ std::vector<frontier_entry> frontier_store::take(const std::string& host_key, st
     return out;
 }
 
+std::uint64_t frontier_store::disk_bytes() const
+{
+    std::uint64_t bytes = 1;
+    for (const char* pragma : {"PRAGMA page_count", "PRAGMA page_size"}) {
+        sqlite3_stmt* s = nullptr;
+        std::uint64_t value = 0;
+        if (sqlite3_prepare_v2(db_, pragma, -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+            value = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+        }
+        sqlite3_finalize(s);
+        bytes *= value;
+    }
+    return bytes;
+}
+
 std::optional<std::uint32_t> frontier_store::lowest_depth() const
 {
     if (levels_.empty()) {

@@ -94,6 +94,8 @@ public:
     /// Fingerprints claimed (seeds and discoveries) and the bytes the seen-set holds.
     [[nodiscard]] std::size_t seen_count() const noexcept { return seen_.size(); }
     [[nodiscard]] std::size_t seen_memory_bytes() const noexcept { return seen_.memory_bytes(); }
+    /// The database's size (its pages, whether still in the WAL or checkpointed).
+    [[nodiscard]] std::uint64_t disk_bytes() const;
 
 private:
     frontier_store() = default;

@@ -110,8 +110,8 @@ std::string format_summary(const run_stats& s)
     }
     if (s.recursive) {
         out += "  frontier: " + std::to_string(s.discovered) + " URLs discovered (" +
-               human_bytes(s.seen_memory_bytes) + " of fingerprints), " + std::to_string(s.frontier_waiting) +
-               " left unfetched\n";
+               human_bytes(s.seen_memory_bytes) + " of fingerprints, " + human_bytes(s.frontier_bytes) +
+               " on disk), " + std::to_string(s.frontier_waiting) + " left unfetched\n";
     }
     if (s.dedup) {
         out += "  dedup: " + std::to_string(s.dedup_fingerprints) + " distinct URLs in " +
@@ -208,6 +208,11 @@ std::string format_stats_json(const run_stats& s)
     };
     if (s.dedup) {
         o["dedup"] = boost::json::object{{"fingerprints", s.dedup_fingerprints}, {"memory_bytes", s.dedup_memory_bytes}};
+    }
+    if (s.recursive) {
+        o["frontier"] = boost::json::object{{"waiting", s.frontier_waiting},
+                                            {"seen_memory_bytes", s.seen_memory_bytes},
+                                            {"disk_bytes", s.frontier_bytes}};
     }
     return boost::json::serialize(o) + '\n';
 }

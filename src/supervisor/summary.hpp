@@ -38,6 +38,7 @@ struct run_stats {
     bool recursive = false;            ///< --depth above 0
     std::uint64_t frontier_waiting = 0; ///< recursive crawls: URLs left in the frontier unfetched
     std::uint64_t seen_memory_bytes = 0; ///< recursive crawls: the seen-set's fingerprints
+    std::uint64_t frontier_bytes = 0;    ///< recursive crawls: the frontier database's size
     std::uint64_t robots_evicted = 0;  ///< origins' rules dropped to stay within --robots-cache
     std::uint64_t hosts_unreachable = 0; ///< hosts given up after --host-errors failures
     std::uint64_t resumed_lines = 0;   ///< input lines skipped: recorded by an earlier run

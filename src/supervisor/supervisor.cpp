@@ -100,6 +100,8 @@ public:
         return finish_report();
     }
 
+    [[nodiscard]] bool completed() const noexcept { return coordinator_.completed(); }
+
     // ---- pool_events: each goes to the coordinator, then the world catches up --------------
 
     void worker_ready(unsigned worker) override
@@ -370,10 +372,15 @@ struct frontier_place {
         if (temporary_dir.empty()) {
             return;
         }
+        remove();
+        ::rmdir(temporary_dir.c_str());
+    }
+
+    void remove() const
+    {
         for (const char* suffix : {"", "-wal", "-shm"}) {
             ::unlink((path + suffix).c_str());
         }
-        ::rmdir(temporary_dir.c_str());
     }
 
     std::string path;
@@ -439,7 +446,13 @@ int run(const options& opts)
     net::io_context ioc{1};
     supervisor_loop loop(ioc, opts, std::move(input), std::move(std::get<output_file>(opened)), std::move(workers),
                          links ? &*links : nullptr);
-    return loop.run();
+    const int status = loop.run();
+    if (place && loop.completed()) {
+        // Nothing is left to resume: the frontier goes (the output says what was crawled).
+        links.reset();
+        place->remove();
+    }
+    return status;
 }
 
 } // namespace crawl::supervisor

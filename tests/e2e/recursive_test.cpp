@@ -8,7 +8,10 @@
 #include "support/web/oracle.hpp"
 #include "support/web/server.hpp"
 
+#include <boost/json.hpp>
+
 #include <csignal>
+#include <filesystem>
 #include <random>
 #include <set>
 
@@ -379,11 +382,19 @@ TEST(RecursiveTest, ResumedAfterThreeSigkillsRecordsTheSamePagesEachOnce)
         lines_at_last_kill = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
         std::printf("kill %d after %zu records%s\n", kill + 1, lines_at_last_kill, reached ? "" : " (crawl ended)");
     }
+    EXPECT_TRUE(std::filesystem::exists(out + ".frontier")) << "a killed crawl keeps its frontier";
     auto finish = argv;
-    finish.insert(finish.begin() + 2, "--resume");
+    const std::string stats = write_temp_file("recursive-resumed.stats.json", "");
+    finish.insert(finish.begin() + 2, {"--resume", "--stats", stats});
     const auto last = run_process(finish, {}, 60s);
     expect_no_sanitizer_report(last);
     EXPECT_LE(last.exit_code, 1) << last.err;
+    EXPECT_FALSE(std::filesystem::exists(out + ".frontier")) << "a completed crawl leaves no frontier behind";
+    EXPECT_FALSE(std::filesystem::exists(out + ".frontier-wal"));
+    const auto frontier = boost::json::parse(read_file(stats)).at("frontier");
+    EXPECT_EQ(frontier.at("waiting").to_number<int>(), 0);
+    EXPECT_GT(frontier.at("disk_bytes").to_number<std::int64_t>(), 0);
+    EXPECT_GT(frontier.at("seen_memory_bytes").to_number<std::int64_t>(), 0);
     const auto got = depths_in_file(out);
     EXPECT_EQ(got, expected) << difference(got, expected);
     // Requests: each URL once, but for the ones in flight at a kill.
