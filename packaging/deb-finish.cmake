@@ -2,7 +2,7 @@
 # made of them, and does what debhelper would do to a Debian package:
 # - strip the program as dh_strip does (the .comment and .note sections as well);
 # - add the Debian changelog, packaging/changelog, whose latest entry must be this version;
-# - compress the manual page, the changelog and README with `gzip -9n` (no name and no time
+# - compress the manual page, the changelog, README and sharding.md with `gzip -9n` (no name and no time
 #   stamp: the same bytes every build), as Debian policy and dh_compress do; copyright stays.
 # A plain `cmake --install` does none of this.
 set(root "${CPACK_TEMPORARY_INSTALL_DIRECTORY}${CPACK_PACKAGING_INSTALL_PREFIX}")
@@ -16,7 +16,7 @@ function(run)
   endif()
 endfunction()
 
-foreach(file IN ITEMS "${root}/bin/crawl" "${root}/share/man/man1/crawl.1" "${doc}/README.md")
+foreach(file IN ITEMS "${root}/bin/crawl" "${root}/share/man/man1/crawl.1" "${doc}/README.md" "${doc}/sharding.md")
   if(NOT EXISTS "${file}")
     message(FATAL_ERROR "deb-finish: ${file} is not in the staged package")
   endif()
@@ -36,4 +36,4 @@ endif()
 file(COPY "${CPACK_CRAWL_CHANGELOG}" DESTINATION "${doc}"
   FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
-run(gzip -9nf "${root}/share/man/man1/crawl.1" "${doc}/README.md" "${doc}/changelog")
+run(gzip -9nf "${root}/share/man/man1/crawl.1" "${doc}/README.md" "${doc}/sharding.md" "${doc}/changelog")

@@ -5,13 +5,14 @@
 #   bin/crawl
 #   share/man/man1/crawl.1
 #   share/doc/crawl/README.md
+#   share/doc/crawl/sharding.md
 #   share/doc/crawl/copyright   (LICENSE under the name Debian gives it)
 # tests/install checks this list against a real install.
 include(GNUInstallDirs)
 
 install(TARGETS crawl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/docs/crawl.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/sharding.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)
 
 # The .deb: `cpack -G DEB` in the build tree → crawl_<version>_<arch>.deb, installing under /usr.

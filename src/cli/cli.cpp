@@ -295,6 +295,10 @@ int main(int argc, char** argv)
         ->capture_default_str();
     app.add_option("--max-per-host", c.max_per_host, "With --depth: fetch at most this many pages per host (0 = no limit)")
         ->capture_default_str();
+    std::string shard;
+    app.add_option("--shard", shard,
+                   "K/N: take only the input lines whose host falls in shard K of N (0 <= K < N; lines that are "
+                   "no URL: shard 0), for N processes splitting one list");
     app.add_option("--warc", warc_prefix,
                    "Keep every request and response in WARC files PREFIX-<worker>-<n>.warc.gz (robots.txt and "
                    "redirects included)");
@@ -349,6 +353,17 @@ int main(int argc, char** argv)
                              !c.scope.accept.empty() || !c.scope.reject.empty() || c.sitemaps)) {
             throw usage_error("--scope, --accept-regex, --reject-regex, --no-parent, --sitemaps, --max-pages and "
                               "--max-per-host go with --depth N");
+        }
+        if (!shard.empty()) {
+            const auto spec = supervisor::parse_shard(shard);
+            if (!spec) {
+                throw usage_error("--shard expects K/N with 0 <= K < N <= 65536, got '" + shard + "'");
+            }
+            opts.shard = *spec;
+            if (c.depth > 0 && c.scope.mode == frontier::scope_mode::any) {
+                throw usage_error("--shard with --depth needs --scope host or domain: links of --scope any lead to "
+                                  "hosts of other shards");
+            }
         }
         if (const auto compiled = frontier::scope::make(c.scope); !compiled) {
             throw usage_error(compiled.error().message);

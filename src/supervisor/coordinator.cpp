@@ -63,6 +63,7 @@ coordinator::coordinator(const options& opts, worker_pool& pool, environment env
     stats_.per_worker.assign(opts.workers, 0);
     stats_.dedup = opts.dedup;
     stats_.resume = opts.resume;
+    stats_.shard = opts.shard.text();
     stats_.torn_bytes = env_.torn_bytes;
     if (opts.worker.format == record::format::csv && env_.output_is_new) {
         record::append_csv_header(opts.crawl.depth > 0, out_);

@@ -130,6 +130,7 @@ private:
 
     // input (coordinator_input.cpp)
     void admit_line(std::uint64_t number, std::string_view raw, bool too_long);
+    [[nodiscard]] bool owns(const url::target* target) const;
     void enqueue(pending_url url);
     void admit(pending_url url);
     void decide(const robots_answer& a, pending_url url, std::string_view path);

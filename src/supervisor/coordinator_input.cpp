@@ -40,6 +40,18 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
     if (text.empty() || text.front() == '#') {
         return; // blank lines and comments keep their numbers but yield no record
     }
+    // --shard: whose line is it? (Parsed this early only when sharded: a resume skips the
+    // lines it recorded without parsing them.)
+    std::optional<url::result<url::target>> parsed;
+    if (opts_.shard.sharded()) {
+        if (!too_long) {
+            parsed = url::parse_input(text);
+        }
+        if (!owns(parsed && *parsed ? &**parsed : nullptr)) {
+            ++stats_.other_shard_lines; // another process of the split records it
+            return;
+        }
+    }
     // A line recorded by an earlier run is skipped; with --dedup its URL still claims its
     // fingerprint, so a later repeat points at it.
     const bool done = env_.done.contains(number);
@@ -57,7 +69,7 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
                  seed_context());
         return;
     }
-    auto target = url::parse_input(text);
+    auto target = parsed ? std::move(*parsed) : url::parse_input(text);
     if (done) {
         if (target) {
             const auto fingerprint = fingerprint64(target->href);
@@ -88,6 +100,20 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
     url.crawl = seed_context();
     seed_admitted(url);
     enqueue(std::move(url));
+}
+
+/// --shard K/N: a URL is this process's when its host (its registrable domain with --scope
+/// domain) hashes to K; a line that is no URL is shard 0's.
+bool coordinator::owns(const url::target* target) const
+{
+    if (!opts_.shard.sharded()) {
+        return true;
+    }
+    if (target == nullptr) {
+        return opts_.shard.index == 0;
+    }
+    const bool by_domain = opts_.crawl.scope.mode == frontier::scope_mode::domain;
+    return shard_of(target->host, opts_.shard.count, by_domain) == opts_.shard.index;
 }
 
 void coordinator::input_ended()

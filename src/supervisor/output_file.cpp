@@ -16,6 +16,14 @@ bool is_regular_file(int fd)
     return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/// What --resume checks: the input file, the record format, and the --shard split.
+input_identity identity_of(const options& opts, int input)
+{
+    input_identity id = identify_input(input, opts.worker.format);
+    id.shard = opts.shard.text();
+    return id;
+}
+
 } // namespace
 
 std::variant<output_file, std::string> open_output(const options& opts, int input)
@@ -26,8 +34,7 @@ std::variant<output_file, std::string> open_output(const options& opts, int inpu
             if (!is_regular_file(input)) {
                 return std::string("--resume needs the input in a regular file (its identity is checked)");
             }
-            auto prepared =
-                open_for_resume(opts.output, identify_input(input, opts.worker.format), opts.worker.format);
+            auto prepared = open_for_resume(opts.output, identity_of(opts, input), opts.worker.format);
             out.owned = std::move(prepared.fd);
             out.done = std::move(prepared.done);
             out.done_discovered = std::move(prepared.done_discovered);
@@ -44,7 +51,7 @@ std::variant<output_file, std::string> open_output(const options& opts, int inpu
             // output that is not a file (-o /dev/null) is nothing to resume.
             if (is_regular_file(fd)) {
                 if (is_regular_file(input)) {
-                    record_identity(opts.output, identify_input(input, opts.worker.format));
+                    record_identity(opts.output, identity_of(opts, input));
                 } else {
                     forget_identity(opts.output);
                 }

@@ -41,6 +41,9 @@ std::string to_json(const input_identity& id)
     o["head_lines"] = id.head_lines;
     o["head_sha256"] = id.head_sha256;
     o["format"] = id.format;
+    if (!id.shard.empty()) {
+        o["shard"] = id.shard;
+    }
     return boost::json::serialize(o) + '\n';
 }
 
@@ -69,6 +72,9 @@ std::optional<input_identity> from_json(const std::string& text)
     }
     id.head_sha256 = std::string(hash->as_string());
     id.format = std::string(format->as_string());
+    if (const auto* shard = o.if_contains("shard"); shard != nullptr && shard->is_string()) {
+        id.shard = std::string(shard->as_string());
+    }
     return id;
 }
 
@@ -144,7 +150,7 @@ std::optional<std::string> discovered_url(std::string_view line, record::format 
 std::string describe(const input_identity& id)
 {
     return std::to_string(id.size) + " bytes, " + std::string(id.format) + ", first " + std::to_string(id.head_lines) +
-           " lines sha256:" + id.head_sha256.substr(0, 12);
+           " lines sha256:" + id.head_sha256.substr(0, 12) + (id.shard.empty() ? "" : ", shard " + id.shard);
 }
 
 } // namespace

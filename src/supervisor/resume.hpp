@@ -19,6 +19,7 @@ struct input_identity {
     std::uint64_t head_lines = 0; ///< lines hashed: at most 1000, within the first 1 MiB
     std::string head_sha256;
     std::string format; ///< "jsonl" or "csv": resuming must append the same format
+    std::string shard;  ///< --shard "K/N" (empty: all lines): a shard's output resumes as that shard
 
     bool operator==(const input_identity&) const = default;
 };

@@ -117,6 +117,9 @@ std::string format_summary(const run_stats& s)
         out += "  dedup: " + std::to_string(s.dedup_fingerprints) + " distinct URLs in " +
                human_bytes(s.dedup_memory_bytes) + " of fingerprints\n";
     }
+    if (!s.shard.empty()) {
+        out += "  shard " + s.shard + ": " + std::to_string(s.other_shard_lines) + " input lines left to the other shards\n";
+    }
     if (s.resume) {
         out += "  resume: " + std::to_string(s.resumed_lines) + " lines already recorded";
         if (s.torn_bytes != 0) {
@@ -206,6 +209,9 @@ std::string format_stats_json(const run_stats& s)
         {"resumed_lines", s.resumed_lines},
         {"torn_bytes", s.torn_bytes},
     };
+    if (!s.shard.empty()) {
+        o["shard"] = boost::json::object{{"shard", s.shard}, {"other_shard_lines", s.other_shard_lines}};
+    }
     if (s.dedup) {
         o["dedup"] = boost::json::object{{"fingerprints", s.dedup_fingerprints}, {"memory_bytes", s.dedup_memory_bytes}};
     }

@@ -42,6 +42,8 @@ struct run_stats {
     std::uint64_t robots_evicted = 0;  ///< origins' rules dropped to stay within --robots-cache
     std::uint64_t hosts_unreachable = 0; ///< hosts given up after --host-errors failures
     std::uint64_t resumed_lines = 0;   ///< input lines skipped: recorded by an earlier run
+    std::uint64_t other_shard_lines = 0; ///< --shard: input lines that belong to other shards
+    std::string shard;                 ///< --shard: "K/N", else empty
     std::uint64_t torn_bytes = 0;      ///< unfinished last line cut off the output by --resume
     std::uint64_t dedup_fingerprints = 0;
     std::uint64_t dedup_memory_bytes = 0;

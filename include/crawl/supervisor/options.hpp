@@ -2,6 +2,7 @@
 // The whole run's configuration, as validated by the command line.
 
 #include "crawl/frontier/scope.hpp"
+#include "crawl/supervisor/shard.hpp"
 #include "crawl/worker/options.hpp"
 
 #include <chrono>
@@ -43,6 +44,7 @@ struct options {
     std::optional<std::chrono::milliseconds> max_time; ///< budget for the whole run
     bool dedup = false;                   ///< fetch each normalized URL once
     crawl_options crawl;                  ///< --depth and what goes with it
+    shard_spec shard;                     ///< --shard K/N: the input lines this process owns
 };
 
 /// Exit statuses (docs/crawl.1, EXIT STATUS).
