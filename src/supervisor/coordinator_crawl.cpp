@@ -47,6 +47,7 @@ void coordinator::seed_admitted(pending_url& url)
     (void)env_.frontier->claim(fingerprint64(url.target.href));
     open_page(url);
     url.scope_prefix = scope_.origin_of_seed(url.target).no_parent_prefix;
+    url.seed_chain = true;
     note_sitemap_seed(url);
 }
 
@@ -75,6 +76,10 @@ void coordinator::take_links(const pending_url& page, const wire::result_view& r
         }
         e.depth = page.crawl.depth;
         e.redirect_hops = page.redirect_hops + 1;
+        if (page.seed_chain) {
+            take_seed_redirect(result, e);
+            return;
+        }
     } else {
         if (page.crawl.depth >= opts_.crawl.depth) {
             return;
@@ -103,6 +108,32 @@ void coordinator::take_links(const pending_url& page, const wire::result_view& r
         env_.frontier->add(e);
         ++stats_.discovered;
     }
+}
+
+/// An input URL redirects (http to https, the bare domain to www, and so on): the crawl goes
+/// where it points, whatever the scope, and what follows is judged as if the target had been
+/// the input URL (its host, its directory for --no-parent); the regexes still apply. Only the
+/// input URL's own chain does this: a link's redirect stays within the scope.
+void coordinator::take_seed_redirect(const wire::result_view& result, frontier_entry& e)
+{
+    auto target = url::parse_input(result.follow.front());
+    if (!target) {
+        return;
+    }
+    const frontier::scope::origin origin = scope_.origin_of_seed(*target);
+    if (scope_.judge(*target, *target, origin) != frontier::verdict::follow) {
+        return;
+    }
+    e.fingerprint = fingerprint64(target->href);
+    if (!env_.frontier->claim(e.fingerprint)) {
+        return;
+    }
+    e.url = std::move(target->href);
+    e.host_key = target->host_port();
+    e.scope_prefix = origin.no_parent_prefix;
+    e.seed_chain = true;
+    env_.frontier->add(e);
+    ++stats_.discovered;
 }
 
 /// Whether a link of `page` may be followed: --scope, the regexes and --no-parent
@@ -216,6 +247,7 @@ void coordinator::admit_discovered(frontier_entry e)
     url.crawl.found_on = std::move(e.found_on);
     url.scope_prefix = std::move(e.scope_prefix);
     url.redirect_hops = e.redirect_hops;
+    url.seed_chain = e.seed_chain;
     ++loaded_[url.host_key];
     ++loaded_total_;
     open_page(url);

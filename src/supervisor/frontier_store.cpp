@@ -11,26 +11,32 @@ namespace crawl::supervisor {
 namespace {
 
 // One row per discovered URL. The index is the per-host queue: a host's URLs of one depth in
-// discovery order. Rows are never updated: what was taken is a mark in memory per host and
+// discovery order, the host by its number in `host` (an integer keeps the index small and its
+// comparisons cheap). Rows are never updated: what was taken is a mark in memory per host and
 // depth (host_queue), so that a URL costs one insert; a resume hands every row out again
 // unless the output has its record.
 constexpr const char* schema = R"(
+CREATE TABLE IF NOT EXISTS host (
+  id       INTEGER PRIMARY KEY,
+  name     TEXT    NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS url (
   id       INTEGER PRIMARY KEY,
-  host     TEXT    NOT NULL,
+  host     INTEGER NOT NULL,
   depth    INTEGER NOT NULL,
   hops     INTEGER NOT NULL,
   outward  INTEGER NOT NULL,
   url      TEXT    NOT NULL,
   found_on TEXT    NOT NULL,
   prefix   TEXT    NOT NULL,
-  fp       INTEGER NOT NULL
+  fp       INTEGER NOT NULL,
+  chain    INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS queue ON url (host, depth, id);
 )";
 
 /// The layout above; a file of another layout (another version of crawl) is not read.
-constexpr int schema_version = 2;
+constexpr int schema_version = 3;
 
 std::string_view column_text(sqlite3_stmt* s, int column)
 {
@@ -87,9 +93,10 @@ std::variant<frontier_store, std::string> frontier_store::open(const std::string
             f.prepare(f.find_, "SELECT id, depth FROM url WHERE fp = ?1 AND url = ?2");
             f.prepare(f.remove_, "DELETE FROM url WHERE id = ?1");
         }
-        f.prepare(f.insert_, "INSERT INTO url (host, depth, hops, outward, url, found_on, prefix, fp) "
-                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-        f.prepare(f.select_, "SELECT id, hops, outward, url, found_on, prefix, fp FROM url "
+        f.prepare(f.insert_host_, "INSERT INTO host (name) VALUES (?1)");
+        f.prepare(f.insert_, "INSERT INTO url (host, depth, hops, outward, url, found_on, prefix, fp, chain) "
+                             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+        f.prepare(f.select_, "SELECT id, hops, outward, url, found_on, prefix, fp, chain FROM url "
                              "WHERE host = ?1 AND depth = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
         f.load_existing();
     } catch (const std::exception& e) {
@@ -100,9 +107,11 @@ std::variant<frontier_store, std::string> frontier_store::open(const std::string
 
 frontier_store::frontier_store(frontier_store&& o) noexcept
     : db_(std::exchange(o.db_, nullptr)), insert_(std::exchange(o.insert_, nullptr)),
+      insert_host_(std::exchange(o.insert_host_, nullptr)),
       select_(std::exchange(o.select_, nullptr)), find_(std::exchange(o.find_, nullptr)),
       remove_(std::exchange(o.remove_, nullptr)), in_batch_(o.in_batch_), seen_(std::move(o.seen_)),
-      recorded_(std::move(o.recorded_)), levels_(std::move(o.levels_)), waiting_total_(o.waiting_total_)
+      recorded_(std::move(o.recorded_)), host_ids_(std::move(o.host_ids_)), levels_(std::move(o.levels_)),
+      waiting_total_(o.waiting_total_)
 {
 }
 
@@ -114,7 +123,7 @@ frontier_store::~frontier_store()
     if (in_batch_) {
         sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
     }
-    for (sqlite3_stmt* s : {insert_, select_, find_, remove_}) {
+    for (sqlite3_stmt* s : {insert_, insert_host_, select_, find_, remove_}) {
         sqlite3_finalize(s); // (null is a no-op)
     }
     sqlite3_close(db_);
@@ -171,8 +180,14 @@ void frontier_store::check_version()
 void frontier_store::load_existing()
 {
     sqlite3_stmt* s = nullptr;
-    prepare(s, "SELECT host, depth, fp, id FROM url ORDER BY id");
+    prepare(s, "SELECT id, name FROM host");
     int rc = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        host_ids_.emplace(column_text(s, 1), sqlite3_column_int64(s, 0));
+    }
+    sqlite3_finalize(s);
+    check(db_, rc, "reading the frontier's hosts");
+    prepare(s, "SELECT host.name, url.depth, url.fp, url.id FROM url JOIN host ON host.id = url.host ORDER BY url.id");
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         (void)seen_.insert(static_cast<std::uint64_t>(sqlite3_column_int64(s, 2)));
         count_waiting(std::string(column_text(s, 0)), static_cast<std::uint32_t>(sqlite3_column_int64(s, 1)),
@@ -220,10 +235,24 @@ bool frontier_store::waits(const std::string& host_key, std::uint32_t depth, std
     return it != l->second.hosts.end() && id > it->second.taken_to;
 }
 
+std::int64_t frontier_store::host_id(const std::string& host_key)
+{
+    if (const auto it = host_ids_.find(host_key); it != host_ids_.end()) {
+        return it->second;
+    }
+    bind_text(insert_host_, 1, host_key);
+    const int rc = sqlite3_step(insert_host_);
+    sqlite3_reset(insert_host_);
+    check(db_, rc, "adding a host");
+    const std::int64_t id = sqlite3_last_insert_rowid(db_);
+    host_ids_.emplace(host_key, id);
+    return id;
+}
+
 std::int64_t frontier_store::insert(const frontier_entry& e)
 {
     begin_batch();
-    bind_text(insert_, 1, e.host_key);
+    sqlite3_bind_int64(insert_, 1, host_id(e.host_key));
     sqlite3_bind_int64(insert_, 2, e.depth);
     sqlite3_bind_int64(insert_, 3, e.redirect_hops);
     sqlite3_bind_int(insert_, 4, e.outward_only ? 1 : 0);
@@ -231,6 +260,7 @@ std::int64_t frontier_store::insert(const frontier_entry& e)
     bind_text(insert_, 6, e.found_on);
     bind_text(insert_, 7, e.scope_prefix);
     sqlite3_bind_int64(insert_, 8, static_cast<sqlite3_int64>(e.fingerprint));
+    sqlite3_bind_int(insert_, 9, e.seed_chain ? 1 : 0);
     const int rc = sqlite3_step(insert_);
     sqlite3_reset(insert_);
     check(db_, rc, "adding a URL");
@@ -302,10 +332,11 @@ std::vector<frontier_entry> frontier_store::take(const std::string& host_key, st
     // Reading needs no transaction of its own, but joins the open batch (SQLite sees its
     // own uncommitted rows).
     host_queue& queue = q->second;
+    const std::int64_t host = host_ids_.at(host_key); // (it has rows, so it has its number)
     std::uint64_t met = 0;
     while (out.size() < n && met < queue.waiting) {
         const std::size_t want = n - out.size();
-        bind_text(select_, 1, host_key);
+        sqlite3_bind_int64(select_, 1, host);
         sqlite3_bind_int64(select_, 2, depth);
         sqlite3_bind_int64(select_, 3, queue.taken_to);
         sqlite3_bind_int64(select_, 4, static_cast<sqlite3_int64>(want));
@@ -327,6 +358,7 @@ std::vector<frontier_entry> frontier_store::take(const std::string& host_key, st
             e.outward_only = sqlite3_column_int(select_, 2) != 0;
             e.found_on = std::string(column_text(select_, 4));
             e.scope_prefix = std::string(column_text(select_, 5));
+            e.seed_chain = sqlite3_column_int(select_, 7) != 0;
             out.push_back(std::move(e));
         }
         sqlite3_reset(select_);

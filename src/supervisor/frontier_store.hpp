@@ -39,6 +39,7 @@ struct frontier_entry {
     std::string found_on;     ///< the page whose link or redirect led here
     std::string scope_prefix; ///< --no-parent: the seed's directory
     bool outward_only = false; ///< may not connect to loopback or private addresses
+    bool seed_chain = false;   ///< on an input URL's own redirect chain (pending_url::seed_chain)
 };
 
 class frontier_store {
@@ -105,18 +106,21 @@ private:
     void check_version();
     void load_existing();
     std::int64_t insert(const frontier_entry& e);
+    std::int64_t host_id(const std::string& host_key);
     void count_waiting(const std::string& host_key, std::uint32_t depth, std::int64_t id);
     void uncount_waiting(const std::string& host_key, std::uint32_t depth, std::uint64_t n);
     [[nodiscard]] bool waits(const std::string& host_key, std::uint32_t depth, std::int64_t id) const;
 
     sqlite3* db_ = nullptr;
     sqlite3_stmt* insert_ = nullptr;
+    sqlite3_stmt* insert_host_ = nullptr;
     sqlite3_stmt* select_ = nullptr;
     sqlite3_stmt* find_ = nullptr;   ///< lower(): a URL by fingerprint
     sqlite3_stmt* remove_ = nullptr; ///< lower(): the row it leaves
     bool in_batch_ = false;
     seen_fingerprints seen_;
     seen_fingerprints recorded_; ///< resume: URLs that have a record already
+    std::unordered_map<std::string, std::int64_t> host_ids_; ///< host_key → its row in `host`
     /// A host's queue at one depth: its rows with an id above `taken_to` wait (ids only grow,
     /// so taking is moving the mark, and nothing on disk changes).
     struct host_queue {

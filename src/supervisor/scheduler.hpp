@@ -49,6 +49,9 @@ struct pending_url {
     /// Recursive crawls: the directory its seed lies in (--no-parent), inherited by its links.
     std::string scope_prefix;
     std::uint32_t redirect_hops = 0; ///< recursive crawls: redirects in a row that led here
+    /// Recursive crawls: an input URL, or where its redirects led: a redirect from here goes
+    /// wherever it points, and its target's host becomes the scope of what follows.
+    bool seed_chain = false;
     std::uint32_t sitemap_level = 0; ///< sitemap jobs: 0 named by robots.txt (or /sitemap.xml), 1 by an index
     bool counted = false; ///< its first fetch was counted (--max-pages, --max-per-host)
 };

@@ -6,6 +6,7 @@
 
 #include "e2e/harness.hpp"
 #include "support/web/oracle.hpp"
+#include "support/test_server.hpp"
 #include "support/web/server.hpp"
 
 #include <boost/json.hpp>
@@ -341,6 +342,28 @@ TEST(RecursiveTest, PolitenessHoldsOnDiscoveredHosts)
 std::map<std::string, std::uint32_t> depths_in_file(const std::string& path)
 {
     return depth_by_url(records_of(read_file(path)));
+}
+
+TEST(RecursiveTest, AnInputUrlThatMovedToAnotherHostIsCrawledThere)
+{
+    test_server server;
+    const std::string port = std::to_string(server.port());
+    const std::string seed = "http://moved.test:" + port + "/redirect-to?location=http://www.moved.test:" + port + "/page/1";
+    const auto run = run_crawl({seed}, {"--resolve", "moved.test:" + port + ":127.0.0.1", "--resolve",
+                                        "www.moved.test:" + port + ":127.0.0.1", "--depth", "1", "--ignore-robots"});
+    EXPECT_LE(run.process.exit_code, 1) << run.process.err;
+    EXPECT_EQ(num(run.at(1), "status"), 302);
+    ASSERT_FALSE(run.discovered.empty()) << run.process.err;
+    EXPECT_EQ(str(run.discovered.front(), "url"), "http://www.moved.test:" + port + "/page/1");
+    EXPECT_EQ(num(run.discovered.front(), "depth"), 0) << "a redirect is no hop deeper";
+    EXPECT_EQ(str(run.discovered.front(), "found_on"), seed);
+    std::size_t deeper = 0;
+    for (const auto& r : run.discovered) {
+        const std::string url(r.at("url").as_string());
+        EXPECT_TRUE(url.starts_with("http://www.moved.test:" + port + "/")) << url << ": --scope host, the new host";
+        deeper += num(r, "depth") == 1 ? 1U : 0U;
+    }
+    EXPECT_GT(deeper, 0U) << "the page the input URL moved to had its links followed";
 }
 
 TEST(RecursiveTest, ResumedAfterThreeSigkillsRecordsTheSamePagesEachOnce)

@@ -142,6 +142,30 @@ TEST_F(CoordinatorCrawlTest, RedirectTargetsStayAtTheirDepthWithinMaxRedirects)
     EXPECT_TRUE(sent_urls().empty()) << "a third redirect in a row is past --max-redirects 2";
 }
 
+TEST_F(CoordinatorCrawlTest, AnInputUrlsRedirectSetsTheScopeALinksRedirectDoesNot)
+{
+    opts.crawl.scope.no_parent = true;
+    start_crawl();
+    lines({"http://a.test/"});
+    c->input_ended();
+    sent_urls();
+    // The input URL moved to another host (the bare domain to www): the crawl follows, at
+    // depth 0, and its links are judged by the new host and directory.
+    answer_links(job_of("http://a.test/"), {"https://www.a.test/site/"}, true);
+    ASSERT_EQ(sent_urls(), std::vector<std::string>{"https://www.a.test/site/"});
+    EXPECT_EQ(job_of("https://www.a.test/site/").job.crawl.depth, 0u);
+    answer_links(job_of("https://www.a.test/site/"), {"https://www.a.test/site/new"}, true);
+    ASSERT_EQ(sent_urls(), std::vector<std::string>{"https://www.a.test/site/new"}) << "the chain goes on";
+    answer_links(job_of("https://www.a.test/site/new"),
+                 {"https://www.a.test/site/p", "https://www.a.test/other/q", "http://a.test/r", "http://b.test/s"});
+    ASSERT_EQ(sent_urls(), std::vector<std::string>{"https://www.a.test/site/p"})
+        << "the new host, under the new directory (--no-parent); not the old host, not another";
+    EXPECT_EQ(job_of("https://www.a.test/site/p").job.crawl.depth, 1u);
+    // A discovered page's redirect stays within the scope.
+    answer_links(job_of("https://www.a.test/site/p"), {"http://c.test/"}, true);
+    EXPECT_TRUE(sent_urls().empty()) << "a link's redirect to another host is not followed under --scope host";
+}
+
 TEST_F(CoordinatorCrawlTest, ScopeNoParentAndLimits)
 {
     opts.crawl.scope.no_parent = true;
