@@ -1,14 +1,22 @@
 #include "gzip_compressor.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 namespace crawl::warc {
 
 namespace {
 
-/// 16 + the window bits selects the gzip wrapper; 8 is zlib's default memory level.
-constexpr int gzip_window_bits = 16 + 15;
+/// Raw deflate (no wrapper): crawl writes the gzip header and trailer itself, so that the
+/// stored blocks of a compressed body can be written around zlib rather than through it.
+constexpr int raw_window_bits = -15;
 constexpr int memory_level = 8;
+/// A piece this short after stored blocks is stored too: a fresh deflate state (its hash
+/// table cleared) would cost more than the few bytes it saves.
+constexpr std::size_t least_deflated = 64;
+/// The most a stored block holds (RFC 1951, 3.2.4).
+constexpr std::size_t stored_block_max = 65535;
 
 Bytef* input_bytes(std::string_view s) noexcept
 {
@@ -22,11 +30,36 @@ void grow(std::string& out)
     out.resize(out.size() + out.size() / 2 + 4096);
 }
 
+void put_le(std::string& out, std::size_t& written, std::uint32_t value, int bytes)
+{
+    for (int i = 0; i < bytes; ++i) {
+        out[written++] = static_cast<char>((value >> (8 * i)) & 0xff);
+    }
+}
+
+/// Stored blocks of `bytes` at `written` (byte-aligned); the last one final when `final`.
+void put_stored(std::string_view bytes, bool final, std::string& out, std::size_t& written)
+{
+    do {
+        const std::size_t n = std::min(bytes.size(), stored_block_max);
+        const bool last = n == bytes.size();
+        if (out.size() - written < n + 5) {
+            out.resize(written + n + 5 + out.size() / 2);
+        }
+        out[written++] = static_cast<char>(final && last ? 1 : 0); // BFINAL, BTYPE 00
+        put_le(out, written, static_cast<std::uint32_t>(n), 2);
+        put_le(out, written, static_cast<std::uint32_t>(~n & 0xffff), 2);
+        bytes.copy(out.data() + written, n);
+        written += n;
+        bytes.remove_prefix(n);
+    } while (!bytes.empty());
+}
+
 } // namespace
 
-gzip_compressor::gzip_compressor(int level) : level_(level), current_level_(level)
+gzip_compressor::gzip_compressor(int level) : level_(level)
 {
-    if (deflateInit2(&zs_, level, Z_DEFLATED, gzip_window_bits, memory_level, Z_DEFAULT_STRATEGY) != Z_OK) {
+    if (deflateInit2(&zs_, level, Z_DEFLATED, raw_window_bits, memory_level, Z_DEFAULT_STRATEGY) != Z_OK) {
         throw std::runtime_error("deflateInit2 failed");
     }
 }
@@ -58,50 +91,76 @@ int gzip_compressor::run(int flush, std::string& out, std::size_t& written)
     }
 }
 
-/// Switches the stream's level between pieces; zlib ends the current block first, which may
-/// need output room.
-void gzip_compressor::set_level(int level, std::string& out, std::size_t& written)
-{
-    for (;;) {
-        if (written == out.size()) {
-            grow(out);
-        }
-        zs_.next_out = reinterpret_cast<Bytef*>(out.data() + written);
-        zs_.avail_out = static_cast<uInt>(out.size() - written);
-        const int status = deflateParams(&zs_, level, Z_DEFAULT_STRATEGY);
-        written = out.size() - zs_.avail_out;
-        if (status == Z_OK) {
-            current_level_ = level;
-            return;
-        }
-        if (status != Z_BUF_ERROR) {
-            throw std::runtime_error("deflateParams failed");
-        }
-        grow(out);
-    }
-}
-
+/// One gzip member (RFC 1952): crawl's header, then the pieces as deflate blocks (the stored
+/// ones, and everything at level 0, as stored blocks written here; the others through zlib,
+/// flushed to a byte boundary before stored blocks follow, and from a fresh state after them,
+/// since zlib's window has not seen what they hold), then CRC-32 and length.
 void gzip_compressor::append_member(std::initializer_list<piece> pieces, std::string& out)
 {
-    deflateReset(&zs_);
     std::size_t total = 0;
+    const piece* last = nullptr;
     for (const auto& p : pieces) {
         total += p.bytes.size();
+        if (!p.bytes.empty()) {
+            last = &p;
+        }
     }
     std::size_t written = out.size();
-    // The bound of the whole input at the stream's level: enough, but for a level switch's
-    // few bytes, in all but odd cases.
     out.resize(written + deflateBound(&zs_, static_cast<uLong>(total)) + 64);
-    std::size_t i = 0;
-    for (const auto& p : pieces) {
-        const int level = p.stored ? 0 : level_;
-        if (level != current_level_ && !p.bytes.empty()) {
-            set_level(level, out, written);
-        }
-        zs_.next_in = input_bytes(p.bytes);
-        zs_.avail_in = static_cast<uInt>(p.bytes.size());
-        run(++i == pieces.size() ? Z_FINISH : Z_NO_FLUSH, out, written);
+    // ID1 ID2 CM FLG, MTIME 0, XFL as zlib sets it, OS 3 (Unix): what zlib's own gzip wrapper wrote.
+    const char xfl = level_ == 9 ? 2 : level_ < 2 ? 4 : 0;
+    for (const char c : {'\x1f', '\x8b', '\x08', '\x00', '\x00', '\x00', '\x00', '\x00', xfl, '\x03'}) {
+        out[written++] = c;
     }
+    uLong crc = crc32(0L, Z_NULL, 0);
+    deflateReset(&zs_);
+    bool history = false;    // zlib has taken input of this member
+    bool open_block = false; // zlib's output does not end on a byte boundary yet
+    bool reset_due = false;  // stored blocks came after zlib's history: its distances would be wrong
+    bool after_stored = false;
+    for (const auto* p = pieces.begin(); p != pieces.end(); ++p) {
+        if (p->bytes.empty()) {
+            continue;
+        }
+        crc = crc32(crc, input_bytes(p->bytes), static_cast<uInt>(p->bytes.size()));
+        const bool final = p == last;
+        if (p->stored || level_ == 0 || (after_stored && p->bytes.size() < least_deflated)) {
+            if (open_block) {
+                run(Z_SYNC_FLUSH, out, written); // ends zlib's block on a byte boundary
+                open_block = false;
+            }
+            put_stored(p->bytes, final, out, written);
+            reset_due = history;
+            after_stored = true;
+            continue;
+        }
+        if (reset_due) {
+            deflateReset(&zs_);
+            history = reset_due = false;
+        }
+        bool stored_next = false;
+        for (const auto* q = p + 1; q != pieces.end(); ++q) {
+            if (!q->bytes.empty()) {
+                stored_next = q->stored || level_ == 0;
+                break;
+            }
+        }
+        zs_.next_in = input_bytes(p->bytes);
+        zs_.avail_in = static_cast<uInt>(p->bytes.size());
+        const int flush = final ? Z_FINISH : stored_next ? Z_SYNC_FLUSH : Z_NO_FLUSH;
+        run(flush, out, written);
+        history = true;
+        open_block = flush == Z_NO_FLUSH;
+        after_stored = false;
+    }
+    if (last == nullptr) {
+        put_stored({}, true, out, written); // an empty member still has its final block
+    }
+    if (out.size() - written < 8) {
+        out.resize(written + 8);
+    }
+    put_le(out, written, static_cast<std::uint32_t>(crc), 4);
+    put_le(out, written, static_cast<std::uint32_t>(total & 0xffffffffU), 4);
     out.resize(written);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// One gzip member per call (zlib), with the stream's state kept between calls.
+// One gzip member per call: zlib's raw deflate inside a header, stored blocks and a trailer
+// written here, the deflate state kept between calls.
 
 #include <initializer_list>
 #include <string>
@@ -29,12 +30,10 @@ public:
     void append_member(std::initializer_list<piece> pieces, std::string& out);
 
 private:
-    void set_level(int level, std::string& out, std::size_t& written);
     int run(int flush, std::string& out, std::size_t& written);
 
     z_stream zs_{};
-    int level_;         ///< the level asked for
-    int current_level_; ///< the stream's level now
+    int level_; ///< the level asked for
 };
 
 } // namespace crawl::warc
