@@ -2,15 +2,21 @@
 // checked. A frame asking for a window over 8 MiB (RFC 9659's bound for the content coding) is
 // refused before anything is allocated for it: libzstd's own default bound is 128 MiB, and a
 // single-segment frame's window is its declared content size, which a hostile header sets to
-// anything.
+// anything. Each frame must begin with RFC 8878's magic number (or a skippable frame's):
+// libzstd also decodes the pre-1.0 "legacy" formats, which the content coding does not
+// include, and whose streaming decoder answered differently depending on how the input was
+// split (found by the zstd fuzz target).
 
 #include "codec.hpp"
 
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <new>
+#include <string>
 
 namespace crawl::decode::detail {
 namespace {
@@ -41,6 +47,19 @@ public:
     {
         ZSTD_inBuffer input{in.data(), in.size(), 0};
         while (input.pos < input.size) {
+            if (!in_frame_) {
+                // A frame begins: its magic number first, gathered if it comes in pieces.
+                const std::size_t n = std::min(magic_size - magic_.size(), input.size - input.pos);
+                magic_.append(static_cast<const char*>(input.src) + input.pos, n);
+                input.pos += n;
+                if (magic_.size() < magic_size) {
+                    return status::ok;
+                }
+                if (const status st = start_frame(out); st != status::ok) {
+                    return st;
+                }
+                continue;
+            }
             ZSTD_outBuffer no_room{buf_.data(), 0, 0};
             if (const status st = call(no_room, input); st != status::ok) {
                 return st;
@@ -52,10 +71,13 @@ public:
         return status::ok;
     }
 
-    [[nodiscard]] bool complete() const noexcept override { return !in_frame_; }
+    [[nodiscard]] bool complete() const noexcept override { return !in_frame_ && magic_.empty(); }
 
     [[nodiscard]] std::string problem() const override
     {
+        if (error_ == ZSTD_error_prefix_unknown) {
+            return "not a zstd frame (RFC 8878): unknown or pre-1.0 magic number";
+        }
         if (error_ == ZSTD_error_frameParameter_windowTooLarge) {
             return "the frame needs a window over " + std::to_string((1u << zstd_max_window_log) >> 20) + " MiB";
         }
@@ -63,6 +85,36 @@ public:
     }
 
 private:
+    static constexpr std::size_t magic_size = 4;
+
+    /// The four bytes gathered are a frame's or a skippable frame's magic number: they go to
+    /// libzstd, which then decodes the frame; anything else is corrupt.
+    status start_frame(const emit& out)
+    {
+        std::uint32_t magic = 0;
+        for (std::size_t i = magic_size; i-- > 0;) {
+            magic = magic << 8 | static_cast<unsigned char>(magic_[i]);
+        }
+        const bool skippable = (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
+        if (magic != ZSTD_MAGICNUMBER && !skippable) {
+            error_ = ZSTD_error_prefix_unknown;
+            return status::corrupt;
+        }
+        ZSTD_inBuffer head{magic_.data(), magic_.size(), 0};
+        while (head.pos < head.size) {
+            ZSTD_outBuffer no_room{buf_.data(), 0, 0};
+            if (const status st = call(no_room, head); st != status::ok) {
+                return st;
+            }
+            if (const status st = hand_out(out); st != status::ok) {
+                return st;
+            }
+        }
+        magic_.clear();
+        in_frame_ = true; // (libzstd has the frame's first bytes, and wants more)
+        return status::ok;
+    }
+
     status call(ZSTD_outBuffer& output, ZSTD_inBuffer& input)
     {
         const std::size_t rc = ZSTD_decompressStream(stream_, &output, &input);
@@ -98,6 +150,7 @@ private:
 
     ZSTD_DStream* stream_;
     bool in_frame_ = false;
+    std::string magic_; ///< the next frame's first bytes, until there are four
     ZSTD_ErrorCode error_ = ZSTD_error_no_error;
     std::array<char, chunk_size> buf_{};
 };

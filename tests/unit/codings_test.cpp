@@ -261,6 +261,28 @@ TEST(Zstd, WhatABadChecksumLetsThroughDoesNotDependOnTheSplit)
     EXPECT_EQ(whole.text, bytewise.text);
 }
 
+TEST(Zstd, PreStandardFramesAreCorruptHoweverTheyAreSplit)
+{
+    // libzstd still decodes the pre-1.0 formats (magic 0xFD2FB525 is v0.5), which RFC 8878's
+    // content coding does not include; fed in pieces, its legacy decoder answered otherwise than
+    // fed whole (the zstd fuzz target's finding).
+    std::string legacy = encode(wrapping::zstd, html_page().substr(0, 5000));
+    legacy[0] = '\x25';
+    for (const std::size_t piece : {std::size_t{1}, std::size_t{3}, legacy.size()}) {
+        const decoded d = run(coding::zstd, legacy, [piece] { return piece; });
+        EXPECT_EQ(d.feed_status, status::corrupt) << piece;
+        EXPECT_EQ(d.error.message, "corrupt zstd stream: not a zstd frame (RFC 8878): unknown or pre-1.0 magic number");
+        EXPECT_TRUE(d.text.empty());
+    }
+    // A second frame is checked too, and three bytes of a magic number are a truncated stream.
+    std::string two = encode(wrapping::zstd, "first") + legacy;
+    EXPECT_EQ(run_whole(coding::zstd, two).feed_status, status::corrupt);
+    EXPECT_EQ(run_whole(coding::zstd, two).text, "first");
+    const decoded cut = run_whole(coding::zstd, encode(wrapping::zstd, "first") + "\x28\xb5\x2f");
+    EXPECT_EQ(cut.feed_status, status::ok);
+    EXPECT_EQ(cut.finish_status, status::truncated);
+}
+
 TEST(Zstd, AFrameEndingOnAChunkBoundaryIsComplete)
 {
     // The last output chunk is exactly full and nothing follows the frame: it has ended.
