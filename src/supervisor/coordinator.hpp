@@ -166,6 +166,7 @@ private:
     void seed_admitted(pending_url& url);
     void take_links(const pending_url& page, const wire::result_view& result);
     void take_seed_redirect(const wire::result_view& result, frontier_entry& e);
+    void discover(url::target target, frontier_entry& e);
     [[nodiscard]] bool in_scope(const url::target& link, const pending_url& page) const;
     void draw_from_frontier();
     void draw_level(std::uint32_t depth);

@@ -100,14 +100,21 @@ void coordinator::take_links(const pending_url& page, const wire::result_view& r
         if (target->href != link) {
             e.fingerprint = fingerprint64(target->href); // (a link the worker left unnormalized)
         }
-        if (!env_.frontier->claim(e.fingerprint)) {
-            continue;
-        }
-        e.url = std::move(target->href);
-        e.host_key = target->host_port();
-        env_.frontier->add(e);
-        ++stats_.discovered;
+        discover(std::move(*target), e);
     }
+}
+
+/// A URL judged in scope joins the frontier, unless it was claimed before. `e.fingerprint`
+/// is the target's.
+void coordinator::discover(url::target target, frontier_entry& e)
+{
+    if (!env_.frontier->claim(e.fingerprint)) {
+        return;
+    }
+    e.url = std::move(target.href);
+    e.host_key = target.host_port();
+    env_.frontier->add(e);
+    ++stats_.discovered;
 }
 
 /// An input URL redirects (http to https, the bare domain to www, and so on): the crawl goes
@@ -125,15 +132,9 @@ void coordinator::take_seed_redirect(const wire::result_view& result, frontier_e
         return;
     }
     e.fingerprint = fingerprint64(target->href);
-    if (!env_.frontier->claim(e.fingerprint)) {
-        return;
-    }
-    e.url = std::move(target->href);
-    e.host_key = target->host_port();
     e.scope_prefix = origin.no_parent_prefix;
     e.seed_chain = true;
-    env_.frontier->add(e);
-    ++stats_.discovered;
+    discover(std::move(*target), e);
 }
 
 /// Whether a link of `page` may be followed: --scope, the regexes and --no-parent

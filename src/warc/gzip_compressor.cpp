@@ -118,7 +118,8 @@ void gzip_compressor::append_member(std::initializer_list<piece> pieces, std::st
     bool open_block = false; // zlib's output does not end on a byte boundary yet
     bool reset_due = false;  // stored blocks came after zlib's history: its distances would be wrong
     bool after_stored = false;
-    for (const auto* p = pieces.begin(); p != pieces.end(); ++p) {
+    for (const auto& each : pieces) {
+        const piece* p = &each;
         if (p->bytes.empty()) {
             continue;
         }
@@ -138,19 +139,11 @@ void gzip_compressor::append_member(std::initializer_list<piece> pieces, std::st
             deflateReset(&zs_);
             history = reset_due = false;
         }
-        bool stored_next = false;
-        for (const auto* q = p + 1; q != pieces.end(); ++q) {
-            if (!q->bytes.empty()) {
-                stored_next = q->stored || level_ == 0;
-                break;
-            }
-        }
         zs_.next_in = input_bytes(p->bytes);
         zs_.avail_in = static_cast<uInt>(p->bytes.size());
-        const int flush = final ? Z_FINISH : stored_next ? Z_SYNC_FLUSH : Z_NO_FLUSH;
-        run(flush, out, written);
+        run(final ? Z_FINISH : Z_NO_FLUSH, out, written); // (stored blocks flush it when they come)
         history = true;
-        open_block = flush == Z_NO_FLUSH;
+        open_block = !final;
         after_stored = false;
     }
     if (last == nullptr) {
