@@ -1,11 +1,11 @@
 // br through libbrotlidec (RFC 7932). The window is what the stream declares, at most 16 MiB:
 // large-window brotli (up to 1 GiB) is an opt-in of the decoder that crawl leaves off.
 
+#include "aligned_blocks.hpp"
 #include "codec.hpp"
 
 #include <brotli/decode.h>
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <new>
@@ -14,11 +14,10 @@ namespace crawl::decode::detail {
 namespace {
 
 // libbrotlidec hands out what it has decoded when its input runs out, when its window fills,
-// and at the end of the stream, but not when it meets an error: so what a corrupt stream
-// delivers before the error, and even whether the cap or the error comes first, would depend
-// on where the body was split. It is given its input in blocks that start at multiples of
-// this size from the start of the stream, whatever pieces the body arrives in; the few bytes
-// short of a whole block wait for the next piece, or for finish().
+// and at the end of the stream, but not when it meets an error: it reads its input in blocks
+// of this size from the start of the stream (aligned_blocks.hpp), so that what a corrupt
+// stream delivers before the error, and whether the cap or the error comes first, do not
+// depend on where the body was split.
 constexpr std::size_t input_block = 256;
 
 class brotli_codec final : public codec {
@@ -37,34 +36,12 @@ public:
 
     status feed(std::string_view in, const emit& out) override
     {
-        if (!held_.empty()) {
-            const std::size_t take = std::min(input_block - held_.size(), in.size());
-            held_.append(in.substr(0, take));
-            in.remove_prefix(take);
-            if (held_.size() < input_block) {
-                return status::ok;
-            }
-            const status st = decode(held_, out);
-            held_.clear();
-            if (st != status::ok) {
-                return st;
-            }
-        }
-        while (in.size() >= input_block) {
-            if (const status st = decode(in.substr(0, input_block), out); st != status::ok) {
-                return st;
-            }
-            in.remove_prefix(input_block);
-        }
-        held_.assign(in);
-        return status::ok;
+        return input_.feed(in, [&](std::string_view block) { return decode(block, out); });
     }
 
     status finish(const emit& out) override
     {
-        const status st = decode(held_, out);
-        held_.clear();
-        return st;
+        return input_.finish([&](std::string_view block) { return decode(block, out); });
     }
 
     [[nodiscard]] bool complete() const noexcept override { return finished_; }
@@ -115,7 +92,7 @@ private:
 
     BrotliDecoderState* state_;
     bool finished_ = false;
-    std::string held_; // the start of the next input block, short of a whole one
+    aligned_blocks input_{input_block};
     std::array<std::uint8_t, chunk_size> buf_{};
 };
 

@@ -7,6 +7,7 @@
 // include, and whose streaming decoder answered differently depending on how the input was
 // split (found by the zstd fuzz target).
 
+#include "aligned_blocks.hpp"
 #include "codec.hpp"
 
 #include <zstd.h>
@@ -37,13 +38,44 @@ public:
     zstd_codec(const zstd_codec&) = delete;
     zstd_codec& operator=(const zstd_codec&) = delete;
 
+    status feed(std::string_view in, const emit& out) override
+    {
+        return input_.feed(in, [&](std::string_view block) { return decode(block, out); });
+    }
+
+    status finish(const emit& out) override
+    {
+        return input_.finish([&](std::string_view block) { return decode(block, out); });
+    }
+
+    [[nodiscard]] bool complete() const noexcept override { return !in_frame_ && magic_.empty() && input_.empty(); }
+
+    [[nodiscard]] std::string problem() const override
+    {
+        if (error_ == ZSTD_error_prefix_unknown) {
+            return "not a zstd frame (RFC 8878): unknown or pre-1.0 magic number";
+        }
+        if (error_ == ZSTD_error_frameParameter_windowTooLarge) {
+            return "the frame needs a window over " + std::to_string((1u << zstd_max_window_log) >> 20) + " MiB";
+        }
+        return ZSTD_getErrorString(error_);
+    }
+
+private:
+    static constexpr std::size_t magic_size = 4;
+    // libzstd copies a raw block as far as its input reaches, then checks the block against
+    // the frame's declared size: it reads its input in blocks of this size from the start of
+    // the stream (aligned_blocks.hpp), so that what comes out before such an error does not
+    // depend on how the body was split (found by the zstd fuzz target).
+    static constexpr std::size_t input_block = 1024;
+
     // Decoding and handing out take turns. A call that reads input gets no room for output:
     // it decodes at most the next block into libzstd's own buffer (a frame never goes through
     // libzstd's one-shot path, which checks the checksum, and not the window, before writing
     // anything). Calls with no input then hand that block out. libzstd forgets the output of a
     // call that fails, and only calls that read input can fail, so every block before a corrupt
-    // one is delivered, and the same bytes come out however the body was split.
-    status feed(std::string_view in, const emit& out) override
+    // one is delivered.
+    status decode(std::string_view in, const emit& out)
     {
         ZSTD_inBuffer input{in.data(), in.size(), 0};
         while (input.pos < input.size) {
@@ -70,22 +102,6 @@ public:
         }
         return status::ok;
     }
-
-    [[nodiscard]] bool complete() const noexcept override { return !in_frame_ && magic_.empty(); }
-
-    [[nodiscard]] std::string problem() const override
-    {
-        if (error_ == ZSTD_error_prefix_unknown) {
-            return "not a zstd frame (RFC 8878): unknown or pre-1.0 magic number";
-        }
-        if (error_ == ZSTD_error_frameParameter_windowTooLarge) {
-            return "the frame needs a window over " + std::to_string((1u << zstd_max_window_log) >> 20) + " MiB";
-        }
-        return ZSTD_getErrorString(error_);
-    }
-
-private:
-    static constexpr std::size_t magic_size = 4;
 
     /// The four bytes gathered are a frame's or a skippable frame's magic number: they go to
     /// libzstd, which then decodes the frame; anything else is corrupt.
@@ -149,6 +165,7 @@ private:
     }
 
     ZSTD_DStream* stream_;
+    aligned_blocks input_{input_block};
     bool in_frame_ = false;
     std::string magic_; ///< the next frame's first bytes, until there are four
     ZSTD_ErrorCode error_ = ZSTD_error_no_error;

@@ -52,7 +52,7 @@ struct decoded {
     std::size_t calls = 0;
     status feed_status = status::ok;   ///< the first status other than ok from feed(), or ok
     status finish_status = status::ok; ///< the body's status: finish() repeats a failure of feed(), and
-                                       ///< br may only find one there, in the input it held back
+                                       ///< br and zstd may only find one there, in the input they held back
     failure error;
 };
 
