@@ -119,8 +119,8 @@ void page_collector::collect(std::string_view href, bool link, bool follow)
     // The same href against the same base resolves the same way: a quarter of a typical
     // page's hrefs repeat (menus, footers), so skip resolving those again.
     const std::uint64_t raw = std::hash<std::string_view>{}(href);
-    link = link && seen_hrefs_.insert(raw).second;
-    follow = follow && seen_follow_hrefs_.insert(raw).second;
+    link = link && seen_hrefs_.insert(raw);
+    follow = follow && seen_follow_hrefs_.insert(raw);
     if (!link && !follow) {
         return;
     }
@@ -131,13 +131,13 @@ void page_collector::collect(std::string_view href, bool link, bool follow)
     // A 64-bit hash per distinct link: collisions are negligible at page scale and the set
     // stays small even when the links themselves are not kept.
     const std::uint64_t h = std::hash<std::string_view>{}(*resolved);
-    if (link && seen_links_.insert(h).second) {
+    if (link && seen_links_.insert(h)) {
         ++info_.links_count;
         if (keep_links_) {
             info_.links.push_back(*resolved);
         }
     }
-    if (follow && seen_follow_.insert(h).second) {
+    if (follow && seen_follow_.insert(h)) {
         info_.follow.push_back(std::move(*resolved));
     }
 }

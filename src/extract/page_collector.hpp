@@ -10,11 +10,11 @@
 #include "page_text.hpp"
 
 #include "crawl/url/target.hpp"
+#include "crawl/util/seen_fingerprints.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 
 namespace crawl::extract {
 
@@ -63,10 +63,11 @@ private:
     bool have_lang_ = false;
     bool have_description_ = false;
     bool have_base_ = false;
-    std::unordered_set<std::uint64_t> seen_links_; ///< hashes of the resolved links counted
-    std::unordered_set<std::uint64_t> seen_hrefs_; ///< hashes of raw hrefs met since the base was set
-    std::unordered_set<std::uint64_t> seen_follow_;       ///< as seen_links_, for the follow list
-    std::unordered_set<std::uint64_t> seen_follow_hrefs_; ///< as seen_hrefs_, for the follow list
+    // Flat sets of 64-bit hashes: a node-based set cost an allocation per link.
+    seen_fingerprints seen_links_;        ///< hashes of the resolved links counted
+    seen_fingerprints seen_hrefs_;        ///< hashes of raw hrefs met since the base was set
+    seen_fingerprints seen_follow_;       ///< as seen_links_, for the follow list
+    seen_fingerprints seen_follow_hrefs_; ///< as seen_hrefs_, for the follow list
 };
 
 } // namespace crawl::extract

@@ -17,11 +17,10 @@
 namespace crawl::url::detail {
 namespace {
 
-// Percent-encode sets (the standard's "percent-encoded bytes" section), one flag per byte. Every
-// byte above 0x7E is in each of them, so UTF-8 is encoded byte by byte.
-using encode_set = std::array<bool, 256>;
+// Sets of bytes, one flag per byte: the percent-encode sets, and the bytes a scan stops at.
+using byte_set = std::array<bool, 256>;
 
-constexpr encode_set with(encode_set set, std::string_view more)
+constexpr byte_set with(byte_set set, std::string_view more)
 {
     for (const char c : more) {
         set[static_cast<unsigned char>(c)] = true;
@@ -29,19 +28,38 @@ constexpr encode_set with(encode_set set, std::string_view more)
     return set;
 }
 
-constexpr encode_set c0_control_set = [] {
-    encode_set set{};
+// The standard's percent-encode sets ("percent-encoded bytes"). Every byte above 0x7E is in
+// each of them, so UTF-8 is encoded byte by byte.
+constexpr byte_set c0_control_set = [] {
+    byte_set set{};
     for (std::size_t c = 0; c < set.size(); ++c) {
         set[c] = c < 0x20 || c > 0x7E;
     }
     return set;
 }();
-constexpr encode_set query_set = with(c0_control_set, " \"#<>");
-constexpr encode_set special_query_set = with(query_set, "'");
-constexpr encode_set path_set = with(query_set, "?^`{}");
-constexpr encode_set userinfo_set = with(path_set, "/:;=@[\\]|");
+constexpr byte_set query_set = with(c0_control_set, " \"#<>");
+constexpr byte_set special_query_set = with(query_set, "'");
+constexpr byte_set path_set = with(query_set, "?^`{}");
+constexpr byte_set userinfo_set = with(path_set, "/:;=@[\\]|");
 
-void append_encoded(std::string_view in, const encode_set& set, std::string& out)
+// What ends an authority or a path segment (a backslash is a slash in special URLs), and what
+// preprocessing removes.
+constexpr byte_set slash_or_query_set = with({}, "/\\?");
+constexpr byte_set tab_or_newline_set = with({}, "\t\n\r");
+
+// The first byte of `in` in `set`, or npos. std::string_view::find_first_of calls memchr on
+// its set for every byte it reads: with it, extracting the corpus took 10-16% longer.
+std::size_t find_first_in(std::string_view in, const byte_set& set) noexcept
+{
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        if (set[static_cast<unsigned char>(in[i])]) {
+            return i;
+        }
+    }
+    return std::string_view::npos;
+}
+
+void append_encoded(std::string_view in, const byte_set& set, std::string& out)
 {
     std::size_t plain_from = 0;
     for (std::size_t i = 0; i < in.size(); ++i) {
@@ -114,7 +132,7 @@ std::string_view preprocess(std::string_view in, std::string& scratch)
     while (!in.empty() && is_c0_or_space(in.back())) {
         in.remove_suffix(1);
     }
-    if (in.find_first_of("\t\n\r") != std::string_view::npos) {
+    if (find_first_in(in, tab_or_newline_set) != std::string_view::npos) {
         scratch.clear();
         for (const char c : in) {
             if (c != '\t' && c != '\n' && c != '\r') {
@@ -216,7 +234,7 @@ private:
     problem authority(std::string_view rest)
     {
         out_ += where_.https ? "https://" : "http://";
-        const std::size_t end = rest.find_first_of("/\\?");
+        const std::size_t end = find_first_in(rest, slash_or_query_set);
         const std::string_view authority = rest.substr(0, end);
         std::string_view host_and_port = authority;
         if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
@@ -302,7 +320,7 @@ private:
     problem path(std::string_view rest)
     {
         while (true) {
-            const std::size_t end = rest.find_first_of("/\\?");
+            const std::size_t end = find_first_in(rest, slash_or_query_set);
             const std::string_view segment = rest.substr(0, end);
             const bool separator = end != std::string_view::npos && is_slash(rest[end]);
             if (is_double_dot(segment)) {

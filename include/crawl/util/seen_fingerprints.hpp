@@ -2,6 +2,7 @@
 // The seen-set of a recursive crawl: which URL fingerprints (fingerprint64) were met, and
 // nothing else. A crawl of a million pages meets a million and a half distinct URLs, so each
 // byte per URL shows in the supervisor's peak memory (docs/design.md, "Recursive crawl").
+// A page's extractor keeps its sets of link hashes in it too: no allocation per link.
 
 #include <cstdint>
 #include <vector>
@@ -18,6 +19,12 @@ public:
     /// Adds `fingerprint`: true when it is new, false when it was there.
     bool insert(std::uint64_t fingerprint);
     [[nodiscard]] bool contains(std::uint64_t fingerprint) const noexcept;
+    /// Forgets every fingerprint (and the table's memory).
+    void clear() noexcept
+    {
+        slots_ = {};
+        size_ = 0;
+    }
 
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     /// Bytes the table holds (what --stats reports).
