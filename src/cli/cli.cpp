@@ -295,6 +295,14 @@ int main(int argc, char** argv)
         ->capture_default_str();
     app.add_option("--max-per-host", c.max_per_host, "With --depth: fetch at most this many pages per host (0 = no limit)")
         ->capture_default_str();
+    std::string shared_frontier;
+    app.add_option("--frontier", shared_frontier,
+                   "With --depth: share the crawl with other crawl processes through Redis (redis://HOST[:PORT][/DB] "
+                   "or unix://PATH[?db=N]); each host has one owner at a time (see MANY MACHINES)");
+    double lease_seconds = 10;
+    app.add_option("--frontier-lease", lease_seconds,
+                   "With --frontier: seconds a host slot's owner may go silent before others take its hosts over")
+        ->capture_default_str()->check(CLI::Range(0.5, 3600.0));
     std::string shard;
     app.add_option("--shard", shard,
                    "K/N: take only the input lines whose host falls in shard K of N (0 <= K < N; lines that are "
@@ -364,6 +372,23 @@ int main(int argc, char** argv)
                 throw usage_error("--shard with --depth needs --scope host or domain: links of --scope any lead to "
                                   "hosts of other shards");
             }
+        }
+        if (!shared_frontier.empty()) {
+            auto address = redis::parse_address(shared_frontier);
+            if (auto* error = std::get_if<std::string>(&address)) {
+                throw usage_error("--frontier: " + *error);
+            }
+            if (c.depth == 0) {
+                throw usage_error("--frontier goes with --depth N: it shares a recursive crawl");
+            }
+            if (opts.resume || c.sitemaps || c.max_pages != 0 || c.max_per_host != 0 || !shard.empty() || opts.dedup) {
+                throw usage_error("--frontier does not go with --resume (the shared frontier is what a process joins "
+                                  "again), --sitemaps, --max-pages, --max-per-host, --shard or --dedup");
+            }
+            c.shared = std::get<redis::address>(std::move(address));
+            c.lease = std::chrono::milliseconds(static_cast<long long>(lease_seconds * 1000));
+        } else if (app.count("--frontier-lease") > 0) {
+            throw usage_error("--frontier-lease goes with --frontier");
         }
         if (const auto compiled = frontier::scope::make(c.scope); !compiled) {
             throw usage_error(compiled.error().message);

@@ -145,6 +145,10 @@ void coordinator::dispatch()
         return;
     }
     while (auto a = sched_.next(now)) {
+        if (let_go_if_not_owned(a->url)) {
+            sched_.withdraw(a->worker, a->url.host_key, now);
+            continue;
+        }
         count_fetch(a->url);
         pace(a->url);
         pool_.send(a->worker, a->url);
@@ -156,7 +160,12 @@ void coordinator::dispatch()
 /// When every URL is answered, end the workers' input so they exit.
 void coordinator::maybe_finish()
 {
-    if (phase_ != phase::running || !input_done_ || waiting() != 0 || sched_.in_flight() != 0) {
+    if (phase_ != phase::running || !input_done_ || sched_.in_flight() != 0) {
+        return;
+    }
+    // A shared crawl is over when every process's URLs are: what still waits here then was
+    // let go to another owner, who recorded it.
+    if (env_.shared != nullptr ? !env_.shared->finished() : waiting() != 0) {
         return;
     }
     phase_ = phase::finishing;
@@ -216,7 +225,7 @@ void coordinator::page_result(unsigned worker, const wire::result_view& result)
         ++undone_; // not final: no record, so that a resume tries it again
     } else {
         take_links(*job, result); // committed before the record: a resume finds them
-        close_page(*job);
+        page_recorded(*job);
         append_record(result.line);
         stats_.add(result.error, result.http_status, result.wire_bytes, result.body_bytes, static_cast<int>(worker));
     }
@@ -317,7 +326,7 @@ void coordinator::emit_own(const pending_url& url, const failure& f)
     if (from_frontier(url) && !url.counted) {
         settle_loaded(url.host_key);
     }
-    close_page(url);
+    page_recorded(url);
     emit_own(url.seq, url.url, f, url.crawl);
 }
 
@@ -487,6 +496,16 @@ void coordinator::output_failed(int error)
     if (error != EPIPE) {
         env_.warn(std::string("crawl: error: writing output: ") + std::strerror(error));
     }
+    begin_stop();
+}
+
+void coordinator::shared_failed(std::string_view why)
+{
+    if (fatal_) {
+        return;
+    }
+    env_.warn("crawl: error: the shared frontier: " + std::string(why) + "; stopping");
+    fatal_ = true;
     begin_stop();
 }
 

@@ -28,6 +28,7 @@
 #include "resume.hpp"
 #include "retry_policy.hpp"
 #include "scheduler.hpp"
+#include "shared_frontier.hpp"
 #include "summary.hpp"
 #include "worker_pool.hpp"
 
@@ -53,6 +54,9 @@ public:
         bool output_is_new = true;                   ///< no records yet: a CSV output needs its header
         /// Recursive crawls (--depth above 0): where discovered URLs wait; null otherwise.
         frontier_store* frontier = nullptr;
+        /// --frontier redis://: what this process shares with the others of the crawl; the
+        /// `frontier` above then holds only what was delivered to this process. Null otherwise.
+        shared_frontier* shared = nullptr;
     };
 
     /// The workers start unavailable: each takes jobs once it has said hello.
@@ -78,6 +82,8 @@ public:
     /// Writing the records failed with `error` (an errno value): the run stops; EPIPE (the
     /// reader went away) is not worth a message.
     void output_failed(int error);
+    /// The shared frontier failed (its server went away): the run stops as for an error.
+    void shared_failed(std::string_view why);
 
     // ---- pool_events ---------------------------------------------------------------------
 
@@ -173,7 +179,11 @@ private:
     [[nodiscard]] bool open_below(std::uint32_t depth) const;
     void open_page(const pending_url& url);
     void close_page(const pending_url& url);
+    void page_recorded(const pending_url& url);
     void admit_discovered(frontier_entry e);
+    void publish_seed(url::target target);
+    [[nodiscard]] bool let_go_if_not_owned(const pending_url& job);
+    void let_go(const pending_url& url);
     void count_fetch(pending_url& job);
     void settle_loaded(const std::string& host_key);
     [[nodiscard]] static bool from_frontier(const pending_url& url) noexcept;

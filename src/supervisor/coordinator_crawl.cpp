@@ -65,7 +65,10 @@ void coordinator::take_links(const pending_url& page, const wire::result_view& r
     frontier_entry e;
     e.found_on = page.target.href;
     e.scope_prefix = page.scope_prefix;
-    const bool discovered = (page.crawl.flags & wire::discovered) != 0;
+    // (A seed of a shared crawl comes back from the shared frontier as a discovered URL at
+    // depth 0: its links are judged as a seed's.)
+    const bool shared_seed = page.seed_chain && page.crawl.depth == 0 && page.redirect_hops == 0;
+    const bool discovered = (page.crawl.flags & wire::discovered) != 0 && !shared_seed;
     // Inward addresses stay open to the URLs that descend from a seed that went there
     // (docs/design.md, "Where a crawl may go").
     e.outward_only = discovered ? (page.crawl.flags & wire::outward_only) != 0
@@ -113,8 +116,60 @@ void coordinator::discover(url::target target, frontier_entry& e)
     }
     e.url = std::move(target.href);
     e.host_key = target.host_port();
-    env_.frontier->add(e);
+    if (env_.shared != nullptr) {
+        env_.shared->publish(e); // its host's owner crawls it, here or elsewhere
+    } else {
+        env_.frontier->add(e);
+    }
     ++stats_.discovered;
+}
+
+/// A shared crawl's input URL joins the shared frontier like a link (depth 0, its own scope),
+/// and comes back from it to whichever process owns its host: records of a shared crawl all
+/// come from the shared frontier.
+void coordinator::publish_seed(url::target target)
+{
+    frontier_entry e;
+    e.fingerprint = fingerprint64(target.href);
+    if (!env_.frontier->claim(e.fingerprint)) {
+        return; // an earlier line had it
+    }
+    e.scope_prefix = scope_.origin_of_seed(target).no_parent_prefix;
+    e.seed_chain = true;
+    e.url = std::move(target.href);
+    e.host_key = target.host_port();
+    env_.shared->publish(e);
+    ++stats_.shared.seeds;
+}
+
+/// Fencing (docs/design.md, "Many machines"): no request starts here to a host this process
+/// no longer owns. A page job's URL is its next owner's to crawl; a robots.txt job's waiting
+/// URLs are too. True when the job was let go.
+bool coordinator::let_go_if_not_owned(const pending_url& job)
+{
+    if (env_.shared == nullptr || env_.shared->owns(job.target.host)) {
+        return false;
+    }
+    if (job.kind == job_kind::robots) {
+        for (const auto& p : origins_.abandon(job.origin)) {
+            let_go(p.url);
+        }
+        return true;
+    }
+    if (!from_frontier(job)) {
+        return false; // (a shared crawl has no other pages)
+    }
+    let_go(job);
+    return true;
+}
+
+void coordinator::let_go(const pending_url& url)
+{
+    if (!url.counted) {
+        settle_loaded(url.host_key);
+    }
+    close_page(url);
+    env_.shared->let_go(fingerprint64(url.url));
 }
 
 /// An input URL redirects (http to https, the bare domain to www, and so on): the crawl goes
@@ -230,11 +285,23 @@ void coordinator::close_page(const pending_url& url)
     }
 }
 
+/// A page of a recursive crawl has its final record.
+void coordinator::page_recorded(const pending_url& url)
+{
+    close_page(url);
+    if (env_.shared != nullptr && from_frontier(url)) {
+        env_.shared->recorded(fingerprint64(url.url));
+    }
+}
+
 void coordinator::admit_discovered(frontier_entry e)
 {
     auto target = url::parse_input(e.url);
     if (!target) {
         return; // (it parsed when it was added: the frontier holds normalized URLs)
+    }
+    if (env_.shared != nullptr && !env_.shared->start(e.fingerprint, target->host)) {
+        return; // its host went to another process, which crawls it
     }
     pending_url url;
     url.seq = next_discovered_id();

@@ -91,6 +91,10 @@ void coordinator::admit_line(std::uint64_t number, std::string_view raw, bool to
             return;
         }
     }
+    if (env_.shared != nullptr) {
+        publish_seed(std::move(*target));
+        return;
+    }
     pending_url url;
     url.seq = number;
     url.url = std::string(text);

@@ -53,6 +53,18 @@ origin_table::settled origin_table::settle(const std::string& origin, robots_ans
     return out;
 }
 
+std::vector<origin_table::parked_url> origin_table::abandon(const std::string& origin)
+{
+    const auto it = origins_.find(origin);
+    if (it == origins_.end() || it->second.answer) {
+        return {};
+    }
+    std::vector<parked_url> out = std::move(it->second.parked);
+    parked_ -= out.size();
+    origins_.erase(it);
+    return out;
+}
+
 void origin_table::evict_over_budget()
 {
     // The newest answer (at the front) stays: its parked URLs are about to be decided on it.

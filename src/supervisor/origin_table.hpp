@@ -57,6 +57,10 @@ public:
     /// budget is exceeded, and hands back the URLs that waited for it.
     settled settle(const std::string& origin, robots_answer answer);
 
+    /// The awaited answer will not come (a shared crawl's host went to another process before
+    /// its robots.txt was fetched): forgets the origin and hands back the URLs that waited.
+    std::vector<parked_url> abandon(const std::string& origin);
+
     [[nodiscard]] std::size_t parked() const noexcept { return parked_; }
     [[nodiscard]] std::size_t answers() const noexcept { return lru_.size(); }
     [[nodiscard]] std::size_t answer_bytes() const noexcept { return answer_bytes_; }

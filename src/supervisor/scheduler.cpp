@@ -256,6 +256,14 @@ void scheduler::completed(unsigned worker, const std::string& host_key, clock::t
     forget_if_idle(it, now);
 }
 
+void scheduler::withdraw(unsigned worker, const std::string& host_key, clock::time_point now)
+{
+    if (const auto it = hosts_.find(host_key); it != hosts_.end()) {
+        it->second.unconfirmed = false; // nothing was sent
+    }
+    completed(worker, host_key, now);
+}
+
 void scheduler::confirm_sent(const std::string& host_key, clock::time_point sent, std::chrono::milliseconds delay,
                              clock::time_point now)
 {

@@ -95,6 +95,9 @@ public:
 
     /// A worker finished a URL of `host_key`.
     void completed(unsigned worker, const std::string& host_key, clock::time_point now);
+    /// An assignment next() made is taken back before it reached its worker (the coordinator's
+    /// fencing): the worker's load and the host's slot are freed, and no request started.
+    void withdraw(unsigned worker, const std::string& host_key, clock::time_point now);
     /// A worker died: its jobs are requeued by the caller one by one via requeue(); its load
     /// and host slots are released here for each of them.
     void released(unsigned worker, const std::string& host_key, clock::time_point now)

@@ -2,24 +2,10 @@
 
 #include "crawl/frontier/registrable_domain.hpp"
 #include "crawl/util/fingerprint_set.hpp"
+#include "crawl/util/text.hpp"
 
-#include <charconv>
 
 namespace crawl::supervisor {
-
-namespace {
-
-std::optional<std::uint32_t> parse_number(std::string_view text)
-{
-    std::uint32_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-} // namespace
 
 std::string shard_spec::text() const
 {
@@ -32,8 +18,8 @@ std::optional<shard_spec> parse_shard(std::string_view text)
     if (slash == std::string_view::npos) {
         return std::nullopt;
     }
-    const auto k = parse_number(text.substr(0, slash));
-    const auto n = parse_number(text.substr(slash + 1));
+    const auto k = text::parse_u32(text.substr(0, slash));
+    const auto n = text::parse_u32(text.substr(slash + 1));
     if (!k || !n || *n == 0 || *n > 65536 || *k >= *n) {
         return std::nullopt;
     }

@@ -113,6 +113,14 @@ std::string format_summary(const run_stats& s)
                human_bytes(s.seen_memory_bytes) + " of fingerprints, " + human_bytes(s.frontier_bytes) +
                " on disk), " + std::to_string(s.frontier_waiting) + " left unfetched\n";
     }
+    if (!s.shared.address.empty()) {
+        const auto& c = s.shared;
+        out += "  shared frontier " + c.address + ": " + std::to_string(c.published) + " URLs published (" +
+               std::to_string(c.seeds) + " seeds, " + std::to_string(c.known) + " known already), " +
+               std::to_string(c.delivered) + " delivered here, " + std::to_string(c.let_go) +
+               " let go; slots taken " + std::to_string(c.slots_taken) + ", lost " + std::to_string(c.slots_lost) +
+               ", records fenced " + std::to_string(c.fenced) + '\n';
+    }
     if (s.dedup) {
         out += "  dedup: " + std::to_string(s.dedup_fingerprints) + " distinct URLs in " +
                human_bytes(s.dedup_memory_bytes) + " of fingerprints\n";
@@ -211,6 +219,13 @@ std::string format_stats_json(const run_stats& s)
     };
     if (!s.shard.empty()) {
         o["shard"] = boost::json::object{{"shard", s.shard}, {"other_shard_lines", s.other_shard_lines}};
+    }
+    if (!s.shared.address.empty()) {
+        const auto& c = s.shared;
+        o["shared_frontier"] = boost::json::object{
+            {"address", c.address},     {"seeds", c.seeds},         {"published", c.published},
+            {"known", c.known},         {"delivered", c.delivered}, {"let_go", c.let_go},
+            {"fenced", c.fenced},       {"slots_taken", c.slots_taken}, {"slots_lost", c.slots_lost}};
     }
     if (s.dedup) {
         o["dedup"] = boost::json::object{{"fingerprints", s.dedup_fingerprints}, {"memory_bytes", s.dedup_memory_bytes}};

@@ -44,6 +44,18 @@ struct run_stats {
     std::uint64_t resumed_lines = 0;   ///< input lines skipped: recorded by an earlier run
     std::uint64_t other_shard_lines = 0; ///< --shard: input lines that belong to other shards
     std::string shard;                 ///< --shard: "K/N", else empty
+    /// --frontier redis://: what this process did with the shared frontier.
+    struct shared_counts {
+        std::string address;          ///< the server; empty: no shared frontier
+        std::uint64_t seeds = 0;      ///< input URLs published
+        std::uint64_t published = 0;  ///< URLs new to the shared seen-set (seeds and links)
+        std::uint64_t known = 0;      ///< URLs published that another process had published first
+        std::uint64_t delivered = 0;  ///< URLs handed to this process by the slots it held
+        std::uint64_t let_go = 0;     ///< URLs left to another owner (their slot was lost or given back)
+        std::uint64_t fenced = 0;     ///< records whose slot was lost before they were acknowledged
+        std::uint64_t slots_taken = 0; ///< leases acquired
+        std::uint64_t slots_lost = 0;  ///< leases that expired or were taken while held
+    } shared;
     std::uint64_t torn_bytes = 0;      ///< unfinished last line cut off the output by --resume
     std::uint64_t dedup_fingerprints = 0;
     std::uint64_t dedup_memory_bytes = 0;

@@ -13,6 +13,7 @@
 #include "input.hpp"
 #include "output_file.hpp"
 #include "process_pool.hpp"
+#include "redis_frontier.hpp"
 #include "spawn.hpp"
 #include "summary.hpp"
 
@@ -67,7 +68,7 @@ public:
     supervisor_loop(net::io_context& ioc, const options& opts, unique_fd input, output_file out,
                     std::vector<spawned_worker> workers, frontier_store* links)
         : ioc_(ioc), opts_(opts), out_(std::move(out)), frontier_(links), input_(ioc.get_executor(), std::move(input)),
-          pool_(ioc, opts.worker, std::move(workers)), coordinator_(opts, pool_, environment()),
+          pool_(ioc, opts.worker, std::move(workers)), shared_(open_shared()), coordinator_(opts, pool_, environment()),
           signals_(ioc, SIGINT, SIGTERM), input_wake_(ioc, net::steady_timer::time_point::max()),
           wake_timer_(ioc), deadline_timer_(ioc), progress_timer_(ioc)
     {
@@ -77,6 +78,9 @@ public:
     {
         start_ = clock::now();
         pool_.start(*this);
+        if (shared_) {
+            shared_->start();
+        }
         wait_for_signal();
         if (opts_.max_time) {
             deadline_timer_.expires_at(start_ + *opts_.max_time);
@@ -97,6 +101,7 @@ public:
         }
         ioc_.run();
         flush_output();
+        leave_shared();
         return finish_report();
     }
 
@@ -158,11 +163,60 @@ private:
         env.torn_bytes = out_.torn_bytes;
         env.output_is_new = out_.is_new;
         env.frontier = frontier_;
+        env.shared = shared_.get();
         if (frontier_ != nullptr) {
             frontier_->skip_recorded(out_.done_discovered);
             out_.done_discovered = {};
         }
         return env;
+    }
+
+    /// --frontier redis://: the shared frontier, fed into the local one as its slots deliver.
+    std::unique_ptr<redis_frontier> open_shared()
+    {
+        const auto& c = opts_.crawl;
+        if (!c.shared) {
+            return nullptr;
+        }
+        redis_frontier::handlers h;
+        h.delivered = [this](std::vector<frontier_entry> batch) {
+            for (auto& e : batch) {
+                (void)frontier_->claim(e.fingerprint); // (claimed already when this process published it)
+                frontier_->add(e);
+            }
+            coordinator_.tick();
+            settle_soon();
+        };
+        h.changed = [this] {
+            coordinator_.tick();
+            settle_soon();
+        };
+        h.failed = [this](std::string_view why) {
+            coordinator_.shared_failed(why);
+            settle_soon();
+        };
+        h.backlog = [this] { return frontier_->waiting() + coordinator_.waiting(); };
+        redis_frontier::settings s;
+        s.lease = c.lease;
+        s.handover = opts_.delay;
+        s.by_domain = c.scope.mode == frontier::scope_mode::domain;
+        return std::make_unique<redis_frontier>(ioc_.get_executor(), *c.shared, s, std::move(h));
+    }
+
+    /// The run is over: what is recorded is acknowledged and the leases go back, so that other
+    /// processes take the hosts over at once. A server that does not answer within a few
+    /// seconds leaves the leases to expire.
+    void leave_shared()
+    {
+        if (!shared_) {
+            return;
+        }
+        shared_->leave();
+        ioc_.restart();
+        const auto until = clock::now() + std::chrono::seconds(3);
+        while (!shared_->settled() && clock::now() < until) {
+            ioc_.run_one_for(std::chrono::milliseconds(100));
+        }
     }
 
     bool show_progress() const
@@ -250,6 +304,8 @@ private:
         records.clear();
         if (error != 0) {
             coordinator_.output_failed(error);
+        } else if (shared_) {
+            shared_->acknowledge(); // only what is written is done
         }
     }
 
@@ -290,6 +346,9 @@ private:
     int finish_report()
     {
         run_stats stats = coordinator_.final_stats();
+        if (shared_) {
+            stats.shared = shared_->counts();
+        }
         stats.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
         struct rusage usage {};
         if (::getrusage(RUSAGE_SELF, &usage) == 0) {
@@ -320,6 +379,7 @@ private:
     frontier_store* frontier_;
     input_lines input_;
     process_pool pool_;
+    std::unique_ptr<redis_frontier> shared_;
     coordinator coordinator_;
     net::signal_set signals_;
     net::steady_timer input_wake_;

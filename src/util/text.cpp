@@ -1,5 +1,6 @@
 #include "crawl/util/text.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 
@@ -210,6 +211,16 @@ std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) noexcept
         --end;
     }
     return s.substr(0, end);
+}
+
+std::optional<std::uint32_t> parse_u32(std::string_view s) noexcept
+{
+    std::uint32_t value = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+    if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) {
+        return std::nullopt;
+    }
+    return value;
 }
 
 } // namespace crawl::text

@@ -149,4 +149,13 @@ TEST(TextUtf8, SanitizingInPiecesLeavesACutSequenceForTheNextPiece)
 }
 
 } // namespace
+TEST(Text, ParseU32TakesWholeDecimalNumbersThatFit)
+{
+    EXPECT_EQ(text::parse_u32("0"), 0u);
+    EXPECT_EQ(text::parse_u32("4294967295"), 4294967295u);
+    for (const std::string_view bad : {"", "4294967296", "-1", "+1", " 1", "1 ", "1a", "0x10"}) {
+        EXPECT_FALSE(text::parse_u32(bad)) << bad;
+    }
+}
+
 } // namespace crawl

@@ -2,6 +2,7 @@
 // The whole run's configuration, as validated by the command line.
 
 #include "crawl/frontier/scope.hpp"
+#include "crawl/redis/address.hpp"
 #include "crawl/supervisor/shard.hpp"
 #include "crawl/worker/options.hpp"
 
@@ -19,6 +20,9 @@ struct crawl_options {
     std::uint64_t max_pages = 0;   ///< fetches in the whole crawl; 0 = no limit
     std::uint64_t max_per_host = 0; ///< fetches per host:port; 0 = no limit
     bool sitemaps = false;         ///< also seed from each seed host's sitemaps
+    /// --frontier redis://: the frontier several processes share (docs/sharding.md).
+    std::optional<redis::address> shared;
+    std::chrono::milliseconds lease{10'000}; ///< --frontier-lease: how long a host slot's owner may go silent
 };
 
 struct options {

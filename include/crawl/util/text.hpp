@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,10 @@ void append_percent_encoded(unsigned char byte, std::string& out);
 
 /// ASCII case-insensitive equality.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// The whole of `s` as a decimal number that fits in 32 bits (digits only: no sign, no space),
+/// or nullopt.
+[[nodiscard]] std::optional<std::uint32_t> parse_u32(std::string_view s) noexcept;
 
 /// U+FFFD REPLACEMENT CHARACTER in UTF-8: what each ill-formed byte becomes.
 inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";

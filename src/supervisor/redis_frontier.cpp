@@ -1,0 +1,623 @@
+#include "redis_frontier.hpp"
+
+#include "crawl/supervisor/shard.hpp"
+
+#include "shared_entry.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+
+namespace crawl::supervisor {
+
+namespace net = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+// Every key of a crawl starts with this; a database holds one crawl.
+constexpr std::string_view prefix = "crawl:";
+constexpr std::string_view group = "crawl";
+/// The layout of the keys: a process of another layout (another slot count, say) would give a
+/// host two owners, so it is refused.
+constexpr std::string_view layout_version = "1";
+
+constexpr milliseconds round_interval{250};
+/// URLs waiting here below which more are read, and how many a read takes at most.
+constexpr std::uint64_t low_water = 512;
+constexpr std::uint64_t read_batch = 256;
+constexpr std::uint64_t claim_batch = 500;
+
+// The scripts: each runs atomically in Redis, so no other process sees half of one.
+
+/// Sets the layout if the database has none; returns the layout it has.
+constexpr const char* layout_script = R"(
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+return redis.call('GET', KEYS[1]))";
+
+/// A URL joins its slot's stream the first time its fingerprint is seen: 1, else 0.
+/// KEYS: seen, stream, open. ARGV: fingerprint, then the entry's field-value pairs.
+constexpr const char* publish_script = R"(
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 2))
+redis.call('INCR', KEYS[3])
+return 1)";
+
+/// Acknowledges recorded entries while the lease token is still ours (fencing): the count
+/// acknowledged, or -1 when the slot has another owner (who crawls them again).
+/// KEYS: lease, stream, open. ARGV: token, group, ids...
+constexpr const char* ack_script = R"(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local n = redis.call('XACK', KEYS[2], ARGV[2], unpack(ARGV, 3))
+redis.call('XDEL', KEYS[2], unpack(ARGV, 3))
+redis.call('DECRBY', KEYS[3], n)
+return n)";
+
+/// Takes a free slot: a new fencing token, or nil when someone holds it.
+/// KEYS: lease, fence. ARGV: owner, lease ms.
+constexpr const char* acquire_script = R"(
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local token = ARGV[1] .. '#' .. redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
+return token)";
+
+/// Extends a lease that is still ours: 1, else 0. KEYS: lease. ARGV: token, lease ms.
+constexpr const char* renew_script = R"(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1)";
+
+/// Gives a lease back if it is still ours. KEYS: lease. ARGV: token.
+constexpr const char* release_script = R"(
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1)";
+
+/// This process is alive for another lease; the others that stopped saying so leave. Returns
+/// how many are alive. KEYS: members. ARGV: me, lease ms.
+constexpr const char* heartbeat_script = R"(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZCARD', KEYS[1]))";
+
+std::string fingerprint_bytes(std::uint64_t f)
+{
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) {
+        out[static_cast<std::size_t>(i)] = static_cast<char>(f >> (56 - 8 * i));
+    }
+    return out;
+}
+
+/// The host of a "host:port" key (IPv6 without its brackets, as url::target::host).
+std::string_view host_of(std::string_view host_key)
+{
+    const auto colon = host_key.rfind(':');
+    std::string_view host = host_key.substr(0, colon == std::string_view::npos ? host_key.size() : colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    return host;
+}
+
+std::string consumer_name()
+{
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) {
+        host[0] = '\0';
+    }
+    std::random_device random;
+    return std::string(host) + ':' + std::to_string(::getpid()) + ':' + std::to_string(random());
+}
+
+std::vector<std::string> script(const char* body, std::initializer_list<std::string> keys,
+                                std::vector<std::string> args)
+{
+    std::vector<std::string> out{"EVAL", body, std::to_string(keys.size())};
+    out.insert(out.end(), keys.begin(), keys.end());
+    out.insert(out.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+    return out;
+}
+
+} // namespace
+
+redis_frontier::redis_frontier(net::any_io_executor ex, const redis::address& address, settings s, handlers h)
+    : settings_(s), handlers_(std::move(h)), timer_(ex), me_(consumer_name()), slots_(s.slots)
+{
+    counts_.address = address.text();
+    redis_ = std::make_unique<redis::connection>(ex, address, [this](std::string_view why) {
+        if (!failed_) {
+            failed_ = true;
+            handlers_.failed(why);
+        }
+    });
+}
+
+redis_frontier::~redis_frontier() = default;
+
+void redis_frontier::command(std::vector<std::string> args, std::function<void(const redis::reply&)> done)
+{
+    redis_->command(std::move(args), [this, done = std::move(done)](redis::reply r) {
+        if (failed_) {
+            return;
+        }
+        if (r.is_error()) {
+            failed_ = true;
+            handlers_.failed(r.text);
+            return;
+        }
+        done(r);
+    });
+}
+
+std::string redis_frontier::key(std::uint32_t slot, std::string_view what) const
+{
+    return std::string(prefix) + "slot:" + std::to_string(slot) + ':' + std::string(what);
+}
+
+std::uint32_t redis_frontier::slot_of(std::string_view host) const
+{
+    return shard_of(host, settings_.slots, settings_.by_domain);
+}
+
+std::uint32_t redis_frontier::slot_of_host_key(std::string_view host_key) const
+{
+    return slot_of(host_of(host_key));
+}
+
+std::size_t redis_frontier::held_count() const
+{
+    return static_cast<std::size_t>(
+        std::count_if(slots_.begin(), slots_.end(), [](const slot_state& s) { return s.held && !s.draining; }));
+}
+
+// ---- joining and the rounds --------------------------------------------------------------
+
+void redis_frontier::start()
+{
+    check_layout();
+    round();
+}
+
+void redis_frontier::check_layout()
+{
+    const std::string want = std::string(layout_version) + '/' + std::to_string(settings_.slots) +
+                             (settings_.by_domain ? "/domain" : "/host");
+    command(script(layout_script, {std::string(prefix) + "layout"}, {want}), [this, want](const redis::reply& r) {
+        if (r.text != want) {
+            failed_ = true;
+            handlers_.failed("the database holds a crawl of another layout (" + r.text + ", this one is " + want +
+                             "): give this crawl a database of its own");
+        }
+    });
+}
+
+void redis_frontier::schedule_round()
+{
+    timer_.expires_after(round_interval);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec && !failed_ && !leaving_) {
+            round();
+        }
+    });
+}
+
+void redis_frontier::round()
+{
+    const auto now = clock::now();
+    expire_stale(now);
+    heartbeat();
+    renew_due(now);
+    balance();
+    prepare(now);
+    sweep(now);
+    read_new();
+    ask_finished();
+    schedule_round();
+}
+
+void redis_frontier::heartbeat()
+{
+    command(script(heartbeat_script, {std::string(prefix) + "members"},
+                   {me_, std::to_string(settings_.lease.count())}),
+            [this](const redis::reply& r) { members_ = static_cast<std::uint64_t>(std::max<long long>(1, r.integer)); });
+}
+
+/// A lease whose last renewal is too old is no longer ours to use, whatever the server says
+/// later: this process may have been stopped while it ran out.
+void redis_frontier::expire_stale(clock::time_point now)
+{
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+        if (slots_[s].held && now >= slots_[s].valid_until) {
+            lose(s);
+        }
+    }
+}
+
+void redis_frontier::renew_due(clock::time_point now)
+{
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+        auto& slot = slots_[s];
+        if (!slot.held || slot.renewing || now < slot.renew_after) {
+            continue;
+        }
+        slot.renewing = true;
+        const auto sent = now;
+        command(script(renew_script, {key(s, "lease")}, {slot.token, std::to_string(settings_.lease.count())}),
+                [this, s, sent, token = slot.token](const redis::reply& r) {
+                    auto& renewed = slots_[s];
+                    renewed.renewing = false;
+                    if (!renewed.held || renewed.token != token) {
+                        return;
+                    }
+                    if (r.integer != 1) {
+                        lose(s);
+                        return;
+                    }
+                    // Counted from when the renewal was sent: the server's expiry is later still.
+                    renewed.valid_until = sent + settings_.lease - settings_.lease / 5;
+                    renewed.renew_after = sent + settings_.lease / 4;
+                });
+    }
+}
+
+/// Toward a fair share of the slots (all of them divided among the live processes): take free
+/// ones while below it, give back (after draining) while above it.
+void redis_frontier::balance()
+{
+    const auto share = static_cast<std::size_t>((settings_.slots + members_ - 1) / members_);
+    std::size_t held = held_count();
+    if (held > share) {
+        // Give back those with the fewest URLs running here.
+        std::vector<std::uint32_t> order;
+        for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+            if (slots_[s].held && !slots_[s].draining) {
+                order.push_back(s);
+            }
+        }
+        std::sort(order.begin(), order.end(),
+                  [this](std::uint32_t a, std::uint32_t b) { return slots_[a].started < slots_[b].started; });
+        for (std::size_t i = 0; i < held - share; ++i) {
+            slots_[order[i]].draining = true;
+        }
+        handlers_.changed();
+    }
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+        if (slots_[s].held && slots_[s].draining && slots_[s].started == 0) {
+            release(s);
+        }
+    }
+    if (acquiring_ != 0 || leaving_) {
+        return;
+    }
+    held = held_count();
+    for (std::uint32_t tried = 0; held + acquiring_ < share && tried < settings_.slots; ++tried) {
+        const std::uint32_t s = next_candidate_;
+        next_candidate_ = (next_candidate_ + 1) % settings_.slots;
+        if (!slots_[s].held) {
+            acquire(s);
+        }
+    }
+}
+
+void redis_frontier::acquire(std::uint32_t s)
+{
+    ++acquiring_;
+    const auto sent = clock::now();
+    command(script(acquire_script, {key(s, "lease"), std::string(prefix) + "fence"},
+                   {me_, std::to_string(settings_.lease.count())}),
+            [this, s, sent](const redis::reply& r) {
+                --acquiring_;
+                if (r.type != redis::reply::kind::string || leaving_) {
+                    return; // another process holds it
+                }
+                auto& slot = slots_[s];
+                slot = slot_state{};
+                slot.held = true;
+                slot.token = r.text;
+                slot.valid_until = sent + settings_.lease - settings_.lease / 5;
+                slot.renew_after = sent + settings_.lease / 4;
+                slot.usable_from = sent + settings_.handover;
+                ++counts_.slots_taken;
+                prepare(clock::now());
+            });
+}
+
+/// Slots taken and past their handover wait get their stream's group, and what the last owner
+/// left pending is claimed. (The group may exist already: BUSYGROUP is no error here.)
+void redis_frontier::prepare(clock::time_point now)
+{
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+        auto& slot = slots_[s];
+        if (!slot.held || slot.claiming || slot.ready || now < slot.usable_from) {
+            continue;
+        }
+        slot.claiming = true;
+        redis_->command({"XGROUP", "CREATE", key(s, "stream"), std::string(group), "0", "MKSTREAM"},
+                        [this, s](const redis::reply&) { claim_left_over(s, "0-0"); });
+    }
+}
+
+/// What earlier owners of the slot took and did not record is this process's now: XAUTOCLAIM
+/// with no idle time, since the lease says they are gone.
+void redis_frontier::claim_left_over(std::uint32_t s, std::string cursor)
+{
+    command({"XAUTOCLAIM", key(s, "stream"), std::string(group), me_, "0", cursor, "COUNT",
+             std::to_string(claim_batch)},
+            [this, s](const redis::reply& r) {
+                auto& slot = slots_[s];
+                if (!slot.held || r.elements.size() < 2) {
+                    return;
+                }
+                std::vector<frontier_entry> batch;
+                take_entries(s, r.elements[1], batch);
+                deliver(std::move(batch));
+                const std::string& next = r.elements[0].text;
+                if (next == "0-0" || next.empty()) {
+                    slot.claiming = false;
+                    slot.ready = true;
+                    slot.sweep_after = clock::now() + settings_.lease / 2;
+                    handlers_.changed();
+                } else {
+                    claim_left_over(s, next);
+                }
+            });
+}
+
+/// An entry can be left pending with a consumer that no longer holds its slot: one that read
+/// it just as it lost the lease (its read reached the server late, after a pause), or this
+/// process, between the end of a lease and the next round. So the owner claims, every half
+/// lease, what has been pending longer than a lease with anybody; what it already holds is
+/// skipped when it comes back.
+void redis_frontier::sweep(clock::time_point now)
+{
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+        auto& slot = slots_[s];
+        if (!slot.held || !slot.ready || slot.draining || slot.sweeping || now < slot.sweep_after) {
+            continue;
+        }
+        slot.sweeping = true;
+        command({"XAUTOCLAIM", key(s, "stream"), std::string(group), me_, std::to_string(settings_.lease.count()),
+                 slot.sweep_cursor, "COUNT", std::to_string(claim_batch)},
+                [this, s, token = slot.token](const redis::reply& r) {
+                    auto& swept = slots_[s];
+                    if (!swept.held || swept.token != token || r.elements.size() < 2) {
+                        return;
+                    }
+                    swept.sweeping = false;
+                    swept.sweep_cursor = r.elements[0].text.empty() ? "0-0" : r.elements[0].text;
+                    swept.sweep_after = clock::now() + settings_.lease / 2;
+                    std::vector<frontier_entry> batch;
+                    take_entries(s, r.elements[1], batch);
+                    deliver(std::move(batch));
+                });
+    }
+}
+
+void redis_frontier::release(std::uint32_t s)
+{
+    auto& slot = slots_[s];
+    command(script(release_script, {key(s, "lease")}, {slot.token}), [](const redis::reply&) {});
+    slot = slot_state{};
+}
+
+void redis_frontier::lose(std::uint32_t s)
+{
+    slots_[s] = slot_state{};
+    ++counts_.slots_lost;
+    handlers_.changed();
+}
+
+/// New URLs of the slots held, while few wait here.
+void redis_frontier::read_new()
+{
+    if (reading_ || handlers_.backlog() >= low_water) {
+        return;
+    }
+    std::vector<std::uint32_t> ready;
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+        if (slots_[s].held && slots_[s].ready && !slots_[s].draining) {
+            ready.push_back(s);
+        }
+    }
+    if (ready.empty()) {
+        return;
+    }
+    const std::uint64_t each = std::max<std::uint64_t>(16, read_batch / ready.size());
+    std::vector<std::string> args{"XREADGROUP", "GROUP", std::string(group), me_, "COUNT", std::to_string(each),
+                                  "STREAMS"};
+    for (const auto s : ready) {
+        args.push_back(key(s, "stream"));
+    }
+    args.insert(args.end(), ready.size(), ">");
+    reading_ = true;
+    command(std::move(args), [this, ready](const redis::reply& r) {
+        reading_ = false;
+        std::vector<frontier_entry> batch;
+        for (const auto& stream : r.elements) {
+            if (stream.elements.size() != 2) {
+                continue;
+            }
+            const std::string& name = stream.elements[0].text;
+            for (const auto s : ready) {
+                if (name == key(s, "stream") && slots_[s].held) {
+                    take_entries(s, stream.elements[1], batch);
+                }
+            }
+        }
+        deliver(std::move(batch));
+    });
+}
+
+void redis_frontier::take_entries(std::uint32_t s, const redis::reply& entries, std::vector<frontier_entry>& out)
+{
+    std::vector<std::string> broken; // entries no crawl can use: acknowledged away
+    for (const auto& entry : entries.elements) {
+        if (entry.elements.size() != 2) {
+            continue; // (XAUTOCLAIM: an entry deleted meanwhile)
+        }
+        const std::string& id = entry.elements[0].text;
+        std::vector<std::string_view> pairs;
+        for (const auto& field : entry.elements[1].elements) {
+            pairs.emplace_back(field.text);
+        }
+        auto e = decode_shared_entry(pairs);
+        if (!e) {
+            broken.push_back(id);
+            continue;
+        }
+        if (taken_.contains(e->fingerprint)) {
+            continue; // delivered here already (a slot taken back)
+        }
+        taken_.emplace(e->fingerprint, taken_url{s, id, false});
+        out.push_back(std::move(*e));
+    }
+    for (auto& id : broken) {
+        recorded_.emplace_back(s, std::move(id));
+    }
+}
+
+void redis_frontier::deliver(std::vector<frontier_entry> batch)
+{
+    if (batch.empty()) {
+        return;
+    }
+    counts_.delivered += batch.size();
+    handlers_.delivered(std::move(batch));
+}
+
+void redis_frontier::ask_finished()
+{
+    if (asking_) {
+        return;
+    }
+    asking_ = true;
+    command({"GET", std::string(prefix) + "open"}, [this, sent_after = publishes_](const redis::reply& r) {
+        asking_ = false;
+        // No key: nothing was ever published (the seeds are on their way from some process).
+        // A publish sent after the question makes the answer stale.
+        const bool over = r.type == redis::reply::kind::string && r.text == "0" && recorded_.empty() &&
+                          publishes_ == sent_after;
+        if (over != finished_) {
+            finished_ = over;
+            handlers_.changed();
+        }
+    });
+}
+
+// ---- shared_frontier -----------------------------------------------------------------------
+
+void redis_frontier::publish(const frontier_entry& e)
+{
+    const std::uint32_t s = slot_of_host_key(e.host_key);
+    std::vector<std::string> args{fingerprint_bytes(e.fingerprint)};
+    auto pairs = encode_shared_entry(e);
+    args.insert(args.end(), std::make_move_iterator(pairs.begin()), std::make_move_iterator(pairs.end()));
+    finished_ = false; // (until the server says otherwise again)
+    ++publishes_;
+    command(script(publish_script, {key(s, "seen"), key(s, "stream"), std::string(prefix) + "open"}, std::move(args)),
+            [this](const redis::reply& r) { ++(r.integer == 1 ? counts_.published : counts_.known); });
+}
+
+bool redis_frontier::owns(std::string_view host) const
+{
+    const auto& slot = slots_[slot_of(host)];
+    const auto now = clock::now();
+    return slot.held && !slot.draining && slot.usable_from <= now && now < slot.valid_until;
+}
+
+bool redis_frontier::start(std::uint64_t fingerprint, std::string_view host)
+{
+    if (!owns(host)) {
+        let_go(fingerprint);
+        return false;
+    }
+    const auto it = taken_.find(fingerprint);
+    if (it != taken_.end() && !it->second.started) {
+        it->second.started = true;
+        ++slots_[it->second.slot].started;
+    }
+    return true;
+}
+
+/// A delivered URL's life here ends: it is no longer running in its slot.
+std::optional<redis_frontier::taken_url> redis_frontier::take_back(std::uint64_t fingerprint)
+{
+    const auto it = taken_.find(fingerprint);
+    if (it == taken_.end()) {
+        return std::nullopt;
+    }
+    taken_url t = std::move(it->second);
+    taken_.erase(it);
+    auto& slot = slots_[t.slot];
+    if (t.started && slot.started > 0) {
+        --slot.started;
+    }
+    return t;
+}
+
+void redis_frontier::recorded(std::uint64_t fingerprint)
+{
+    if (auto t = take_back(fingerprint)) {
+        recorded_.emplace_back(t->slot, std::move(t->id));
+    }
+}
+
+void redis_frontier::let_go(std::uint64_t fingerprint)
+{
+    if (take_back(fingerprint)) {
+        ++counts_.let_go;
+    }
+}
+
+void redis_frontier::acknowledge()
+{
+    if (recorded_.empty() || failed_) {
+        return;
+    }
+    std::sort(recorded_.begin(), recorded_.end());
+    for (std::size_t i = 0; i < recorded_.size();) {
+        const std::uint32_t s = recorded_[i].first;
+        std::size_t end = i;
+        std::vector<std::string> args{slots_[s].token, std::string(group)};
+        for (; end < recorded_.size() && recorded_[end].first == s; ++end) {
+            args.push_back(std::move(recorded_[end].second));
+        }
+        const std::size_t n = end - i;
+        i = end;
+        if (!slots_[s].held) {
+            counts_.fenced += n; // the slot's next owner crawls these again
+            continue;
+        }
+        command(script(ack_script, {key(s, "lease"), key(s, "stream"), std::string(prefix) + "open"}, std::move(args)),
+                [this, n](const redis::reply& r) {
+                    if (r.integer < 0) {
+                        counts_.fenced += n;
+                    }
+                });
+    }
+    recorded_.clear();
+}
+
+void redis_frontier::leave()
+{
+    acknowledge();
+    leaving_ = true;
+    timer_.cancel();
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+        if (slots_[s].held) {
+            release(s);
+        }
+    }
+    command({"ZREM", std::string(prefix) + "members", me_}, [](const redis::reply&) {});
+}
+
+bool redis_frontier::settled() const noexcept
+{
+    return failed_ || redis_->waiting() == 0;
+}
+
+} // namespace crawl::supervisor

@@ -1,0 +1,42 @@
+#pragma once
+// The part of a recursive crawl that several crawl processes share (--frontier redis://):
+// which URLs were ever found (one seen-set for all), where a found URL waits until its host's
+// owner crawls it, and which process owns which host now. The coordinator sees only this
+// interface, so it stays free of I/O; redis_frontier.hpp implements it on Redis and the unit
+// tests fake it (docs/design.md, "Many machines").
+//
+// A URL taken from the shared frontier is this process's until it has its final record
+// (recorded) or is let go because its host went to another process (let_go); until then a
+// process that dies leaves it to the host's next owner, which crawls it again.
+
+#include "frontier_store.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+namespace crawl::supervisor {
+
+class shared_frontier {
+public:
+    virtual ~shared_frontier() = default;
+
+    /// A URL this process found and has not published before: it joins the shared frontier
+    /// unless some process published it first (the shared seen-set decides). Whoever owns its
+    /// host then crawls it.
+    virtual void publish(const frontier_entry& e) = 0;
+    /// Whether a request to `host` (normalized) may start now: this process holds the lease of
+    /// its slot, with time to spare before the lease could expire.
+    [[nodiscard]] virtual bool owns(std::string_view host) const = 0;
+    /// A URL delivered by the shared frontier is about to be crawled here: true when its host
+    /// is still this process's (else it is let go, and false).
+    virtual bool start(std::uint64_t fingerprint, std::string_view host) = 0;
+    /// A URL delivered by the shared frontier has its final record (acknowledged once the
+    /// driver has written the records).
+    virtual void recorded(std::uint64_t fingerprint) = 0;
+    /// A URL delivered by the shared frontier is left to its host's next owner.
+    virtual void let_go(std::uint64_t fingerprint) = 0;
+    /// Every URL published by any process has its final record: the crawl is over.
+    [[nodiscard]] virtual bool finished() const = 0;
+};
+
+} // namespace crawl::supervisor

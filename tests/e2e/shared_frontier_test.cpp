@@ -1,0 +1,281 @@
+// --frontier redis://: four crawl processes (four machines, one worker each) share one crawl
+// of the synthetic web through a real redis-server. What they record together is what the web's
+// oracle says one crawl records, each page once; the server's log shows each host's
+// concurrency (--per-host 1) and delay never exceeded, although no process knows what the
+// others fetch; and a process killed (SIGKILL) or paused past its lease (SIGSTOP) changes
+// nothing but the pages it had in flight.
+
+#include "harness.hpp"
+
+#include "support/redis_server.hpp"
+#include "support/web/oracle.hpp"
+#include "support/web/server.hpp"
+
+#include <csignal>
+#include <map>
+#include <memory>
+#include <set>
+
+using namespace crawl::test;
+
+namespace {
+
+namespace web = crawl::test::web;
+using namespace std::chrono_literals;
+
+constexpr int processes = 4;
+constexpr auto delay = 100ms;
+constexpr auto lease = 2s;
+/// Pages a process may have in flight or recorded without acknowledgement when it dies: its
+/// worker's jobs (--concurrency 4 and its queue), with room for an acknowledgement in flight.
+constexpr std::size_t in_flight_bound = 16;
+
+web::web_params shared_web()
+{
+    web::web_params p;
+    p.seed = 11;
+    p.pages = 320;
+    p.hosts = 16;
+    p.hosts_per_domain = 2;
+    p.page_bytes = 2048;
+    return p;
+}
+
+/// Four processes of one shared crawl; the seeds go to the first only (the others start with
+/// an empty list and get their work from Redis).
+class shared_crawl {
+public:
+    shared_crawl(const web::web_server& server, const redis_server& redis, const std::vector<std::string>& seeds)
+    {
+        // The endless calendar is left out: its end is where --depth cuts it, and processes that
+        // go level by level each on its own may reach a month at more than its smallest depth.
+        // Without it, --depth 50 is deeper than the web, so the pages are the same whatever the
+        // depths.
+        std::vector<std::string> args{"-w", "1", "--concurrency", "4", "--depth", "50", "--scope", "any",
+                                      "--reject-regex", "/calendar/",
+                                      "--per-host", "1", "--delay", std::to_string(delay.count()), "--frontier",
+                                      redis.url(), "--frontier-lease", std::to_string(lease.count())};
+        for (const auto& r : server.resolve_args(0, server.site().hosts())) {
+            args.insert(args.end(), {"--resolve", r});
+        }
+        for (int i = 0; i < processes; ++i) {
+            auto argv = args;
+            stats.push_back(write_temp_file("shared-stats-" + std::to_string(i) + ".json", ""));
+            argv.insert(argv.end(), {"--stats", stats.back()});
+            procs.push_back(std::make_unique<background_process>(crawl_argv(i == 0 ? seeds : std::vector<std::string>{}, argv)));
+        }
+    }
+
+    /// Waits for every process; their records together.
+    std::vector<crawl_run> finish()
+    {
+        std::vector<crawl_run> runs;
+        for (auto& p : procs) {
+            runs.push_back(finish_crawl(*p, 90s));
+        }
+        return runs;
+    }
+
+    /// Records written so far by process `i`.
+    [[nodiscard]] std::size_t records_so_far(int i) const
+    {
+        const auto out = procs[static_cast<std::size_t>(i)]->stdout_so_far();
+        return static_cast<std::size_t>(std::count(out.begin(), out.end(), '\n'));
+    }
+
+    /// Signals process `i` and its worker.
+    void signal_all(int i, int sig) const
+    {
+        const auto& p = *procs[static_cast<std::size_t>(i)];
+        for (const pid_t child : child_pids(p.pid())) {
+            ::kill(child, sig);
+        }
+        p.send_signal(sig);
+    }
+
+    [[nodiscard]] boost::json::object stats_of(int i) const
+    {
+        return boost::json::parse(read_file(stats[static_cast<std::size_t>(i)])).as_object();
+    }
+
+    std::vector<std::unique_ptr<background_process>> procs;
+    std::vector<std::string> stats;
+};
+
+/// How many records each URL has in all the runs.
+std::map<std::string, std::size_t> record_counts(const std::vector<crawl_run>& runs)
+{
+    std::map<std::string, std::size_t> out;
+    for (const auto& run : runs) {
+        for (const auto& r : run.discovered) {
+            ++out[std::string(r.at("url").as_string())];
+        }
+        EXPECT_TRUE(run.records.empty()) << "every record of a shared crawl comes from the shared frontier";
+    }
+    return out;
+}
+
+std::set<std::string> expected_urls(const web::web& w, const std::vector<std::string>& seeds)
+{
+    web::crawl_spec spec;
+    spec.seeds = seeds;
+    spec.depth = 50;
+    spec.scope = web::scope::any;
+    spec.redirects = web::redirect_mode::queued;
+    spec.follow = [](std::string_view url) { return url.find("/calendar/") == std::string_view::npos; };
+    const auto e = web::expect_crawl(w, spec);
+    const auto urls = e.urls();
+    return {urls.begin(), urls.end()};
+}
+
+/// The politeness every process kept together: no host ever had two requests in flight, and
+/// no two requests to one host started much closer than --delay (the server notes arrivals
+/// late when busy: five processes share two cores here).
+void expect_polite(const web::web_server& server)
+{
+    for (std::uint32_t h = 0; h < server.site().hosts(); ++h) {
+        const auto c = server.log().host(h);
+        EXPECT_LE(c.max_in_flight, 1u) << "host " << h;
+        if (c.min_gap) {
+            EXPECT_GE(*c.min_gap, delay * 6 / 10) << "host " << h;
+        }
+    }
+}
+
+/// Pages requested more than once, robots.txt aside: each owner of a host reads its robots.txt
+/// (a host changes owners as processes join and leave). The count of requests beyond one.
+std::size_t pages_fetched_again(const web::web_server& server)
+{
+    std::size_t again = 0;
+    for (const auto& [url, n] : server.log().repeated()) {
+        if (!url.ends_with(" /robots.txt")) {
+            again += n - 1;
+        }
+    }
+    return again;
+}
+
+/// Records beyond one per URL, and URLs missing.
+std::pair<std::size_t, std::string> extra_and_missing(const std::map<std::string, std::size_t>& got,
+                                                      const std::set<std::string>& want)
+{
+    std::size_t extra = 0;
+    std::string missing;
+    for (const auto& url : want) {
+        if (!got.contains(url)) {
+            missing += url + "\n";
+        }
+    }
+    for (const auto& [url, n] : got) {
+        extra += n - 1;
+        if (!want.contains(url)) {
+            missing += "extra " + url + "\n";
+        }
+    }
+    return {extra, missing};
+}
+
+std::vector<std::string> seeds_of(const web::web& w)
+{
+    return {w.url({web::kind::page, 0, 0, 0}), w.url({web::kind::page, 5, 0, 0})};
+}
+
+TEST(SharedFrontierTest, FourProcessesRecordEachPageOnceAndKeepEveryHostsLimits)
+{
+    redis_server redis;
+    web::web_server server(shared_web());
+    const auto seeds = seeds_of(server.site());
+    const auto want = expected_urls(server.site(), seeds);
+
+    shared_crawl crawl(server, redis, seeds);
+    const auto runs = crawl.finish();
+    for (const auto& run : runs) {
+        EXPECT_TRUE(run.process.exit_code == 0 || run.process.exit_code == 1) << run.process.err; // (404s)
+    }
+    const auto got = record_counts(runs);
+    const auto [extra, missing] = extra_and_missing(got, want);
+    EXPECT_EQ(extra, 0u) << "records beyond one per URL";
+    EXPECT_TRUE(missing.empty()) << missing;
+    EXPECT_EQ(pages_fetched_again(server), 0u);
+    expect_polite(server);
+
+    int sharing = 0;
+    for (const auto& run : runs) {
+        sharing += run.discovered.empty() ? 0 : 1;
+    }
+    EXPECT_GE(sharing, 2) << "the hosts were shared out";
+    std::printf("%zu URLs recorded by %d processes; records per process:", got.size(), sharing);
+    for (const auto& run : runs) {
+        std::printf(" %zu", run.discovered.size());
+    }
+    std::printf("\n");
+    EXPECT_EQ(redis.cli({"GET", "crawl:open"}), "0\n") << "every URL published was acknowledged";
+}
+
+/// A crawl slow enough to act in (every host answers after 40 ms), and what it should record.
+class SlowSharedCrawl : public ::testing::Test {
+protected:
+    SlowSharedCrawl()
+    {
+        for (std::uint32_t h = 0; h < server.site().hosts(); ++h) {
+            server.set_delay(h, 40ms);
+        }
+    }
+
+    redis_server redis;
+    web::web_server server{shared_web()};
+    const std::vector<std::string> seeds = seeds_of(server.site());
+    const std::set<std::string> want = expected_urls(server.site(), seeds);
+    shared_crawl crawl{server, redis, seeds};
+};
+
+TEST_F(SlowSharedCrawl, AProcessKilledLeavesOnlyItsPagesInFlightToBeFetchedAgain)
+{
+    // The victim is one that got work from the others (no seeds of its own).
+    ASSERT_TRUE(wait_until([&] { return crawl.records_so_far(1) >= 5; })) << "process 1 never crawled";
+    crawl.signal_all(1, SIGKILL);
+    const auto runs = crawl.finish();
+    EXPECT_EQ(runs[1].process.exit_code, 128 + SIGKILL);
+    for (std::size_t i : {0u, 2u, 3u}) {
+        EXPECT_TRUE(runs[i].process.exit_code == 0 || runs[i].process.exit_code == 1) << runs[i].process.err;
+    }
+    const auto got = record_counts(runs);
+    const auto [extra, missing] = extra_and_missing(got, want);
+    EXPECT_TRUE(missing.empty()) << "a page lost with the process:\n" << missing;
+    EXPECT_LE(extra, in_flight_bound) << "only what it had in flight is recorded twice";
+    const std::size_t fetched_again = pages_fetched_again(server);
+    EXPECT_LE(fetched_again, in_flight_bound);
+    expect_polite(server);
+    std::printf("process 1 killed after %zu records; %zu records again, %zu requests again\n",
+                runs[1].discovered.size(), extra, fetched_again);
+}
+
+TEST_F(SlowSharedCrawl, AProcessPausedPastItsLeaseStopsBeforeTheNextOwnerStarts)
+{
+    ASSERT_TRUE(wait_until([&] { return crawl.records_so_far(2) >= 5; })) << "process 2 never crawled";
+    crawl.signal_all(2, SIGSTOP);
+    const std::size_t others_before = crawl.records_so_far(0) + crawl.records_so_far(1) + crawl.records_so_far(3);
+    std::this_thread::sleep_for(lease + lease / 2);
+    const std::size_t others_after = crawl.records_so_far(0) + crawl.records_so_far(1) + crawl.records_so_far(3);
+    crawl.signal_all(2, SIGCONT);
+    const auto runs = crawl.finish();
+    for (const auto& run : runs) {
+        EXPECT_TRUE(run.process.exit_code == 0 || run.process.exit_code == 1) << run.process.err;
+    }
+    EXPECT_GT(others_after, others_before) << "the others went on while it was paused";
+    const auto stats = crawl.stats_of(2).at("shared_frontier").as_object();
+    EXPECT_GE(stats.at("slots_lost").to_number<std::uint64_t>(), 1u) << "its leases ran out while it was paused";
+
+    const auto got = record_counts(runs);
+    const auto [extra, missing] = extra_and_missing(got, want);
+    EXPECT_TRUE(missing.empty()) << missing;
+    EXPECT_LE(extra, in_flight_bound);
+    EXPECT_LE(pages_fetched_again(server), in_flight_bound);
+    expect_polite(server);
+    std::printf("process 2 paused %lld ms: the others recorded %zu meanwhile; %zu records twice, slots lost %llu\n",
+                static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(lease + lease / 2).count()),
+                others_after - others_before, extra,
+                static_cast<unsigned long long>(stats.at("slots_lost").to_number<std::uint64_t>()));
+}
+
+} // namespace

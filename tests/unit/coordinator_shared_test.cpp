@@ -1,0 +1,175 @@
+// The coordinator in a shared crawl (--frontier redis://), with a fake shared frontier: input
+// URLs and new links are published, not queued; only what the shared frontier delivers is
+// crawled, and only while this process owns its host (fencing); every delivered URL ends
+// recorded or let go; the run ends when the shared frontier says the whole crawl is over.
+
+#include "coordinator_crawl_fixture.hpp"
+
+#include "crawl/url/url.hpp"
+
+#include <set>
+
+namespace crawl::supervisor::coordinator_tests {
+namespace {
+
+class fake_shared final : public shared_frontier {
+public:
+    void publish(const frontier_entry& e) override { published.push_back(e); }
+    [[nodiscard]] bool owns(std::string_view host) const override { return owned.contains(std::string(host)); }
+    bool start(std::uint64_t fingerprint, std::string_view host) override
+    {
+        if (!owns(host)) {
+            let_go(fingerprint);
+            return false;
+        }
+        return true;
+    }
+    void recorded(std::uint64_t fingerprint) override { recorded_urls.push_back(fingerprint); }
+    void let_go(std::uint64_t fingerprint) override { let_go_urls.push_back(fingerprint); }
+    [[nodiscard]] bool finished() const override { return over; }
+
+    std::vector<std::string> published_urls() const
+    {
+        std::vector<std::string> out;
+        for (const auto& e : published) {
+            out.push_back(e.url + " " + std::to_string(e.depth));
+        }
+        return out;
+    }
+
+    std::vector<frontier_entry> published;
+    std::set<std::string> owned;
+    std::vector<std::uint64_t> recorded_urls;
+    std::vector<std::uint64_t> let_go_urls;
+    bool over = false;
+};
+
+class CoordinatorSharedTest : public CoordinatorCrawlTest {
+protected:
+    CoordinatorSharedTest() { shared = &fake; }
+
+    /// What the driver does with a delivery: the URLs join the local frontier, the
+    /// coordinator looks again.
+    void deliver(std::vector<frontier_entry> entries)
+    {
+        for (auto& e : entries) {
+            (void)links->claim(e.fingerprint);
+            links->add(e);
+        }
+        c->tick();
+    }
+
+    /// Delivers what was published (as the shared frontier would, to the owner of its hosts).
+    void deliver_published()
+    {
+        deliver(std::exchange(fake.published, {}));
+    }
+
+    static frontier_entry entry(std::string_view url, std::uint32_t depth)
+    {
+        auto t = url::parse_input(url).value();
+        frontier_entry e;
+        e.url = t.href;
+        e.fingerprint = fingerprint64(t.href);
+        e.host_key = t.host_port();
+        e.depth = depth;
+        return e;
+    }
+
+    fake_shared fake;
+};
+
+TEST_F(CoordinatorSharedTest, InputAndLinksArePublishedAndOnlyDeliveredUrlsAreCrawled)
+{
+    fake.owned = {"a.test"};
+    start_crawl();
+    lines({"http://a.test/", "not a url", "http://a.test/"});
+    c->input_ended();
+    EXPECT_TRUE(sent_urls().empty()) << "an input URL waits for the shared frontier like a link";
+    ASSERT_EQ(fake.published_urls(), std::vector<std::string>{"http://a.test/ 0"}) << "the repeated line is claimed";
+    EXPECT_TRUE(fake.published.front().seed_chain);
+    EXPECT_EQ(written().size(), 1u) << "the bad line has its record here";
+
+    c->output().clear();
+    deliver_published();
+    ASSERT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/"});
+    answer_links(job_of("http://a.test/"), {"http://a.test/b", "http://b.test/x", "http://a.test/"});
+    EXPECT_EQ(fake.published_urls(), std::vector<std::string>{"http://a.test/b 1"})
+        << "the seed's own host is its scope; the seed is seen already";
+    EXPECT_EQ(fake.recorded_urls, std::vector<std::uint64_t>{fingerprint64("http://a.test/")});
+    EXPECT_TRUE(sent_urls().empty()) << "published, not queued here";
+    EXPECT_EQ(names(pool.take()), std::vector<std::string>{}) << "not over while the shared frontier is not";
+
+    deliver_published();
+    ASSERT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/b"});
+    answer_links(job_of("http://a.test/b"), {});
+    EXPECT_EQ(names(pool.take()), std::vector<std::string>{});
+    fake.over = true;
+    c->tick();
+    EXPECT_EQ(names(pool.take()), std::vector<std::string>{"finish 0"});
+    EXPECT_EQ(written(), (std::vector<std::string>{"http://a.test/ 0 -", "http://a.test/b 1 http://a.test/"}));
+}
+
+TEST_F(CoordinatorSharedTest, UrlsOfHostsNoLongerOwnedAreLetGoNotFetched)
+{
+    opts.per_host = 1;
+    opts.delay = 100ms; // paced: a withdrawn dispatch must not leave the host waiting for a send report
+    fake.owned = {"a.test"};
+    start_crawl();
+    c->input_ended();
+    deliver({entry("http://a.test/1", 1), entry("http://a.test/2", 1), entry("http://b.test/1", 1)});
+    EXPECT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/1"}) << "one at a time at a.test; b.test is not ours";
+    EXPECT_EQ(fake.let_go_urls, std::vector<std::uint64_t>{fingerprint64("http://b.test/1")});
+
+    fake.owned.clear(); // the lease ran out while a.test/1 was in flight
+    answer_links(job_of("http://a.test/1"), {"http://a.test/3"});
+    now += 200ms; // past the delay
+    c->tick();
+    EXPECT_TRUE(sent_urls().empty()) << "a.test/2 waited for a.test's slot and must not start now";
+    EXPECT_EQ(fake.let_go_urls, (std::vector<std::uint64_t>{fingerprint64("http://b.test/1"),
+                                                            fingerprint64("http://a.test/2")}));
+    EXPECT_EQ(fake.recorded_urls, std::vector<std::uint64_t>{fingerprint64("http://a.test/1")})
+        << "what was in flight is recorded (its acknowledgement is fenced by the lease)";
+    EXPECT_EQ(fake.published_urls(), std::vector<std::string>{"http://a.test/3 2"}) << "its links are not lost";
+
+    // The slot comes back (taken over again): what it delivers now starts, after the delay.
+    fake.owned = {"a.test"};
+    deliver({entry("http://a.test/4", 1)});
+    now += 200ms;
+    c->tick();
+    EXPECT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/4"}) << "the host is not stuck";
+    answer_links(job_of("http://a.test/4"), {});
+    fake.over = true;
+    c->tick();
+    EXPECT_EQ(names(pool.take()), std::vector<std::string>{"finish 0"}) << "what was let go is another owner's";
+}
+
+TEST_F(CoordinatorSharedTest, ARobotsTxtFetchOfAHostNoLongerOwnedIsLetGoWithItsUrls)
+{
+    opts.robots = true;
+    start_crawl();
+    c->input_ended();
+    // Eight hosts' robots.txt fill the worker's credits (4 in flight and 4 queued) ...
+    std::vector<frontier_entry> filler;
+    for (int i = 0; i < 8; ++i) {
+        const std::string host = "h" + std::to_string(i) + ".test";
+        fake.owned.insert(host);
+        filler.push_back(entry("http://" + host + "/", 1));
+    }
+    deliver(filler);
+    auto robots = pool.take_sent();
+    ASSERT_EQ(robots.size(), 8u);
+    // ... so a.test's waits for a credit, and its lease runs out meanwhile.
+    fake.owned.insert("a.test");
+    deliver({entry("http://a.test/1", 1)});
+    EXPECT_TRUE(pool.take_sent().empty());
+    fake.owned.erase("a.test");
+    answer_robots(robots.front(), wire::robots_verdict::allow_all);
+    const auto started = pool.take_sent();
+    ASSERT_EQ(started.size(), 1u);
+    EXPECT_EQ(started.front().job.url, "http://h0.test/") << "the credit went to h0.test's page, not to a.test's robots.txt";
+    EXPECT_EQ(fake.let_go_urls, std::vector<std::uint64_t>{fingerprint64("http://a.test/1")});
+}
+
+} // namespace
+} // namespace crawl::supervisor::coordinator_tests
