@@ -1,7 +1,7 @@
 // crawl-web-server: the synthetic web (tests/support/web) standalone, for benchmarks; and its
 // oracle, which prints what a correct recursive crawl of it records.
 //
-//   crawl-web-server [WEB] [--port P] [--threads T] [--log FILE] [--summary FILE]
+//   crawl-web-server [WEB] [--port P] [--threads T] [--answer-delay MS] [--log FILE] [--summary FILE]
 //   crawl-web-server --oracle [WEB] --port P --start URL... [--depth D] [--scope host|domain|any]
 //                    [--no-parent] [--ignore-robots] [--sitemaps] [--max-pages N]
 //                    [--max-per-host N] [--redirects followed|queued] [--urls]
@@ -9,7 +9,8 @@
 //   WEB: [--seed S] [--pages N] [--hosts H] [--hosts-per-domain K] [--dir-pages D]
 //        [--page-bytes B] [--sitemap-urls U] [--crawl-delay SEC] [--hostile-sitemaps]
 //
-// Serving: all hosts on 127.0.0.1:P (0 picks a port), T threads (default: the CPUs this
+// --answer-delay MS: every answer waits MS first (hosts far away: a crawl bound by latency,
+// not by the CPU). Serving: all hosts on 127.0.0.1:P (0 picks a port), T threads (default: the CPUs this
 // process may run on); prints one line when ready, "port=P hosts=H pages=N seed=S threads=T
 // home=URL", and serves until SIGINT/SIGTERM. Then it prints a summary to stderr (and as JSON
 // to --summary FILE): requests, distinct URLs, URLs requested more than once, and per host the
@@ -48,6 +49,7 @@ struct options {
     server_options server;
     std::string log_path;
     std::string summary_path;
+    std::uint32_t answer_delay_ms = 0;
     crawl_spec crawl;
     bool urls_only = false;
 };
@@ -102,6 +104,8 @@ void option(options& o, std::string_view arg, std::string_view v)
         o.web.port = o.server.port;
     } else if (arg == "--threads") {
         o.server.threads = args.number<unsigned>(arg, v);
+    } else if (arg == "--answer-delay") {
+        o.answer_delay_ms = args.number<std::uint32_t>(arg, v);
     } else if (arg == "--log") {
         o.log_path = std::string(v);
     } else if (arg == "--summary") {
@@ -269,6 +273,9 @@ int serve(options o)
         boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
         signals.async_wait([](const boost::system::error_code&, int) {});
         web_server server(o.web, o.server);
+        for (std::uint32_t h = 0; o.answer_delay_ms != 0 && h < server.site().hosts(); ++h) {
+            server.set_delay(h, std::chrono::milliseconds(o.answer_delay_ms));
+        }
         std::printf("port=%u hosts=%u pages=%llu seed=%llu threads=%u home=%s\n", server.port(), server.site().hosts(),
                     static_cast<unsigned long long>(o.web.pages), static_cast<unsigned long long>(o.web.seed),
                     o.server.threads, server.url(resource{kind::page, 0, 0, 0}).c_str());
