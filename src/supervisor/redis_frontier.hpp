@@ -36,6 +36,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -145,6 +146,7 @@ private:
     std::vector<std::pair<std::uint32_t, std::string>> recorded_; ///< (slot, entry id) to acknowledge
     std::uint64_t members_ = 1;
     std::uint32_t next_candidate_ = 0; ///< where the search for a free slot goes on
+    std::minstd_rand random_{std::random_device{}()}; ///< which slots to give back
     unsigned acquiring_ = 0;
     std::uint64_t publishes_ = 0; ///< sent so far
     bool reading_ = false;

@@ -347,7 +347,9 @@ private:
     {
         run_stats stats = coordinator_.final_stats();
         if (shared_) {
+            const auto seeds = stats.shared.seeds; // (the coordinator counts those)
             stats.shared = shared_->counts();
+            stats.shared.seeds = seeds;
         }
         stats.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
         struct rusage usage {};
