@@ -1,8 +1,10 @@
 #include "redis_frontier.hpp"
 
 #include "crawl/supervisor/shard.hpp"
+#include "crawl/util/digest.hpp"
 
 #include "shared_entry.hpp"
+#include "slot_balance.hpp"
 
 #include <unistd.h>
 
@@ -23,7 +25,14 @@ constexpr std::string_view group = "crawl";
 /// host two owners, so it is refused.
 constexpr std::string_view layout_version = "1";
 
-constexpr milliseconds round_interval{250};
+/// The rounds (renewals, heartbeat, survey, share-out, sweeps) come every quarter second; in
+/// between, a tick every 50 ms reads new URLs, and asks whether the crawl is over while nothing
+/// runs here, so a link found on a page of this process's hosts waits little, and the crawl's
+/// end is seen soon. The first rounds come sooner (at ticks 0, 1, 2 and 4): a process that just
+/// started has nothing to do until it holds slots.
+constexpr milliseconds tick_interval{50};
+constexpr unsigned ticks_per_round = 5;
+constexpr milliseconds round_interval = tick_interval * ticks_per_round;
 /// URLs waiting here below which more are read, and how many a read takes at most.
 constexpr std::uint64_t low_water = 512;
 constexpr std::uint64_t read_batch = 256;
@@ -74,6 +83,18 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 return 1)";
 
+/// Every slot's URLs waiting (its stream's length: found and not yet recorded) and its lease
+/// holder's token ('' when free), in pairs. ARGV: key prefix, slot count. (It names keys
+/// that KEYS does not list, as no cluster can hold a crawl: docs/design.md.)
+constexpr const char* survey_script = R"(
+local out = {}
+for s = 0, tonumber(ARGV[2]) - 1 do
+  local slot = ARGV[1] .. 'slot:' .. s .. ':'
+  out[#out + 1] = redis.call('XLEN', slot .. 'stream')
+  out[#out + 1] = redis.call('GET', slot .. 'lease') or ''
+end
+return out)";
+
 /// This process is alive for another lease; the others that stopped saying so leave. Returns
 /// how many are alive. KEYS: members. ARGV: me, lease ms.
 constexpr const char* heartbeat_script = R"(
@@ -113,27 +134,48 @@ std::string consumer_name()
     return std::string(host) + ':' + std::to_string(::getpid()) + ':' + std::to_string(random());
 }
 
-std::vector<std::string> script(const char* body, std::initializer_list<std::string> keys,
-                                std::vector<std::string> args)
+/// The scripts by name, in the order of redis_frontier::lua.
+constexpr std::array<const char*, redis_frontier::lua_count> lua_bodies{
+    layout_script, publish_script, ack_script, acquire_script, renew_script, release_script, survey_script,
+    heartbeat_script};
+
+std::string sha1_hex(std::string_view text)
 {
-    std::vector<std::string> out{"EVAL", body, std::to_string(keys.size())};
-    out.insert(out.end(), keys.begin(), keys.end());
-    out.insert(out.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
-    return out;
+    digest d(digest::algorithm::sha1);
+    d.update(text);
+    return to_hex(d.finish());
 }
 
 } // namespace
 
 redis_frontier::redis_frontier(net::any_io_executor ex, const redis::address& address, settings s, handlers h)
-    : settings_(s), handlers_(std::move(h)), timer_(ex), me_(consumer_name()), slots_(s.slots)
+    : settings_(s), handlers_(std::move(h)), timer_(ex), me_(consumer_name()), slots_(s.slots),
+      open_key_(std::string(prefix) + "open"), survey_(s.slots)
 {
     counts_.address = address.text();
+    keys_.reserve(s.slots);
+    for (std::uint32_t slot = 0; slot < s.slots; ++slot) {
+        const std::string base = std::string(prefix) + "slot:" + std::to_string(slot) + ':';
+        keys_.push_back({base + "lease", base + "stream", base + "seen"});
+    }
     redis_ = std::make_unique<redis::connection>(ex, address, [this](std::string_view why) {
         if (!failed_) {
             failed_ = true;
             handlers_.failed(why);
         }
     });
+    // The scripts are loaded before any other command is sent, so each call afterwards names
+    // its script by SHA-1 (EVALSHA) rather than sending the whole body; the connection keeps
+    // the order.
+    for (std::size_t i = 0; i < lua_count; ++i) {
+        sha_[i] = sha1_hex(lua_bodies[i]);
+        command({"SCRIPT", "LOAD", lua_bodies[i]}, [this, i](const redis::reply& r) {
+            if (r.text != sha_[i]) {
+                failed_ = true;
+                handlers_.failed("SCRIPT LOAD answered " + r.text + ", not the script's SHA-1 " + sha_[i]);
+            }
+        });
+    }
 }
 
 redis_frontier::~redis_frontier() = default;
@@ -153,9 +195,13 @@ void redis_frontier::command(std::vector<std::string> args, std::function<void(c
     });
 }
 
-std::string redis_frontier::key(std::uint32_t slot, std::string_view what) const
+std::vector<std::string> redis_frontier::call(lua script, std::initializer_list<std::string> keys,
+                                              std::vector<std::string> args) const
 {
-    return std::string(prefix) + "slot:" + std::to_string(slot) + ':' + std::string(what);
+    std::vector<std::string> out{"EVALSHA", sha_[static_cast<std::size_t>(script)], std::to_string(keys.size())};
+    out.insert(out.end(), keys.begin(), keys.end());
+    out.insert(out.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+    return out;
 }
 
 std::uint32_t redis_frontier::slot_of(std::string_view host) const
@@ -168,25 +214,19 @@ std::uint32_t redis_frontier::slot_of_host_key(std::string_view host_key) const
     return slot_of(host_of(host_key));
 }
 
-std::size_t redis_frontier::held_count() const
-{
-    return static_cast<std::size_t>(
-        std::count_if(slots_.begin(), slots_.end(), [](const slot_state& s) { return s.held && !s.draining; }));
-}
-
 // ---- joining and the rounds --------------------------------------------------------------
 
 void redis_frontier::start()
 {
     check_layout();
-    round();
+    tick();
 }
 
 void redis_frontier::check_layout()
 {
     const std::string want = std::string(layout_version) + '/' + std::to_string(settings_.slots) +
                              (settings_.by_domain ? "/domain" : "/host");
-    command(script(layout_script, {std::string(prefix) + "layout"}, {want}), [this, want](const redis::reply& r) {
+    command(call(lua::layout, {std::string(prefix) + "layout"}, {want}), [this, want](const redis::reply& r) {
         if (r.text != want) {
             failed_ = true;
             handlers_.failed("the database holds a crawl of another layout (" + r.text + ", this one is " + want +
@@ -195,12 +235,22 @@ void redis_frontier::check_layout()
     });
 }
 
-void redis_frontier::schedule_round()
+void redis_frontier::tick()
 {
-    timer_.expires_after(round_interval);
+    const bool round_due = ticks_ % ticks_per_round == 0 || ticks_ == 1 || ticks_ == 2 || ticks_ == 4;
+    ++ticks_;
+    if (round_due) {
+        round();
+    } else {
+        read_new();
+        if (taken_.empty()) {
+            ask_finished();
+        }
+    }
+    timer_.expires_after(tick_interval);
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec && !failed_ && !leaving_) {
-            round();
+            tick();
         }
     });
 }
@@ -211,17 +261,17 @@ void redis_frontier::round()
     expire_stale(now);
     heartbeat();
     renew_due(now);
-    balance();
+    release_drained(now);
+    survey();
     prepare(now);
     sweep(now);
     read_new();
     ask_finished();
-    schedule_round();
 }
 
 void redis_frontier::heartbeat()
 {
-    command(script(heartbeat_script, {std::string(prefix) + "members"},
+    command(call(lua::heartbeat, {std::string(prefix) + "members"},
                    {me_, std::to_string(settings_.lease.count())}),
             [this](const redis::reply& r) { members_ = static_cast<std::uint64_t>(std::max<long long>(1, r.integer)); });
 }
@@ -246,7 +296,7 @@ void redis_frontier::renew_due(clock::time_point now)
         }
         slot.renewing = true;
         const auto sent = now;
-        command(script(renew_script, {key(s, "lease")}, {slot.token, std::to_string(settings_.lease.count())}),
+        command(call(lua::renew, {keys_[s].lease}, {slot.token, std::to_string(settings_.lease.count())}),
                 [this, s, sent, token = slot.token](const redis::reply& r) {
                     auto& renewed = slots_[s];
                     renewed.renewing = false;
@@ -264,43 +314,74 @@ void redis_frontier::renew_due(clock::time_point now)
     }
 }
 
-/// Toward a fair share of the slots (all of them divided among the live processes): take free
-/// ones while below it, give back (after draining) while above it.
-void redis_frontier::balance()
+/// Slots given back are released once nothing started there is running.
+void redis_frontier::release_drained(clock::time_point now)
 {
-    const auto share = static_cast<std::size_t>((settings_.slots + members_ - 1) / members_);
-    std::size_t held = held_count();
-    if (held > share) {
-        // Give back slots picked at random: slots are not equal amounts of work (a slot may hold
-        // several hosts, or none), and giving back the idle ones first kept every busy slot with
-        // the first process (bench/shared-scaling: one process of four did 870 of 1,465 pages).
-        std::vector<std::uint32_t> order;
-        for (std::uint32_t s = 0; s < slots_.size(); ++s) {
-            if (slots_[s].held && !slots_[s].draining) {
-                order.push_back(s);
-            }
-        }
-        std::shuffle(order.begin(), order.end(), random_);
-        for (std::size_t i = 0; i < held - share; ++i) {
-            slots_[order[i]].draining = true;
-        }
-        handlers_.changed();
-    }
     for (std::uint32_t s = 0; s < slots_.size(); ++s) {
         if (slots_[s].held && slots_[s].draining && slots_[s].started == 0) {
             release(s);
+            // The survey shows where its URLs went only after the others' next rounds.
+            give_back_after_ = std::max(give_back_after_, now + 2 * round_interval);
         }
     }
-    if (acquiring_ != 0 || leaving_) {
+}
+
+/// Where the URLs wait and who holds each slot; then the share-out is planned on it.
+void redis_frontier::survey()
+{
+    if (surveying_) {
         return;
     }
-    held = held_count();
-    for (std::uint32_t tried = 0; held + acquiring_ < share && tried < settings_.slots; ++tried) {
-        const std::uint32_t s = next_candidate_;
-        next_candidate_ = (next_candidate_ + 1) % settings_.slots;
-        if (!slots_[s].held) {
-            acquire(s);
+    surveying_ = true;
+    command(call(lua::survey, {}, {std::string(prefix), std::to_string(settings_.slots)}),
+            [this](const redis::reply& r) {
+                surveying_ = false;
+                if (r.elements.size() != 2 * survey_.size()) {
+                    return;
+                }
+                for (std::size_t s = 0; s < survey_.size(); ++s) {
+                    survey_[s].waiting = static_cast<std::uint64_t>(std::max<long long>(0, r.elements[2 * s].integer));
+                    const std::string& token = r.elements[2 * s + 1].text;
+                    survey_[s].holder = token.substr(0, std::min(token.size(), token.rfind('#')));
+                }
+                surveyed_ = true;
+                balance();
+            });
+}
+
+/// Takes free slots and gives back held ones so that the URLs waiting are spread evenly over
+/// the live processes (slot_balance.hpp). A slot given back drains first: nothing new starts
+/// there, what runs finishes, and then its lease is deleted.
+void redis_frontier::balance()
+{
+    if (acquiring_ != 0 || leaving_ || failed_ || !surveyed_) {
+        return;
+    }
+    std::vector<slot_view> view(slots_.size());
+    bool draining = false;
+    for (std::uint32_t s = 0; s < slots_.size(); ++s) {
+        view[s].waiting = survey_[s].waiting;
+        if (slots_[s].held) {
+            view[s].holder = me_;
+            view[s].draining = slots_[s].draining;
+            draining = draining || slots_[s].draining;
+        } else if (survey_[s].holder != me_) {
+            view[s].holder = survey_[s].holder; // (ours when surveyed, and since lost or released: free)
         }
+    }
+    const auto now = clock::now();
+    const balance_rules rules{.may_give_back = !draining && now >= give_back_after_};
+    const auto plan = plan_balance(view, me_, members_, rules, random_);
+    for (const auto s : plan.give_back) {
+        slots_[s].draining = true;
+        ++counts_.slots_given_back;
+    }
+    if (!plan.give_back.empty()) {
+        give_back_after_ = now + 2 * round_interval;
+        handlers_.changed();
+    }
+    for (const auto s : plan.take) {
+        acquire(s);
     }
 }
 
@@ -308,7 +389,7 @@ void redis_frontier::acquire(std::uint32_t s)
 {
     ++acquiring_;
     const auto sent = clock::now();
-    command(script(acquire_script, {key(s, "lease"), std::string(prefix) + "fence"},
+    command(call(lua::acquire, {keys_[s].lease, std::string(prefix) + "fence"},
                    {me_, std::to_string(settings_.lease.count())}),
             [this, s, sent](const redis::reply& r) {
                 --acquiring_;
@@ -337,7 +418,7 @@ void redis_frontier::prepare(clock::time_point now)
             continue;
         }
         slot.claiming = true;
-        redis_->command({"XGROUP", "CREATE", key(s, "stream"), std::string(group), "0", "MKSTREAM"},
+        redis_->command({"XGROUP", "CREATE", keys_[s].stream, std::string(group), "0", "MKSTREAM"},
                         [this, s](const redis::reply&) { claim_left_over(s, "0-0"); });
     }
 }
@@ -346,7 +427,7 @@ void redis_frontier::prepare(clock::time_point now)
 /// with no idle time, since the lease says they are gone.
 void redis_frontier::claim_left_over(std::uint32_t s, std::string cursor)
 {
-    command({"XAUTOCLAIM", key(s, "stream"), std::string(group), me_, "0", cursor, "COUNT",
+    command({"XAUTOCLAIM", keys_[s].stream, std::string(group), me_, "0", cursor, "COUNT",
              std::to_string(claim_batch)},
             [this, s](const redis::reply& r) {
                 auto& slot = slots_[s];
@@ -362,6 +443,7 @@ void redis_frontier::claim_left_over(std::uint32_t s, std::string cursor)
                     slot.ready = true;
                     slot.sweep_after = clock::now() + settings_.lease / 2;
                     handlers_.changed();
+                    read_new();
                 } else {
                     claim_left_over(s, next);
                 }
@@ -381,7 +463,7 @@ void redis_frontier::sweep(clock::time_point now)
             continue;
         }
         slot.sweeping = true;
-        command({"XAUTOCLAIM", key(s, "stream"), std::string(group), me_, std::to_string(settings_.lease.count()),
+        command({"XAUTOCLAIM", keys_[s].stream, std::string(group), me_, std::to_string(settings_.lease.count()),
                  slot.sweep_cursor, "COUNT", std::to_string(claim_batch)},
                 [this, s, token = slot.token](const redis::reply& r) {
                     auto& swept = slots_[s];
@@ -401,7 +483,7 @@ void redis_frontier::sweep(clock::time_point now)
 void redis_frontier::release(std::uint32_t s)
 {
     auto& slot = slots_[s];
-    command(script(release_script, {key(s, "lease")}, {slot.token}), [](const redis::reply&) {});
+    command(call(lua::release, {keys_[s].lease}, {slot.token}), [](const redis::reply&) {});
     slot = slot_state{};
 }
 
@@ -431,7 +513,7 @@ void redis_frontier::read_new()
     std::vector<std::string> args{"XREADGROUP", "GROUP", std::string(group), me_, "COUNT", std::to_string(each),
                                   "STREAMS"};
     for (const auto s : ready) {
-        args.push_back(key(s, "stream"));
+        args.push_back(keys_[s].stream);
     }
     args.insert(args.end(), ready.size(), ">");
     reading_ = true;
@@ -444,7 +526,7 @@ void redis_frontier::read_new()
             }
             const std::string& name = stream.elements[0].text;
             for (const auto s : ready) {
-                if (name == key(s, "stream") && slots_[s].held) {
+                if (name == keys_[s].stream && slots_[s].held) {
                     take_entries(s, stream.elements[1], batch);
                 }
             }
@@ -496,7 +578,7 @@ void redis_frontier::ask_finished()
         return;
     }
     asking_ = true;
-    command({"GET", std::string(prefix) + "open"}, [this, sent_after = publishes_](const redis::reply& r) {
+    command({"GET", open_key_}, [this, sent_after = publishes_](const redis::reply& r) {
         asking_ = false;
         // No key: nothing was ever published (the seeds are on their way from some process).
         // A publish sent after the question makes the answer stale.
@@ -519,7 +601,7 @@ void redis_frontier::publish(const frontier_entry& e)
     args.insert(args.end(), std::make_move_iterator(pairs.begin()), std::make_move_iterator(pairs.end()));
     finished_ = false; // (until the server says otherwise again)
     ++publishes_;
-    command(script(publish_script, {key(s, "seen"), key(s, "stream"), std::string(prefix) + "open"}, std::move(args)),
+    command(call(lua::publish, {keys_[s].seen, keys_[s].stream, open_key_}, std::move(args)),
             [this](const redis::reply& r) { ++(r.integer == 1 ? counts_.published : counts_.known); });
 }
 
@@ -593,7 +675,7 @@ void redis_frontier::acknowledge()
             counts_.fenced += n; // the slot's next owner crawls these again
             continue;
         }
-        command(script(ack_script, {key(s, "lease"), key(s, "stream"), std::string(prefix) + "open"}, std::move(args)),
+        command(call(lua::ack, {keys_[s].lease, keys_[s].stream, open_key_}, std::move(args)),
                 [this, n](const redis::reply& r) {
                     if (r.integer < 0) {
                         counts_.fenced += n;

@@ -11,13 +11,14 @@
 //                  entry is pending with the process it was delivered to until acknowledged
 //   slot:N:seen    the fingerprints of every URL ever published to slot N
 //   open           URLs published and not yet recorded: 0 means the crawl is over
-//   members        the live processes (a sorted set by expiry), for each one's fair share
+//   members        the live processes (a sorted set by expiry), for the even share of the work
 //   fence          the counter fencing tokens come from
 //
 // Everything runs on the supervisor's io_context, one connection, no threads: a round every
-// quarter second renews leases that are due, takes or gives back slots toward a fair share,
-// reads new URLs for the slots held when this process runs low, and asks whether the crawl is
-// over. A lease counts as held only until the time its last renewal was sent plus the lease,
+// quarter second renews leases that are due, surveys every slot's URLs waiting and holder to
+// take or give back slots toward an even share of the work (slot_balance.hpp), and asks
+// whether the crawl is over; every 50 ms, new URLs of the slots held are read while few wait
+// here. A lease counts as held only until the time its last renewal was sent plus the lease,
 // less a margin: a process that stalls (SIGSTOP, a partition) stops starting requests to those
 // hosts before any other process can take them over.
 
@@ -31,6 +32,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -46,6 +48,10 @@ namespace crawl::supervisor {
 
 class redis_frontier final : public shared_frontier {
 public:
+    /// The Lua scripts it runs (loaded once, then called by SHA-1).
+    enum class lua : std::uint8_t { layout, publish, ack, acquire, renew, release, survey, heartbeat };
+    static constexpr std::size_t lua_count = 8;
+
     struct settings {
         std::chrono::milliseconds lease{10'000}; ///< a slot's lease; renewed every quarter of it
         std::uint32_t slots = 64;                ///< host slots: the unit of ownership
@@ -106,6 +112,13 @@ private:
         std::string sweep_cursor = "0-0";
         std::uint64_t started = 0; ///< delivered URLs started here and not recorded
     };
+    struct slot_survey {
+        std::uint64_t waiting = 0; ///< its stream's length when last surveyed
+        std::string holder;        ///< the consumer name of its lease holder; empty: free
+    };
+    struct slot_keys {
+        std::string lease, stream, seen;
+    };
     struct taken_url {
         std::uint32_t slot = 0;
         std::string id; ///< the stream entry's
@@ -114,11 +127,13 @@ private:
 
     void command(std::vector<std::string> args, std::function<void(const redis::reply&)> done);
     void check_layout();
+    void tick();
     void round();
-    void schedule_round();
     void heartbeat();
     void renew_due(clock::time_point now);
     void expire_stale(clock::time_point now);
+    void release_drained(clock::time_point now);
+    void survey();
     void balance();
     void acquire(std::uint32_t slot);
     void prepare(clock::time_point now);
@@ -133,8 +148,8 @@ private:
     std::optional<taken_url> take_back(std::uint64_t fingerprint);
     [[nodiscard]] std::uint32_t slot_of(std::string_view host) const;
     [[nodiscard]] std::uint32_t slot_of_host_key(std::string_view host_key) const;
-    [[nodiscard]] std::string key(std::uint32_t slot, std::string_view what) const;
-    [[nodiscard]] std::size_t held_count() const;
+    [[nodiscard]] std::vector<std::string> call(lua script, std::initializer_list<std::string> keys,
+                                                std::vector<std::string> args) const;
 
     settings settings_;
     handlers handlers_;
@@ -142,13 +157,20 @@ private:
     boost::asio::steady_timer timer_;
     std::string me_; ///< this process's consumer name: host, pid and a random part
     std::vector<slot_state> slots_;
+    std::vector<slot_keys> keys_; ///< each slot's keys, named once
+    std::string open_key_;
+    std::array<std::string, lua_count> sha_; ///< each script's SHA-1, hex
     std::unordered_map<std::uint64_t, taken_url> taken_; ///< delivered and not yet recorded or let go
     std::vector<std::pair<std::uint32_t, std::string>> recorded_; ///< (slot, entry id) to acknowledge
+    std::vector<slot_survey> survey_;
+    clock::time_point give_back_after_; ///< the last give-back has settled in the survey by then
     std::uint64_t members_ = 1;
-    std::uint32_t next_candidate_ = 0; ///< where the search for a free slot goes on
-    std::minstd_rand random_{std::random_device{}()}; ///< which slots to give back
+    std::minstd_rand random_{std::random_device{}()}; ///< the order free slots are tried in
     unsigned acquiring_ = 0;
+    std::uint64_t ticks_ = 0;
     std::uint64_t publishes_ = 0; ///< sent so far
+    bool surveying_ = false;
+    bool surveyed_ = false;
     bool reading_ = false;
     bool asking_ = false;
     bool finished_ = false;

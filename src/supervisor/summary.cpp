@@ -118,7 +118,8 @@ std::string format_summary(const run_stats& s)
         out += "  shared frontier " + c.address + ": " + std::to_string(c.published) + " URLs published (" +
                std::to_string(c.seeds) + " seeds, " + std::to_string(c.known) + " known already), " +
                std::to_string(c.delivered) + " delivered here, " + std::to_string(c.let_go) +
-               " let go; slots taken " + std::to_string(c.slots_taken) + ", lost " + std::to_string(c.slots_lost) +
+               " let go; slots taken " + std::to_string(c.slots_taken) + ", given back " +
+               std::to_string(c.slots_given_back) + ", lost " + std::to_string(c.slots_lost) +
                ", records fenced " + std::to_string(c.fenced) + '\n';
     }
     if (s.dedup) {
@@ -225,7 +226,8 @@ std::string format_stats_json(const run_stats& s)
         o["shared_frontier"] = boost::json::object{
             {"address", c.address},     {"seeds", c.seeds},         {"published", c.published},
             {"known", c.known},         {"delivered", c.delivered}, {"let_go", c.let_go},
-            {"fenced", c.fenced},       {"slots_taken", c.slots_taken}, {"slots_lost", c.slots_lost}};
+            {"fenced", c.fenced},       {"slots_taken", c.slots_taken}, {"slots_given_back", c.slots_given_back},
+            {"slots_lost", c.slots_lost}};
     }
     if (s.dedup) {
         o["dedup"] = boost::json::object{{"fingerprints", s.dedup_fingerprints}, {"memory_bytes", s.dedup_memory_bytes}};

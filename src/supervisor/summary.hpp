@@ -55,6 +55,7 @@ struct run_stats {
         std::uint64_t fenced = 0;     ///< records whose slot was lost before they were acknowledged
         std::uint64_t slots_taken = 0; ///< leases acquired
         std::uint64_t slots_lost = 0;  ///< leases that expired or were taken while held
+        std::uint64_t slots_given_back = 0; ///< leases given back to even out the work
     } shared;
     std::uint64_t torn_bytes = 0;      ///< unfinished last line cut off the output by --resume
     std::uint64_t dedup_fingerprints = 0;
