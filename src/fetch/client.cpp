@@ -60,10 +60,14 @@ struct client::impl {
                 }
             }
             peer = classify(conn->remote);
-            const bool reused = conn->uses++ > 0;
-            if (pacing != nullptr) {
-                pacing->sending(t);
+            if (pacing != nullptr && !pacing->sending(t)) {
+                pool.put(std::move(conn)); // unused: as good as before
+                out.unsent = true;
+                exchange_result refused;
+                refused.error = {error_class::timeout, "not sent: the job's time to send had passed"};
+                co_return refused;
             }
+            const bool reused = conn->uses++ > 0;
             // The address the connection was opened to: what an archive records as WARC-IP-Address.
             const std::string remote = sink != nullptr ? conn->remote.to_string() : std::string();
             // Two statements, not ?: around co_await (a GCC 12 / Clang coroutine miscompile).

@@ -93,6 +93,7 @@ public:
     void worker_failed(unsigned worker, const wire::worker_failed& failure) override;
     void turn_asked(unsigned worker, const wire::turn& turn) override;
     void request_sent(unsigned worker, const wire::sent& sent) override;
+    void job_unsent(unsigned worker, const wire::unsent& unsent) override;
     void protocol_error(unsigned worker, std::string_view what) override;
     void worker_exited(unsigned worker, const worker_exit& exit) override;
 
@@ -182,7 +183,7 @@ private:
     void page_recorded(const pending_url& url);
     void admit_discovered(frontier_entry e);
     void publish_seed(url::target target);
-    [[nodiscard]] bool let_go_if_not_owned(const pending_url& job);
+    [[nodiscard]] bool let_go_if_not_owned(pending_url& job);
     void let_go(const pending_url& url);
     void count_fetch(pending_url& job);
     void settle_loaded(const std::string& host_key);

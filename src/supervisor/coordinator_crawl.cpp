@@ -144,10 +144,15 @@ void coordinator::publish_seed(url::target target)
 
 /// Fencing (docs/design.md, "Many machines"): no request starts here to a host this process
 /// no longer owns. A page job's URL is its next owner's to crawl; a robots.txt job's waiting
-/// URLs are too. True when the job was let go.
-bool coordinator::let_go_if_not_owned(const pending_url& job)
+/// URLs are too. True when the job was let go; else a shared crawl's job carries the time its
+/// request must be written by, which the worker checks.
+bool coordinator::let_go_if_not_owned(pending_url& job)
 {
-    if (env_.shared == nullptr || env_.shared->owns(job.target.host)) {
+    if (env_.shared == nullptr) {
+        return false;
+    }
+    job.send_by = env_.shared->held_until(job.target.host);
+    if (job.send_by) {
         return false;
     }
     if (job.kind == job_kind::robots) {

@@ -76,6 +76,29 @@ void coordinator::request_sent(unsigned worker, const wire::sent& sent)
     after_event();
 }
 
+/// A shared crawl's job reached its time to send before its request was written (it waited
+/// in the worker's queue, or connecting): nothing went out. While this process still holds the
+/// host, the job goes back to the front of its host's queue, with a new time; once it does
+/// not, it is let go like a job never dispatched.
+void coordinator::job_unsent(unsigned worker, const wire::unsent& unsent)
+{
+    if (slots_[worker].killed) {
+        return;
+    }
+    const auto& in_flight = slots_[worker].in_flight;
+    const auto it = in_flight.find(unsent.id);
+    const job_kind kind = it != in_flight.end() ? it->second.kind : job_kind::page;
+    auto job = take_in_flight(worker, unsent.id, kind);
+    if (!job) {
+        return;
+    }
+    ++stats_.shared.unsent;
+    if (!let_go_if_not_owned(*job)) {
+        sched_.requeue(std::move(*job));
+    }
+    after_event();
+}
+
 /// Grants the turns whose hosts' pacing allows them now. They go out whatever the phase: the
 /// jobs that asked are running, and a drain lets them finish.
 void coordinator::grant_turns(clock::time_point now)

@@ -65,12 +65,16 @@ void process_pool::send(unsigned worker, const pending_url& job)
     if (!s.channel || s.input_ended) {
         return;
     }
+    // The same clock in every process of the machine (CLOCK_MONOTONIC): the worker compares.
+    const std::int64_t send_by_ns =
+        job.send_by ? std::chrono::duration_cast<std::chrono::nanoseconds>(job.send_by->time_since_epoch()).count() : 0;
     if (job.kind == job_kind::robots) {
-        wire::append_frame(
-            wire::robots_job{job.seq, job.target.scheme, job.target.host, job.target.port, pacing_bits(job)},
-            s.channel->outbox());
+        wire::append_frame(wire::robots_job{job.seq, job.target.scheme, job.target.host, job.target.port,
+                                            pacing_bits(job), send_by_ns},
+                           s.channel->outbox());
     } else {
-        wire::append_job_frame(job.seq, job.attempt, job.url, job.target, pacing_bits(job), job.crawl, s.channel->outbox());
+        wire::append_job_frame(job.seq, job.attempt, job.url, job.target, pacing_bits(job), job.crawl, send_by_ns,
+                               s.channel->outbox());
     }
     s.channel->flush();
 }
@@ -188,6 +192,14 @@ std::optional<std::string> process_pool::take_frame(unsigned worker, const wire:
             return "malformed sent frame";
         }
         events_->request_sent(worker, *sent);
+        return std::nullopt;
+    }
+    case wire::frame_type::unsent: {
+        const auto unsent = wire::decode_unsent(frame.payload);
+        if (!unsent) {
+            return "malformed unsent frame";
+        }
+        events_->job_unsent(worker, *unsent);
         return std::nullopt;
     }
     default:

@@ -605,16 +605,19 @@ void redis_frontier::publish(const frontier_entry& e)
             [this](const redis::reply& r) { ++(r.integer == 1 ? counts_.published : counts_.known); });
 }
 
-bool redis_frontier::owns(std::string_view host) const
+std::optional<clock::time_point> redis_frontier::held_until(std::string_view host) const
 {
     const auto& slot = slots_[slot_of(host)];
     const auto now = clock::now();
-    return slot.held && !slot.draining && slot.usable_from <= now && now < slot.valid_until;
+    if (slot.held && !slot.draining && slot.usable_from <= now && now < slot.valid_until) {
+        return slot.valid_until;
+    }
+    return std::nullopt;
 }
 
 bool redis_frontier::start(std::uint64_t fingerprint, std::string_view host)
 {
-    if (!owns(host)) {
+    if (!held_until(host)) {
         let_go(fingerprint);
         return false;
     }

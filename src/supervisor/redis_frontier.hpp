@@ -90,7 +90,7 @@ public:
 
     // ---- shared_frontier -----------------------------------------------------------------
     void publish(const frontier_entry& e) override;
-    [[nodiscard]] bool owns(std::string_view host) const override;
+    [[nodiscard]] std::optional<clock::time_point> held_until(std::string_view host) const override;
     bool start(std::uint64_t fingerprint, std::string_view host) override;
     void recorded(std::uint64_t fingerprint) override;
     void let_go(std::uint64_t fingerprint) override;

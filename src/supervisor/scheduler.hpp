@@ -54,6 +54,8 @@ struct pending_url {
     bool seed_chain = false;
     std::uint32_t sitemap_level = 0; ///< sitemap jobs: 0 named by robots.txt (or /sitemap.xml), 1 by an index
     bool counted = false; ///< its first fetch was counted (--max-pages, --max-per-host)
+    /// A shared crawl's job: no request may be written after this (its host's lease).
+    std::optional<clock::time_point> send_by;
 };
 
 /// A paced job's request for a turn at a host (a redirect hop): who asked, and the host's delay.

@@ -11,7 +11,10 @@
 
 #include "frontier_store.hpp"
 
+#include "scheduler.hpp" // clock
+
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace crawl::supervisor {
@@ -24,9 +27,10 @@ public:
     /// unless some process published it first (the shared seen-set decides). Whoever owns its
     /// host then crawls it.
     virtual void publish(const frontier_entry& e) = 0;
-    /// Whether a request to `host` (normalized) may start now: this process holds the lease of
-    /// its slot, with time to spare before the lease could expire.
-    [[nodiscard]] virtual bool owns(std::string_view host) const = 0;
+    /// Whether a request to `host` (normalized) may start now, and until when: this process
+    /// holds the lease of its slot, and no request may be written after the time returned (the
+    /// lease could have run out by then). Nothing: another process's host, or nobody's yet.
+    [[nodiscard]] virtual std::optional<clock::time_point> held_until(std::string_view host) const = 0;
     /// A URL delivered by the shared frontier is about to be crawled here: true when its host
     /// is still this process's (else it is let go, and false).
     virtual bool start(std::uint64_t fingerprint, std::string_view host) = 0;

@@ -120,7 +120,7 @@ std::string format_summary(const run_stats& s)
                std::to_string(c.delivered) + " delivered here, " + std::to_string(c.let_go) +
                " let go; slots taken " + std::to_string(c.slots_taken) + ", given back " +
                std::to_string(c.slots_given_back) + ", lost " + std::to_string(c.slots_lost) +
-               ", records fenced " + std::to_string(c.fenced) + '\n';
+               ", records fenced " + std::to_string(c.fenced) + ", jobs unsent " + std::to_string(c.unsent) + '\n';
     }
     if (s.dedup) {
         out += "  dedup: " + std::to_string(s.dedup_fingerprints) + " distinct URLs in " +
@@ -227,7 +227,7 @@ std::string format_stats_json(const run_stats& s)
             {"address", c.address},     {"seeds", c.seeds},         {"published", c.published},
             {"known", c.known},         {"delivered", c.delivered}, {"let_go", c.let_go},
             {"fenced", c.fenced},       {"slots_taken", c.slots_taken}, {"slots_given_back", c.slots_given_back},
-            {"slots_lost", c.slots_lost}};
+            {"slots_lost", c.slots_lost},   {"unsent", c.unsent}};
     }
     if (s.dedup) {
         o["dedup"] = boost::json::object{{"fingerprints", s.dedup_fingerprints}, {"memory_bytes", s.dedup_memory_bytes}};

@@ -56,6 +56,7 @@ struct run_stats {
         std::uint64_t slots_taken = 0; ///< leases acquired
         std::uint64_t slots_lost = 0;  ///< leases that expired or were taken while held
         std::uint64_t slots_given_back = 0; ///< leases given back to even out the work
+        std::uint64_t unsent = 0;      ///< jobs a worker held past their host's lease: not sent
     } shared;
     std::uint64_t torn_bytes = 0;      ///< unfinished last line cut off the output by --resume
     std::uint64_t dedup_fingerprints = 0;

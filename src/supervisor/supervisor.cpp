@@ -139,6 +139,11 @@ public:
         coordinator_.request_sent(worker, sent);
         settle_soon();
     }
+    void job_unsent(unsigned worker, const wire::unsent& unsent) override
+    {
+        coordinator_.job_unsent(worker, unsent);
+        settle_soon();
+    }
     void protocol_error(unsigned worker, std::string_view what) override
     {
         coordinator_.protocol_error(worker, what);
@@ -347,9 +352,10 @@ private:
     {
         run_stats stats = coordinator_.final_stats();
         if (shared_) {
-            const auto seeds = stats.shared.seeds; // (the coordinator counts those)
+            const auto counted_here = stats.shared; // (the coordinator counts seeds and unsent jobs)
             stats.shared = shared_->counts();
-            stats.shared.seeds = seeds;
+            stats.shared.seeds = counted_here.seeds;
+            stats.shared.unsent = counted_here.unsent;
         }
         stats.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
         struct rusage usage {};

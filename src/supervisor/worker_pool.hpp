@@ -74,6 +74,8 @@ public:
     virtual void turn_asked(unsigned worker, const wire::turn& turn) = 0;
     /// A paced job's request was written.
     virtual void request_sent(unsigned worker, const wire::sent& sent) = 0;
+    /// A job's time to send passed before its request was written: it has no result.
+    virtual void job_unsent(unsigned worker, const wire::unsent& unsent) = 0;
     /// The worker sent bytes that are not the protocol; the coordinator has it killed.
     virtual void protocol_error(unsigned worker, std::string_view what) = 0;
     /// The worker's results ended and its process is reaped: every record it sent came

@@ -122,7 +122,7 @@ bool get_pacing(cursor& c, std::uint8_t& pacing)
 
 bool known_type(std::uint8_t t) noexcept
 {
-    return t >= static_cast<std::uint8_t>(frame_type::hello) && t <= static_cast<std::uint8_t>(frame_type::sent);
+    return t >= static_cast<std::uint8_t>(frame_type::hello) && t <= static_cast<std::uint8_t>(frame_type::unsent);
 }
 
 bool valid_error(std::uint8_t e) noexcept
@@ -142,15 +142,15 @@ void append_frame(const hello& h, std::string& out)
 
 void append_frame(const job& j, std::string& out)
 {
-    append_job_frame(j.seq, j.attempt, j.url, j.target, j.pacing, j.crawl, out);
+    append_job_frame(j.seq, j.attempt, j.url, j.target, j.pacing, j.crawl, j.send_by_ns, out);
 }
 
 void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view url, const url::target& t,
-                      std::uint8_t pacing, const crawl_context& crawl, std::string& out)
+                      std::uint8_t pacing, const crawl_context& crawl, std::int64_t send_by_ns, std::string& out)
 {
     put_header(frame_type::job,
                8 + 4 + string_size(url) + string_size(t.href) + 1 + string_size(t.host) + 2 +
-                   string_size(t.request_target) + 1 + 1 + 4 + string_size(crawl.found_on),
+                   string_size(t.request_target) + 1 + 1 + 4 + string_size(crawl.found_on) + 8,
                out);
     put_le(seq, out);
     put_le(attempt, out);
@@ -164,6 +164,7 @@ void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view
     put_le(crawl.flags, out);
     put_le(crawl.depth, out);
     put_string(crawl.found_on, out);
+    put_le(send_by_ns, out);
 }
 
 void append_frame(const result& r, std::string& out)
@@ -189,12 +190,13 @@ void append_frame(const result& r, std::string& out)
 
 void append_frame(const robots_job& j, std::string& out)
 {
-    put_header(frame_type::robots_job, 8 + 1 + string_size(j.host) + 2 + 1, out);
+    put_header(frame_type::robots_job, 8 + 1 + string_size(j.host) + 2 + 1 + 8, out);
     put_le(j.id, out);
     put_scheme(j.scheme, out);
     put_string(j.host, out);
     put_le(j.port, out);
     put_le(j.pacing, out);
+    put_le(j.send_by_ns, out);
 }
 
 void append_frame(const robots_result& r, std::string& out)
@@ -255,6 +257,12 @@ void append_frame(const sent& s, std::string& out)
     put_le(s.at_ns, out);
 }
 
+void append_frame(const unsent& u, std::string& out)
+{
+    put_header(frame_type::unsent, 8, out);
+    put_le(u.id, out);
+}
+
 void append_shutdown_frame(std::string& out)
 {
     put_header(frame_type::shutdown, 0, out);
@@ -283,7 +291,7 @@ std::optional<job> decode_job(std::string_view payload)
     if (!c.get(j.seq) || !c.get(j.attempt) || !c.get_string(j.url) || !c.get_string(t.href) ||
         !get_scheme(c, t.scheme) || !c.get_string(t.host) || !c.get(t.port) || !c.get_string(t.request_target) ||
         !get_pacing(c, j.pacing) || !c.get(j.crawl.flags) || !c.get(j.crawl.depth) ||
-        !c.get_string(j.crawl.found_on) || !c.at_end()) {
+        !c.get_string(j.crawl.found_on) || !c.get(j.send_by_ns) || !c.at_end()) {
         return std::nullopt;
     }
     if ((j.crawl.flags & ~(recursive | discovered | outward_only | sitemap)) != 0) {
@@ -334,7 +342,7 @@ std::optional<robots_job> decode_robots_job(std::string_view payload)
     cursor c(payload);
     robots_job j;
     if (!c.get(j.id) || !get_scheme(c, j.scheme) || !c.get_string(j.host) || !c.get(j.port) ||
-        !get_pacing(c, j.pacing) || !c.at_end()) {
+        !get_pacing(c, j.pacing) || !c.get(j.send_by_ns) || !c.at_end()) {
         return std::nullopt;
     }
     return j;
@@ -435,6 +443,16 @@ std::optional<sent> decode_sent(std::string_view payload)
         return std::nullopt;
     }
     return s;
+}
+
+std::optional<unsent> decode_unsent(std::string_view payload)
+{
+    cursor c(payload);
+    unsent u;
+    if (!c.get(u.id) || !c.at_end()) {
+        return std::nullopt;
+    }
+    return u;
 }
 
 std::span<char> frame_reader::prepare(std::size_t min_size)

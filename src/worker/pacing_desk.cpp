@@ -31,9 +31,11 @@ void pacing_desk::release_all()
     }
 }
 
-job_pacer::job_pacer(pacing_desk& desk, net::any_io_executor ex, std::uint64_t id, std::uint8_t pacing)
+job_pacer::job_pacer(pacing_desk& desk, net::any_io_executor ex, std::uint64_t id, std::uint8_t pacing,
+                     std::int64_t send_by_ns)
     : desk_(desk), id_(id), report_sends_((pacing & wire::report_sends) != 0),
-      ask_turns_((pacing & wire::ask_turns) != 0), wake_(ex, net::steady_timer::time_point::max())
+      ask_turns_((pacing & wire::ask_turns) != 0), send_by_ns_(send_by_ns),
+      wake_(ex, net::steady_timer::time_point::max())
 {
 }
 
@@ -45,15 +47,21 @@ job_pacer::~job_pacer()
     }
 }
 
-void job_pacer::sending(const url::target&)
+bool job_pacer::sending(const url::target&)
 {
-    if (!report_sends_ || desk_.released_) {
-        return;
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    // The worker may have held the job in its queue, or spent long connecting, since the
+    // supervisor sent it: the host may be another process's by now.
+    if (send_by_ns_ != 0 && now > send_by_ns_) {
+        return false;
     }
-    const auto at = std::chrono::steady_clock::now().time_since_epoch();
-    wire::append_frame(wire::sent{id_, std::chrono::duration_cast<std::chrono::nanoseconds>(at).count()},
-                       desk_.supervisor_.outbox());
+    if (!report_sends_ || desk_.released_) {
+        return true;
+    }
+    wire::append_frame(wire::sent{id_, now}, desk_.supervisor_.outbox());
     desk_.supervisor_.flush();
+    return true;
 }
 
 net::awaitable<void> job_pacer::turn(const url::target& t)

@@ -36,13 +36,15 @@ private:
 
 class job_pacer final : public fetch::pacer {
 public:
-    /// `pacing`: the job frame's bits (wire::report_sends, wire::ask_turns).
-    job_pacer(pacing_desk& desk, boost::asio::any_io_executor ex, std::uint64_t id, std::uint8_t pacing);
+    /// `pacing`: the job frame's bits (wire::report_sends, wire::ask_turns); `send_by_ns`: the
+    /// job's time to send by (wire::job::send_by_ns; 0: none).
+    job_pacer(pacing_desk& desk, boost::asio::any_io_executor ex, std::uint64_t id, std::uint8_t pacing,
+              std::int64_t send_by_ns);
     ~job_pacer() override;
     job_pacer(const job_pacer&) = delete;
     job_pacer& operator=(const job_pacer&) = delete;
 
-    void sending(const url::target& t) override;
+    [[nodiscard]] bool sending(const url::target& t) override;
     boost::asio::awaitable<void> turn(const url::target& t) override;
 
 private:
@@ -53,6 +55,7 @@ private:
     std::uint64_t id_;
     bool report_sends_; ///< the current hop's host is paced
     bool ask_turns_;
+    std::int64_t send_by_ns_;
     bool granted_ = false;
     boost::asio::steady_timer wake_;
 };

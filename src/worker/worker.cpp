@@ -323,16 +323,20 @@ private:
             auto next = std::move(queue_.front());
             queue_.pop_front();
             if (auto* robots_job = std::get_if<wire::robots_job>(&next)) {
-                wire::robots_result answer = co_await fetch_robots(std::move(*robots_job));
+                const std::uint64_t id = robots_job->id;
+                auto answer = co_await fetch_robots(std::move(*robots_job));
                 if (!shutting_down_) {
-                    wire::append_frame(answer, supervisor_.outbox());
+                    if (answer) {
+                        wire::append_frame(*answer, supervisor_.outbox());
+                    } else {
+                        wire::append_frame(wire::unsent{id}, supervisor_.outbox());
+                    }
                     supervisor_.flush();
                 }
                 continue;
             }
             hang_if_asked(std::get<wire::job>(next));
             fetched f = co_await fetch_one(std::move(std::get<wire::job>(next)));
-            ++fetched_;
             if (!shutting_down_) {
                 emit(f);
             }
@@ -362,6 +366,7 @@ private:
         bool redirect = false;            ///< recursive: follow holds a redirect's target
         bool sitemap_index = false;       ///< a sitemap job: follow holds the sitemaps of an index
         std::vector<std::string> follow;  ///< recursive: the links to follow
+        bool unsent = false;              ///< its time to send passed: no record, an unsent frame
     };
 
     net::awaitable<fetched> fetch_one(wire::job job)
@@ -379,13 +384,19 @@ private:
         }
         using purpose = page_pipeline::purpose;
         page_pipeline pipeline(opts_, r, sitemap ? purpose::sitemap : recursive ? purpose::follow : purpose::page);
-        job_pacer pacer(pacing_, ioc_.get_executor(), job.seq, job.pacing);
+        job_pacer pacer(pacing_, ioc_.get_executor(), job.seq, job.pacing, job.send_by_ns);
+        const bool paced = job.pacing != 0 || job.send_by_ns != 0;
         auto sink = archive_sink_for_fetch();
         // A sitemap's redirects are followed within its fetch: it is no page of the crawl.
         const fetch::hop_rules hops{opts_.fetch.max_redirects, recursive && !sitemap,
                                     (job.crawl.flags & wire::outward_only) != 0};
-        auto outcome = co_await client_.get(std::move(job.target), pipeline, hops, job.pacing != 0 ? &pacer : nullptr,
+        auto outcome = co_await client_.get(std::move(job.target), pipeline, hops, paced ? &pacer : nullptr,
                                             sink ? &*sink : nullptr);
+        if (outcome.unsent) {
+            f.unsent = true;
+            co_return f;
+        }
+        ++fetched_;
         f.inward = outcome.first_hop_inward;
         f.redirect = !outcome.redirect_to.empty();
         if (sink && sink->error()) {
@@ -409,16 +420,19 @@ private:
     /// Fetches robots.txt and answers with RFC 9309 2.3.1's verdict: the rules of our group
     /// (2xx), no restrictions (unavailable: 4xx, a final 3xx, too many redirects) or nothing
     /// allowed (unreachable: 5xx, a network failure, a broken body).
-    net::awaitable<wire::robots_result> fetch_robots(wire::robots_job job)
+    net::awaitable<std::optional<wire::robots_result>> fetch_robots(wire::robots_job job)
     {
         wire::robots_result answer;
         answer.id = job.id;
         robots_body body;
-        job_pacer pacer(pacing_, ioc_.get_executor(), job.id, job.pacing);
-        const bool paced = job.pacing != 0;
+        job_pacer pacer(pacing_, ioc_.get_executor(), job.id, job.pacing, job.send_by_ns);
+        const bool paced = job.pacing != 0 || job.send_by_ns != 0;
         auto sink = archive_sink_for_fetch();
         auto outcome = co_await client_.get(robots_txt_target(std::move(job)), body, robots_max_redirects,
                                             paced ? &pacer : nullptr, sink ? &*sink : nullptr);
+        if (outcome.unsent) {
+            co_return std::nullopt;
+        }
         if (sink && sink->error()) {
             archive_failed(sink->error()->message);
         }
@@ -456,6 +470,11 @@ private:
     void emit(fetched& f)
     {
         const record::record& r = f.r;
+        if (f.unsent) {
+            wire::append_frame(wire::unsent{r.seq}, supervisor_.outbox());
+            supervisor_.flush();
+            return;
+        }
         line_.clear();
         record::append(r, opts_.format, opts_.links, line_);
         wire::result frame;

@@ -104,6 +104,11 @@ void check_round_trip(wire::frame_type type, const std::string& payload)
             wire::append_frame(*s, again);
         }
         break;
+    case wire::frame_type::unsent:
+        if (const auto u = wire::decode_unsent(payload)) {
+            wire::append_frame(*u, again);
+        }
+        break;
     case wire::frame_type::shutdown:
         if (payload.empty()) {
             wire::append_shutdown_frame(again);

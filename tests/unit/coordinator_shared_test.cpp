@@ -15,10 +15,16 @@ namespace {
 class fake_shared final : public shared_frontier {
 public:
     void publish(const frontier_entry& e) override { published.push_back(e); }
-    [[nodiscard]] bool owns(std::string_view host) const override { return owned.contains(std::string(host)); }
+    [[nodiscard]] std::optional<clock::time_point> held_until(std::string_view host) const override
+    {
+        if (!owned.contains(std::string(host))) {
+            return std::nullopt;
+        }
+        return lease_end;
+    }
     bool start(std::uint64_t fingerprint, std::string_view host) override
     {
-        if (!owns(host)) {
+        if (!held_until(host)) {
             let_go(fingerprint);
             return false;
         }
@@ -39,6 +45,7 @@ public:
 
     std::vector<frontier_entry> published;
     std::set<std::string> owned;
+    clock::time_point lease_end = clock::time_point{} + 1h;
     std::vector<std::uint64_t> recorded_urls;
     std::vector<std::uint64_t> let_go_urls;
     bool over = false;
@@ -169,6 +176,39 @@ TEST_F(CoordinatorSharedTest, ARobotsTxtFetchOfAHostNoLongerOwnedIsLetGoWithItsU
     ASSERT_EQ(started.size(), 1u);
     EXPECT_EQ(started.front().job.url, "http://h0.test/") << "the credit went to h0.test's page, not to a.test's robots.txt";
     EXPECT_EQ(fake.let_go_urls, std::vector<std::uint64_t>{fingerprint64("http://a.test/1")});
+}
+
+TEST_F(CoordinatorSharedTest, EveryJobCarriesItsLeasesEndAndAnUnsentOneIsRequeuedOrLetGo)
+{
+    fake.owned = {"a.test"};
+    start_crawl();
+    c->input_ended();
+    deliver({entry("http://a.test/1", 1), entry("http://a.test/2", 1)});
+    auto jobs = pool.take_sent();
+    ASSERT_EQ(jobs.size(), 2u);
+    for (const auto& s : jobs) {
+        ASSERT_TRUE(s.job.send_by) << s.job.url;
+        EXPECT_EQ(*s.job.send_by, fake.lease_end) << "the worker writes no request after the lease may end";
+    }
+
+    // a.test/1 waited in the worker past that time; a.test is still ours (renewed): it goes
+    // back to the front of a.test's queue, and out again with the new end.
+    fake.lease_end += 1h;
+    c->job_unsent(jobs[0].worker, wire::unsent{jobs[0].job.seq});
+    auto again = pool.take_sent();
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].job.url, "http://a.test/1");
+    EXPECT_EQ(*again[0].job.send_by, fake.lease_end);
+    EXPECT_TRUE(fake.let_go_urls.empty());
+
+    // a.test/2 likewise, but a.test is another process's now: let go, never recorded here.
+    fake.owned.clear();
+    c->job_unsent(jobs[1].worker, wire::unsent{jobs[1].job.seq});
+    EXPECT_TRUE(pool.take_sent().empty());
+    EXPECT_EQ(fake.let_go_urls, std::vector<std::uint64_t>{fingerprint64("http://a.test/2")});
+    answer_links(again[0], {});
+    EXPECT_EQ(written(), std::vector<std::string>{"http://a.test/1 1 -"});
+    EXPECT_EQ(c->final_stats().shared.unsent, 2u);
 }
 
 } // namespace

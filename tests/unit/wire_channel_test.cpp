@@ -357,14 +357,14 @@ TEST_F(WireChannel, AMalformedFrameIsAProtocolErrorAndClosesTheReadEnd)
     a->start(at_a.handlers());
     std::string bytes;
     append_drain_frame(bytes);
-    bytes += std::string("\x02\x00\x00\x00\x0cxx", 7); // type 12 does not exist
+    bytes += std::string("\x02\x00\x00\x00\x0dxx", 7); // type 13 does not exist
     append_drain_frame(bytes);
     ASSERT_EQ(::write(into_a.write_end.get(), bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
 
     ASSERT_TRUE(run_until([&] { return at_a.read_end.has_value(); }));
     ASSERT_EQ(at_a.frames.size(), 1u) << "the frame before the bad one, none after";
     EXPECT_EQ(at_a.read_end->what, channel_error::kind::protocol);
-    EXPECT_EQ(at_a.read_end->message, "unknown frame type 12");
+    EXPECT_EQ(at_a.read_end->message, "unknown frame type 13");
     // The channel read no further and closed its read end: the peer's writes fail now.
     EXPECT_EQ(::write(into_a.write_end.get(), "x", 1), -1);
     EXPECT_EQ(errno, EPIPE);

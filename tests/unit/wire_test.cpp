@@ -153,8 +153,10 @@ TEST(WireFrame, JobLayoutIsByteExact)
 {
     const url::target t{.href = "http://a/b", .scheme = "http", .host = "a", .port = 80, .request_target = "/b"};
     std::string out;
-    append_frame(job{0x1122, 3, "HTTP://A/b", t, report_sends | ask_turns, {recursive | discovered, 2, "F"}}, out);
-    EXPECT_EQ(out, bytes({65, 0, 0, 0, 2,                  // length 65, type job
+    append_frame(job{0x1122, 3, "HTTP://A/b", t, report_sends | ask_turns, {recursive | discovered, 2, "F"},
+                     0x0102030405060708LL},
+                 out);
+    EXPECT_EQ(out, bytes({73, 0, 0, 0, 2,                  // length 73, type job
                           0x22, 0x11, 0, 0, 0, 0, 0, 0,    // seq
                           3, 0, 0, 0,                      // attempt
                           10, 0, 0, 0}) + "HTTP://A/b" +   // the input line
@@ -166,7 +168,8 @@ TEST(WireFrame, JobLayoutIsByteExact)
                        bytes({3,                           // pacing: report sends, ask turns
                               3,                           // crawl flags: recursive, discovered
                               2, 0, 0, 0,                  // depth
-                              1, 0, 0, 0}) + "F");         // found_on
+                              1, 0, 0, 0}) + "F" +         // found_on
+                       bytes({8, 7, 6, 5, 4, 3, 2, 1}));   // send by (steady clock ns)
 }
 
 TEST(WireFrame, ResultLayoutIsByteExact)
@@ -200,13 +203,27 @@ TEST(WireFrame, ResultLayoutIsByteExact)
 TEST(WireFrame, RobotsJobLayoutIsByteExact)
 {
     std::string out;
-    append_frame(robots_job{0x8000000000000001ULL, "https", "::1", 0x1F90, report_sends}, out);
-    EXPECT_EQ(out, bytes({19, 0, 0, 0, 5,                  // length 19, type robots_job
+    append_frame(robots_job{0x8000000000000001ULL, "https", "::1", 0x1F90, report_sends, 9}, out);
+    EXPECT_EQ(out, bytes({27, 0, 0, 0, 5,                  // length 27, type robots_job
                           1, 0, 0, 0, 0, 0, 0, 0x80,       // id
                           1,                               // scheme https
                           3, 0, 0, 0, ':', ':', '1',       // host
                           0x90, 0x1F,                      // port 8080
-                          1}));                            // pacing: report sends
+                          1,                               // pacing: report sends
+                          9, 0, 0, 0, 0, 0, 0, 0}));       // send by: none is 0
+}
+
+TEST(WireFrame, UnsentLayoutIsByteExactAndRoundTrips)
+{
+    std::string out;
+    append_frame(unsent{0x8000000000000002ULL}, out);
+    EXPECT_EQ(out, bytes({8, 0, 0, 0, 12,                  // length 8, type unsent
+                          2, 0, 0, 0, 0, 0, 0, 0x80}));    // the job's id
+    const auto back = decode_unsent(std::string_view(out).substr(header_size));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->id, 0x8000000000000002ULL);
+    EXPECT_FALSE(decode_unsent(std::string_view(out).substr(header_size, 7)));
+    EXPECT_FALSE(decode_unsent(out.substr(header_size) + "x"));
 }
 
 TEST(WireFrame, PacingFramesAreByteExactAndRoundTrip)
@@ -616,7 +633,7 @@ TEST(WireFrameReader, MaxPayloadLengthIsAcceptedAndWaitsForData)
 
 TEST(WireFrameReader, UnknownTypeIsAnError)
 {
-    for (const int type : {0, 12, 0xff}) {
+    for (const int type : {0, 13, 0xff}) {
         frame_reader reader;
         feed(reader, bytes({0, 0, 0, 0, type}));
         EXPECT_EQ(protocol_error_of(reader), "unknown frame type " + std::to_string(type));
@@ -625,11 +642,11 @@ TEST(WireFrameReader, UnknownTypeIsAnError)
     frame_reader reader;
     std::string stream;
     append_drain_frame(stream);
-    feed(reader, stream + bytes({0, 0, 0, 0, 12}));
+    feed(reader, stream + bytes({0, 0, 0, 0, 13}));
     auto first = reader.next();
     ASSERT_TRUE(std::holds_alternative<frame_view>(first));
     EXPECT_EQ(std::get<frame_view>(first).type, frame_type::drain);
-    EXPECT_EQ(protocol_error_of(reader), "unknown frame type 12");
+    EXPECT_EQ(protocol_error_of(reader), "unknown frame type 13");
 }
 
 TEST(WireFrameReader, BufferStaysSmallForASteadyStream)

@@ -35,6 +35,9 @@ struct outcome {
     /// hop_rules::stop_at_redirect: where the redirect that ended the fetch points (normalized).
     std::string redirect_to;
     bool first_hop_inward = false; ///< the first hop connected to a loopback or private address
+    /// The pacer refused a request (its send-by time had passed): nothing was written, and
+    /// `error` says so. The job is not done.
+    bool unsent = false;
 };
 
 /// Which hops get() makes.

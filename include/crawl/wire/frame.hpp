@@ -17,7 +17,7 @@
 
 namespace crawl::wire {
 
-inline constexpr std::uint32_t protocol_version = 6;
+inline constexpr std::uint32_t protocol_version = 7;
 inline constexpr std::size_t header_size = 5;
 /// Frames larger than this are a protocol violation (a record line with 100k links fits).
 inline constexpr std::uint32_t max_payload = 64u << 20;
@@ -34,6 +34,7 @@ enum class frame_type : std::uint8_t {
     turn = 9,          ///< worker → supervisor: a paced job's redirect asks to send to a host
     go = 10,           ///< supervisor → worker: the turn is granted
     sent = 11,         ///< worker → supervisor: a paced request was written at this time
+    unsent = 12,       ///< worker → supervisor: a job's request was not written, its send-by time had passed
 };
 
 /// How a job is paced (docs/design.md, "Politeness"): bits of job::pacing and robots_job::pacing.
@@ -80,6 +81,10 @@ struct job {
     url::target target;
     std::uint8_t pacing = 0; ///< report_sends | ask_turns
     crawl_context crawl;
+    /// No request of this job may be written after this steady_clock time (nanoseconds since
+    /// its epoch: CLOCK_MONOTONIC, one clock for every process of the machine); 0: no limit.
+    /// A shared crawl's lease on the host (docs/design.md, "Many machines").
+    std::int64_t send_by_ns = 0;
 };
 
 /// A finished record plus the few facts the supervisor aggregates into its summary, so it
@@ -124,6 +129,7 @@ struct robots_job {
     std::string host;       ///< as url::target's: lowercase, IPv6 without brackets
     std::uint16_t port = 0; ///< as url::target's
     std::uint8_t pacing = 0; ///< report_sends | ask_turns
+    std::int64_t send_by_ns = 0; ///< as job::send_by_ns
 };
 
 /// A paced job (id: a job's seq or a robots job's id) was sent on by a redirect to another
@@ -145,6 +151,12 @@ struct go {
 struct sent {
     std::uint64_t id = 0;
     std::int64_t at_ns = 0; ///< steady_clock nanoseconds since its epoch
+};
+
+/// A job (id: a job's seq or a robots job's id) whose send-by time passed before its request
+/// was written: it is not done, and has no result.
+struct unsent {
+    std::uint64_t id = 0;
 };
 
 /// What robots.txt says about an origin (RFC 9309 2.3.1).
@@ -193,7 +205,7 @@ void append_frame(const hello& h, std::string& out);
 void append_frame(const job& j, std::string& out);
 /// The job frame of append_frame(const job&), from the parts the supervisor holds (no copies).
 void append_job_frame(std::uint64_t seq, std::uint32_t attempt, std::string_view url, const url::target& target,
-                      std::uint8_t pacing, const crawl_context& crawl, std::string& out);
+                      std::uint8_t pacing, const crawl_context& crawl, std::int64_t send_by_ns, std::string& out);
 void append_frame(const result& r, std::string& out);
 void append_frame(const robots_job& j, std::string& out);
 void append_frame(const robots_result& r, std::string& out);
@@ -201,6 +213,7 @@ void append_frame(const worker_failed& f, std::string& out);
 void append_frame(const turn& t, std::string& out);
 void append_frame(const go& g, std::string& out);
 void append_frame(const sent& s, std::string& out);
+void append_frame(const unsent& u, std::string& out);
 void append_shutdown_frame(std::string& out);
 void append_drain_frame(std::string& out);
 
@@ -219,6 +232,7 @@ std::optional<worker_failed> decode_worker_failed(std::string_view payload);
 std::optional<turn> decode_turn(std::string_view payload);
 std::optional<go> decode_go(std::string_view payload);
 std::optional<sent> decode_sent(std::string_view payload);
+std::optional<unsent> decode_unsent(std::string_view payload);
 
 /// next() found no complete frame: more bytes must arrive first.
 struct need_more {};
