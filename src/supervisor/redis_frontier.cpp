@@ -314,11 +314,16 @@ void redis_frontier::renew_due(clock::time_point now)
     }
 }
 
-/// Slots given back are released once nothing started there is running.
+/// Slots given back are released once nothing started there is running, and what was
+/// recorded there is acknowledged: an acknowledgement that reached Redis after the release
+/// would be fenced, and the next owner would crawl the page again. (Acknowledgements wait for
+/// the records to be written; once sent, the release follows them on the connection.)
 void redis_frontier::release_drained(clock::time_point now)
 {
     for (std::uint32_t s = 0; s < slots_.size(); ++s) {
-        if (slots_[s].held && slots_[s].draining && slots_[s].started == 0) {
+        const bool unacknowledged = std::any_of(recorded_.begin(), recorded_.end(),
+                                                [s](const auto& r) { return r.first == s; });
+        if (slots_[s].held && slots_[s].draining && slots_[s].started == 0 && !unacknowledged) {
             release(s);
             // The survey shows where its URLs went only after the others' next rounds.
             give_back_after_ = std::max(give_back_after_, now + 2 * round_interval);
@@ -423,12 +428,32 @@ void redis_frontier::prepare(clock::time_point now)
     }
 }
 
+/// An XAUTOCLAIM answers with entries as they were when Redis ran it: one recorded here before
+/// its answer came, and acknowledged after it ran, would come back and be crawled again. So
+/// what is recorded while a claim is in flight (or waits for its acknowledgement when one is
+/// sent) is kept out of the answers.
+void redis_frontier::autoclaim(std::vector<std::string> args, std::function<void(const redis::reply&)> done)
+{
+    if (claims_in_flight_++ == 0) {
+        recently_recorded_.clear();
+    }
+    for (const auto& [slot, id] : recorded_) {
+        recently_recorded_.insert(id);
+    }
+    command(std::move(args), [this, done = std::move(done)](const redis::reply& r) {
+        done(r);
+        if (--claims_in_flight_ == 0) {
+            recently_recorded_.clear();
+        }
+    });
+}
+
 /// What earlier owners of the slot took and did not record is this process's now: XAUTOCLAIM
 /// with no idle time, since the lease says they are gone.
 void redis_frontier::claim_left_over(std::uint32_t s, std::string cursor)
 {
-    command({"XAUTOCLAIM", keys_[s].stream, std::string(group), me_, "0", cursor, "COUNT",
-             std::to_string(claim_batch)},
+    autoclaim({"XAUTOCLAIM", keys_[s].stream, std::string(group), me_, "0", cursor, "COUNT",
+               std::to_string(claim_batch)},
             [this, s](const redis::reply& r) {
                 auto& slot = slots_[s];
                 if (!slot.held || r.elements.size() < 2) {
@@ -463,8 +488,8 @@ void redis_frontier::sweep(clock::time_point now)
             continue;
         }
         slot.sweeping = true;
-        command({"XAUTOCLAIM", keys_[s].stream, std::string(group), me_, std::to_string(settings_.lease.count()),
-                 slot.sweep_cursor, "COUNT", std::to_string(claim_batch)},
+        autoclaim({"XAUTOCLAIM", keys_[s].stream, std::string(group), me_, std::to_string(settings_.lease.count()),
+                   slot.sweep_cursor, "COUNT", std::to_string(claim_batch)},
                 [this, s, token = slot.token](const redis::reply& r) {
                     auto& swept = slots_[s];
                     if (!swept.held || swept.token != token || r.elements.size() < 2) {
@@ -543,6 +568,9 @@ void redis_frontier::take_entries(std::uint32_t s, const redis::reply& entries, 
             continue; // (XAUTOCLAIM: an entry deleted meanwhile)
         }
         const std::string& id = entry.elements[0].text;
+        if (recently_recorded_.contains(id)) {
+            continue; // recorded here, its acknowledgement on its way
+        }
         std::vector<std::string_view> pairs;
         for (const auto& field : entry.elements[1].elements) {
             pairs.emplace_back(field.text);
@@ -552,10 +580,13 @@ void redis_frontier::take_entries(std::uint32_t s, const redis::reply& entries, 
             broken.push_back(id);
             continue;
         }
-        if (taken_.contains(e->fingerprint)) {
-            continue; // delivered here already (a slot taken back)
+        if (const auto it = taken_.find(e->fingerprint); it != taken_.end()) {
+            // Delivered here already, and still waiting in the local frontier: under this lease
+            // (a sweep), or under an earlier one of this slot, and nobody took it meanwhile.
+            it->second.token = slots_[s].token;
+            continue;
         }
-        taken_.emplace(e->fingerprint, taken_url{s, id, false});
+        taken_.emplace(e->fingerprint, taken_url{s, id, slots_[s].token, false});
         out.push_back(std::move(*e));
     }
     for (auto& id : broken) {
@@ -622,7 +653,17 @@ bool redis_frontier::start(std::uint64_t fingerprint, std::string_view host)
         return false;
     }
     const auto it = taken_.find(fingerprint);
-    if (it != taken_.end() && !it->second.started) {
+    if (it == taken_.end()) {
+        return true;
+    }
+    if (it->second.token != slots_[it->second.slot].token) {
+        // Delivered under an earlier lease of its slot and waiting here since: the slot had
+        // another owner in between, who may have crawled it. If it is still to be crawled, the
+        // claim of this lease delivers it again (and that renews it here).
+        let_go(fingerprint);
+        return false;
+    }
+    if (!it->second.started) {
         it->second.started = true;
         ++slots_[it->second.slot].started;
     }
@@ -648,6 +689,9 @@ std::optional<redis_frontier::taken_url> redis_frontier::take_back(std::uint64_t
 void redis_frontier::recorded(std::uint64_t fingerprint)
 {
     if (auto t = take_back(fingerprint)) {
+        if (claims_in_flight_ != 0) {
+            recently_recorded_.insert(t->id);
+        }
         recorded_.emplace_back(t->slot, std::move(t->id));
     }
 }

@@ -42,6 +42,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace crawl::supervisor {
@@ -121,7 +122,8 @@ private:
     };
     struct taken_url {
         std::uint32_t slot = 0;
-        std::string id; ///< the stream entry's
+        std::string id;    ///< the stream entry's
+        std::string token; ///< the slot's lease it was delivered under
         bool started = false;
     };
 
@@ -137,6 +139,7 @@ private:
     void balance();
     void acquire(std::uint32_t slot);
     void prepare(clock::time_point now);
+    void autoclaim(std::vector<std::string> args, std::function<void(const redis::reply&)> done);
     void claim_left_over(std::uint32_t slot, std::string cursor);
     void sweep(clock::time_point now);
     void release(std::uint32_t slot);
@@ -162,6 +165,10 @@ private:
     std::array<std::string, lua_count> sha_; ///< each script's SHA-1, hex
     std::unordered_map<std::uint64_t, taken_url> taken_; ///< delivered and not yet recorded or let go
     std::vector<std::pair<std::uint32_t, std::string>> recorded_; ///< (slot, entry id) to acknowledge
+    /// Entry ids recorded here while an XAUTOCLAIM was in flight, or waiting for their
+    /// acknowledgement when one was sent: kept out of its answer (autoclaim).
+    std::unordered_set<std::string> recently_recorded_;
+    unsigned claims_in_flight_ = 0;
     std::vector<slot_survey> survey_;
     clock::time_point give_back_after_; ///< the last give-back has settled in the survey by then
     std::uint64_t members_ = 1;

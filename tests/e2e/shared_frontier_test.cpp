@@ -349,10 +349,12 @@ TEST_F(SlowSharedCrawl, AProcessPausedPastItsLeaseStopsBeforeTheNextOwnerStarts)
     EXPECT_LE(extra, in_flight_bound);
     EXPECT_LE(pages_fetched_again(server), in_flight_bound);
     expect_polite(server);
-    std::printf("process 2 paused %lld ms: the others recorded %zu meanwhile; %zu records twice, slots lost %llu\n",
+    std::printf("process 2 paused %lld ms: the others recorded %zu meanwhile; %zu records twice, slots lost %llu, "
+                "jobs unsent %llu\n",
                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(lease + lease / 2).count()),
                 others_after - others_before, extra,
-                static_cast<unsigned long long>(stats.at("slots_lost").to_number<std::uint64_t>()));
+                static_cast<unsigned long long>(stats.at("slots_lost").to_number<std::uint64_t>()),
+                static_cast<unsigned long long>(stats.at("unsent").to_number<std::uint64_t>()));
 }
 
 TEST_F(SlowSharedCrawl, LosingTheServerStopsEveryProcessWithStatus1AndWholeRecords)
