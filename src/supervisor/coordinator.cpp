@@ -145,7 +145,7 @@ void coordinator::dispatch()
         return;
     }
     while (auto a = sched_.next(now)) {
-        if (let_go_if_not_owned(a->url)) {
+        if (fence_to_lease(a->url)) {
             sched_.withdraw(a->worker, a->url.host_key, now);
             continue;
         }

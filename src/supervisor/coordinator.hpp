@@ -183,7 +183,7 @@ private:
     void page_recorded(const pending_url& url);
     void admit_discovered(frontier_entry e);
     void publish_seed(url::target target);
-    [[nodiscard]] bool let_go_if_not_owned(pending_url& job);
+    [[nodiscard]] bool fence_to_lease(pending_url& job);
     void let_go(const pending_url& url);
     void count_fetch(pending_url& job);
     void settle_loaded(const std::string& host_key);

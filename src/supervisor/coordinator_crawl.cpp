@@ -146,7 +146,7 @@ void coordinator::publish_seed(url::target target)
 /// no longer owns. A page job's URL is its next owner's to crawl; a robots.txt job's waiting
 /// URLs are too. True when the job was let go; else a shared crawl's job carries the time its
 /// request must be written by, which the worker checks.
-bool coordinator::let_go_if_not_owned(pending_url& job)
+bool coordinator::fence_to_lease(pending_url& job)
 {
     if (env_.shared == nullptr) {
         return false;

@@ -93,7 +93,7 @@ void coordinator::job_unsent(unsigned worker, const wire::unsent& unsent)
         return;
     }
     ++stats_.shared.unsent;
-    if (!let_go_if_not_owned(*job)) {
+    if (!fence_to_lease(*job)) {
         sched_.requeue(std::move(*job));
     }
     after_event();

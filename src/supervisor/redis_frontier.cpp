@@ -321,9 +321,10 @@ void redis_frontier::renew_due(clock::time_point now)
 void redis_frontier::release_drained(clock::time_point now)
 {
     for (std::uint32_t s = 0; s < slots_.size(); ++s) {
-        const bool unacknowledged = std::any_of(recorded_.begin(), recorded_.end(),
-                                                [s](const auto& r) { return r.first == s; });
-        if (slots_[s].held && slots_[s].draining && slots_[s].started == 0 && !unacknowledged) {
+        if (!slots_[s].held || !slots_[s].draining || slots_[s].started != 0) {
+            continue;
+        }
+        if (std::none_of(recorded_.begin(), recorded_.end(), [s](const auto& r) { return r.first == s; })) {
             release(s);
             // The survey shows where its URLs went only after the others' next rounds.
             give_back_after_ = std::max(give_back_after_, now + 2 * round_interval);

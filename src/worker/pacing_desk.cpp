@@ -49,6 +49,10 @@ job_pacer::~job_pacer()
 
 bool job_pacer::sending(const url::target&)
 {
+    const bool report = report_sends_ && !desk_.released_;
+    if (send_by_ns_ == 0 && !report) {
+        return true;
+    }
     const std::int64_t now =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
     // The worker may have held the job in its queue, or spent long connecting, since the
@@ -56,7 +60,7 @@ bool job_pacer::sending(const url::target&)
     if (send_by_ns_ != 0 && now > send_by_ns_) {
         return false;
     }
-    if (!report_sends_ || desk_.released_) {
+    if (!report) {
         return true;
     }
     wire::append_frame(wire::sent{id_, now}, desk_.supervisor_.outbox());
