@@ -152,6 +152,7 @@ void coordinator::dispatch()
         count_fetch(a->url);
         pace(a->url);
         pool_.send(a->worker, a->url);
+        robots_out(a->url, true);
         const auto seq = a->url.seq;
         slots_[a->worker].in_flight.emplace(seq, std::move(a->url));
     }
@@ -199,6 +200,7 @@ std::optional<pending_url> coordinator::take_in_flight(unsigned worker, std::uin
     }
     pending_url job = std::move(it->second);
     slot.in_flight.erase(it);
+    robots_out(job, false);
     const auto now = env_.now();
     release_pacing(job, now);
     sched_.completed(worker, job.host_key, now);
@@ -404,6 +406,7 @@ void coordinator::worker_exited(unsigned worker, const worker_exit& exit)
     sched_.drop_turns(worker);
     for (auto& held : slot.in_flight) {
         release_pacing(held.second, env_.now());
+        robots_out(held.second, false);
     }
     stats_.worker_processes.push_back(
         {worker, exit.pid, exit.peak_rss_kb, exit.user_seconds, exit.sys_seconds, exit.how});

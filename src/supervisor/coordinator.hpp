@@ -184,6 +184,7 @@ private:
     void admit_discovered(frontier_entry e);
     void publish_seed(url::target target);
     [[nodiscard]] bool fence_to_lease(pending_url& job);
+    void robots_out(const pending_url& job, bool out);
     void let_go(const pending_url& url);
     void count_fetch(pending_url& job);
     void settle_loaded(const std::string& host_key);

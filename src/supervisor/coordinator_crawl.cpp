@@ -168,6 +168,15 @@ bool coordinator::fence_to_lease(pending_url& job)
     return true;
 }
 
+/// A shared crawl's robots.txt job went to a worker or left it: its host's slot stays held
+/// while the request may still start.
+void coordinator::robots_out(const pending_url& job, bool out)
+{
+    if (env_.shared != nullptr && job.kind == job_kind::robots) {
+        env_.shared->robots_out(job.target.host, out);
+    }
+}
+
 void coordinator::let_go(const pending_url& url)
 {
     if (!url.counted) {

@@ -150,6 +150,7 @@ std::string sha1_hex(std::string_view text)
 
 redis_frontier::redis_frontier(net::any_io_executor ex, const redis::address& address, settings s, handlers h)
     : settings_(s), handlers_(std::move(h)), timer_(ex), me_(consumer_name()), slots_(s.slots),
+      robots_out_(s.slots, 0),
       open_key_(std::string(prefix) + "open"), survey_(s.slots)
 {
     counts_.address = address.text();
@@ -314,14 +315,14 @@ void redis_frontier::renew_due(clock::time_point now)
     }
 }
 
-/// Slots given back are released once nothing started there is running, and what was
+/// Slots given back are released once nothing started there is running (pages, robots.txt), and what was
 /// recorded there is acknowledged: an acknowledgement that reached Redis after the release
 /// would be fenced, and the next owner would crawl the page again. (Acknowledgements wait for
 /// the records to be written; once sent, the release follows them on the connection.)
 void redis_frontier::release_drained(clock::time_point now)
 {
     for (std::uint32_t s = 0; s < slots_.size(); ++s) {
-        if (!slots_[s].held || !slots_[s].draining || slots_[s].started != 0) {
+        if (!slots_[s].held || !slots_[s].draining || slots_[s].started != 0 || robots_out_[s] != 0) {
             continue;
         }
         if (std::none_of(recorded_.begin(), recorded_.end(), [s](const auto& r) { return r.first == s; })) {
@@ -408,9 +409,13 @@ void redis_frontier::acquire(std::uint32_t s)
                 slot.token = r.text;
                 slot.valid_until = sent + settings_.lease - settings_.lease / 5;
                 slot.renew_after = sent + settings_.lease / 4;
-                slot.usable_from = sent + settings_.handover;
+                // The wait counts from the answer, not from the send: the last owner's last
+                // request started before it released the slot, which was before this
+                // acquire ran, and a busy pipeline can hold the acquire for a while.
+                const auto now = clock::now();
+                slot.usable_from = now + settings_.handover;
                 ++counts_.slots_taken;
-                prepare(clock::now());
+                prepare(now);
             });
 }
 
@@ -702,6 +707,12 @@ void redis_frontier::let_go(std::uint64_t fingerprint)
     if (take_back(fingerprint)) {
         ++counts_.let_go;
     }
+}
+
+void redis_frontier::robots_out(std::string_view host, bool out)
+{
+    auto& n = robots_out_[slot_of(host)];
+    n = out ? n + 1 : (n > 0 ? n - 1 : 0);
 }
 
 void redis_frontier::acknowledge()

@@ -95,6 +95,7 @@ public:
     bool start(std::uint64_t fingerprint, std::string_view host) override;
     void recorded(std::uint64_t fingerprint) override;
     void let_go(std::uint64_t fingerprint) override;
+    void robots_out(std::string_view host, bool out) override;
     [[nodiscard]] bool finished() const override { return finished_; }
 
 private:
@@ -160,6 +161,9 @@ private:
     boost::asio::steady_timer timer_;
     std::string me_; ///< this process's consumer name: host, pid and a random part
     std::vector<slot_state> slots_;
+    /// robots.txt requests out at each slot's hosts (kept apart from slot_state, which a
+    /// release or a loss resets while such a request may still be out).
+    std::vector<unsigned> robots_out_;
     std::vector<slot_keys> keys_; ///< each slot's keys, named once
     std::string open_key_;
     std::array<std::string, lua_count> sha_; ///< each script's SHA-1, hex

@@ -39,6 +39,10 @@ public:
     virtual void recorded(std::uint64_t fingerprint) = 0;
     /// A URL delivered by the shared frontier is left to its host's next owner.
     virtual void let_go(std::uint64_t fingerprint) = 0;
+    /// A robots.txt request to `host` went to a worker (true) or left it (false: answered,
+    /// unsent, or its worker died). While one is out, its slot is not given back: the request
+    /// could still start, and the next owner's first request must come after it.
+    virtual void robots_out(std::string_view host, bool out) = 0;
     /// Every URL published by any process has its final record: the crawl is over.
     [[nodiscard]] virtual bool finished() const = 0;
 };

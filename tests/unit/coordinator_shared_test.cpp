@@ -7,6 +7,8 @@
 
 #include "crawl/url/url.hpp"
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 namespace crawl::supervisor::coordinator_tests {
@@ -32,6 +34,12 @@ public:
     }
     void recorded(std::uint64_t fingerprint) override { recorded_urls.push_back(fingerprint); }
     void let_go(std::uint64_t fingerprint) override { let_go_urls.push_back(fingerprint); }
+    void robots_out(std::string_view host, bool out) override
+    {
+        auto& n = robots_requests_out[std::string(host)];
+        EXPECT_TRUE(out || n > 0) << "robots.txt of " << host << " left a worker it never went to";
+        n += out ? 1 : -1;
+    }
     [[nodiscard]] bool finished() const override { return over; }
 
     std::vector<std::string> published_urls() const
@@ -48,6 +56,7 @@ public:
     clock::time_point lease_end = clock::time_point{} + 1h;
     std::vector<std::uint64_t> recorded_urls;
     std::vector<std::uint64_t> let_go_urls;
+    std::map<std::string, int> robots_requests_out;
     bool over = false;
 };
 
@@ -176,6 +185,36 @@ TEST_F(CoordinatorSharedTest, ARobotsTxtFetchOfAHostNoLongerOwnedIsLetGoWithItsU
     ASSERT_EQ(started.size(), 1u);
     EXPECT_EQ(started.front().job.url, "http://h0.test/") << "the credit went to h0.test's page, not to a.test's robots.txt";
     EXPECT_EQ(fake.let_go_urls, std::vector<std::uint64_t>{fingerprint64("http://a.test/1")});
+}
+
+TEST_F(CoordinatorSharedTest, ARobotsTxtRequestIsOutFromItsDispatchUntilItLeavesItsWorker)
+{
+    // While it is out, its slot is not given back (redis_frontier::release_drained).
+    opts.robots = true;
+    fake.owned = {"a.test", "b.test"};
+    start_crawl();
+    c->input_ended();
+    deliver({entry("http://a.test/1", 1), entry("http://b.test/1", 1)});
+    auto robots = pool.take_sent();
+    ASSERT_EQ(robots.size(), 2u);
+    EXPECT_EQ(fake.robots_requests_out, (std::map<std::string, int>{{"a.test", 1}, {"b.test", 1}}));
+
+    answer_robots(robots[0], wire::robots_verdict::allow_all); // answered
+    EXPECT_EQ(fake.robots_requests_out[std::string(robots[0].job.target.host)], 0);
+    const std::string other(robots[1].job.target.host);
+    c->job_unsent(robots[1].worker, wire::unsent{robots[1].job.seq}); // unsent, still ours: out again
+    EXPECT_EQ(fake.robots_requests_out[other], 1);
+    auto again = pool.take_sent();
+    ASSERT_FALSE(again.empty());
+    c->worker_exited(again.back().worker, killed(100)); // its worker died: out again once replaced
+    EXPECT_EQ(fake.robots_requests_out[other], 0);
+    c->worker_ready(again.back().worker);
+    EXPECT_EQ(fake.robots_requests_out[other], 1);
+    auto retried = pool.take_sent();
+    const auto it = std::find_if(retried.begin(), retried.end(), [](const auto& s) { return s.job.kind == job_kind::robots; });
+    ASSERT_NE(it, retried.end());
+    answer_robots(*it, wire::robots_verdict::allow_all);
+    EXPECT_EQ(fake.robots_requests_out[other], 0);
 }
 
 TEST_F(CoordinatorSharedTest, EveryJobCarriesItsLeasesEndAndAnUnsentOneIsRequeuedOrLetGo)
