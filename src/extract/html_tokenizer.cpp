@@ -181,13 +181,26 @@ void html_tokenizer::impl::s_data()
         return stop();
     }
     if (!want_text) {
-        // Nothing but a tag changes the state here: skip to the next '<'.
-        p = find_byte(p, end, '<');
-        if (p != end) {
+        // Nothing but a tag changes the state here: skip from '<' to '<', reading the tags
+        // between without a trip through step() each, while they leave the state as it was.
+        for (;;) {
+            p = find_byte(p, end, '<');
+            if (p == end) {
+                return;
+            }
             ++p;
             state = tstate::tag_open;
+            if (at_end()) {
+                return; // s_tag_open decides with the next feed, or at the end of file
+            }
+            s_tag_open();
+            if (state == tstate::end_tag_open && !at_end()) {
+                s_end_tag_open();
+            }
+            if (state != tstate::data || want_text || need_more) {
+                return;
+            }
         }
-        return;
     }
     const char* q = scan::find_any(p, end, '<', '&', '\0');
     emit_text({p, static_cast<std::size_t>(q - p)});

@@ -78,8 +78,10 @@ inline const char* find_byte(const char* p, const char* end, char c) noexcept
 struct html_tokenizer::impl {
     impl(html_token_sink& s, token_filter f) : sink(s), text_mode(f.text), kept_attributes(f.attributes)
     {
-        for (const std::string_view name : kept_attributes) {
-            kept_lengths[kept_shape(name).first] |= kept_shape(name).second;
+        for (std::size_t i = 0; i < kept_attributes.size(); ++i) {
+            const std::string_view name = kept_attributes[i];
+            auto& slot = kept_index[kept_shape(name).first][std::min<std::size_t>(name.size(), 31)];
+            slot = slot == no_kept_name && i < several_kept_names ? static_cast<std::uint8_t>(i) : several_kept_names;
         }
         enter_content(content_state::data);
     }
@@ -190,15 +192,28 @@ struct html_tokenizer::impl {
             return true;
         }
         const auto [first, length] = kept_shape(name);
-        return (kept_lengths[first] & length) != 0 && is_kept_name(name);
+        const std::uint8_t kept = kept_index[first][length];
+        if (kept == no_kept_name) {
+            return false;
+        }
+        if (kept == several_kept_names) {
+            return is_kept_name(name);
+        }
+        return equals_lowered(kept_attributes[kept], name);
     }
     [[nodiscard]] bool is_kept_name(std::string_view name) const noexcept;
-    /// An attribute name's first letter (folded to 0-31) and a bit for its length (up to
-    /// 31): most names the filter drops are told apart by these two without a comparison.
-    static std::pair<std::size_t, std::uint32_t> kept_shape(std::string_view name) noexcept
+    /// `name` equals `kept` (lower case) once lowered.
+    static bool equals_lowered(std::string_view kept, std::string_view name) noexcept
     {
-        return {name.empty() ? 0U : static_cast<std::size_t>(lower(name[0]) & 31),
-                std::uint32_t{1} << std::min<std::size_t>(name.size(), 31)};
+        return kept.size() == name.size() &&
+               std::equal(kept.begin(), kept.end(), name.begin(), [](char k, char n) { return k == lower(n); });
+    }
+    /// An attribute name's first letter (folded to 0-31) and its length (up to 31): most
+    /// names the filter drops are told apart by these two, and most it keeps are the only
+    /// kept name of their shape, so one comparison decides.
+    static std::pair<std::size_t, std::size_t> kept_shape(std::string_view name) noexcept
+    {
+        return {name.empty() ? 0U : static_cast<std::size_t>(lower(name[0]) & 31), std::min<std::size_t>(name.size(), 31)};
     }
     /// Reads the whole tag whose name starts at `p` in one go, when all of it is in this feed
     /// and it takes only the common forms; false, having consumed nothing, otherwise.
@@ -207,7 +222,16 @@ struct html_tokenizer::impl {
     html_token_sink& sink;
     text_tokens text_mode;
     std::span<const std::string_view> kept_attributes; ///< empty: all
-    std::array<std::uint32_t, 32> kept_lengths{};      ///< kept_shape of the kept names
+    /// By kept_shape: the index of the one kept name of that shape, or none, or several.
+    static constexpr std::uint8_t no_kept_name = 0xFF;
+    static constexpr std::uint8_t several_kept_names = 0xFE;
+    std::array<std::array<std::uint8_t, 32>, 32> kept_index = [] {
+        std::array<std::array<std::uint8_t, 32>, 32> none{};
+        for (auto& row : none) {
+            row.fill(no_kept_name);
+        }
+        return none;
+    }();
     tstate state = tstate::data;
     tstate return_state = tstate::data; ///< where a character reference goes back to
     bool want_text = true;              ///< whether text in the current content state is emitted

@@ -35,7 +35,9 @@ void html_tokenizer::impl::begin_tag(bool is_end)
     tag_name.clear();
     arena.clear();
     attributes.clear();
-    attribute_names.clear();
+    if (!attribute_names.empty()) { // (only tags with many attributes use it)
+        attribute_names.clear();
+    }
 }
 
 void html_tokenizer::impl::s_tag_open()
@@ -140,10 +142,8 @@ std::string_view html_tokenizer::impl::attribute_name(std::size_t i) const noexc
 
 bool html_tokenizer::impl::is_kept_name(std::string_view name) const noexcept
 {
-    return std::any_of(kept_attributes.begin(), kept_attributes.end(), [&](std::string_view kept) {
-        return kept.size() == name.size() &&
-               std::equal(kept.begin(), kept.end(), name.begin(), [](char k, char n) { return k == lower(n); });
-    });
+    return std::any_of(kept_attributes.begin(), kept_attributes.end(),
+                       [&](std::string_view kept) { return equals_lowered(kept, name); });
 }
 
 // Leaving the attribute name state: a name the tag already has makes this attribute a

@@ -24,6 +24,15 @@ std::string_view trim_with(std::string_view s, IsSpace is_space) noexcept
 std::size_t ascii_run_end(std::string_view s, std::size_t i) noexcept
 {
     constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+    // Most of a page is ASCII: 32 bytes a step first, then the word that ends the run.
+    while (i + 32 <= s.size()) {
+        std::uint64_t w[4];
+        std::memcpy(w, s.data() + i, sizeof w);
+        if (((w[0] | w[1] | w[2] | w[3]) & high_bits) != 0) {
+            break;
+        }
+        i += 32;
+    }
     while (i + 8 <= s.size()) {
         std::uint64_t w;
         std::memcpy(&w, s.data() + i, sizeof w);
