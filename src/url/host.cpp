@@ -58,8 +58,9 @@ problem parse_domain(std::string_view domain, std::string& out, int& idna_code)
     if (is_ascii(domain)) {
         // The standard's domain-to-ASCII leaves an ASCII domain as it is, lowercased, whatever
         // UTS #46 would say of it ("xn--" labels that are not Punycode included).
-        for (const char c : domain) {
-            out += text::to_lower_ascii(c);
+        out.append(domain);
+        for (auto it = out.begin() + static_cast<std::ptrdiff_t>(begin); it != out.end(); ++it) {
+            *it = text::to_lower_ascii(*it);
         }
     } else {
         // Forbidden code points are looked for after IDNA, which may remove them ("<" and a
