@@ -197,7 +197,7 @@ void html_tokenizer::impl::s_data()
             if (state == tstate::end_tag_open && !at_end()) {
                 s_end_tag_open();
             }
-            if (state != tstate::data || want_text || need_more) {
+            if (state != tstate::data || want_text) {
                 return;
             }
         }

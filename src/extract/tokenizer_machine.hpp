@@ -79,8 +79,8 @@ struct html_tokenizer::impl {
     impl(html_token_sink& s, token_filter f) : sink(s), text_mode(f.text), kept_attributes(f.attributes)
     {
         for (std::size_t i = 0; i < kept_attributes.size(); ++i) {
-            const std::string_view name = kept_attributes[i];
-            auto& slot = kept_index[kept_shape(name).first][std::min<std::size_t>(name.size(), 31)];
+            const auto [first, length] = kept_shape(kept_attributes[i]);
+            auto& slot = kept_index[first][length];
             slot = slot == no_kept_name && i < several_kept_names ? static_cast<std::uint8_t>(i) : several_kept_names;
         }
         enter_content(content_state::data);
