@@ -1,5 +1,6 @@
 // crawl-micro: Google Benchmark of the CPU-bound stages over the benchmark corpus
-// (bench/corpus/files, or the generated stand-in): decoding gzip (inflate), br and zstd (each
+// (bench/corpus/files, or the generated stand-in): decoding gzip (inflate: crawl's decoder,
+// libdeflate for a whole body; inflate_zlib: plain zlib streaming), br and zstd (each
 // compressed at start as a server would send it), extract (crawl's tokenizer, with each byte
 // scanner the CPU has, and the libxml2 2.9.14 extractor it replaced, side by side),
 // inflate+extract, the worker's whole page pipeline (inflate + SHA-256 + extract), frame encode
@@ -24,7 +25,9 @@
 #include "oracle/libxml2_extractor.hpp"
 
 #include <benchmark/benchmark.h>
+#include <zlib.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -133,6 +136,35 @@ void decode_bodies(benchmark::State& state, decode::coding coding, const std::ve
 void inflate(benchmark::State& state)
 {
     decode_bodies(state, decode::coding::gzip, &prepared::gzipped);
+}
+
+/// Plain zlib inflate of the same bodies, in wire chunks into a 16 KiB buffer (what a streaming
+/// client such as curl does): the yardstick the extraction target is set against.
+void inflate_zlib(benchmark::State& state)
+{
+    const auto& d = data();
+    std::array<char, 16 * 1024> out{};
+    for (auto _ : state) {
+        for (const auto& body : d.gzipped) {
+            z_stream zs{};
+            inflateInit2(&zs, 16 + MAX_WBITS);
+            std::uint64_t sum = 0;
+            in_wire_chunks(body, [&](std::string_view c) {
+                zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(c.data()));
+                zs.avail_in = static_cast<uInt>(c.size());
+                int rc = Z_OK;
+                do {
+                    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+                    zs.avail_out = static_cast<uInt>(out.size());
+                    rc = inflate(&zs, Z_NO_FLUSH);
+                    sum += out.size() - zs.avail_out;
+                } while (rc == Z_OK && zs.avail_out == 0);
+            });
+            inflateEnd(&zs);
+            benchmark::DoNotOptimize(sum);
+        }
+    }
+    finish_pass(state, d);
 }
 
 void decode_br(benchmark::State& state)
@@ -462,6 +494,7 @@ void robots_check(benchmark::State& state)
 }
 
 BENCHMARK(inflate)->Unit(benchmark::kMillisecond);
+BENCHMARK(inflate_zlib)->Unit(benchmark::kMillisecond);
 BENCHMARK(decode_br)->Unit(benchmark::kMillisecond);
 BENCHMARK(decode_zstd)->Unit(benchmark::kMillisecond);
 BENCHMARK(extract_html)->Unit(benchmark::kMillisecond)->Arg(16 * 1024)->Arg(1 << 20);

@@ -4,12 +4,83 @@
 // bytes), u16 split seed, then the encoded body.
 // Checks: status and decoded bytes do not depend on the split; output never exceeds the cap
 // and arrives in chunks of at most 16 KiB; the payload compressed by zlib (in the wrapping
-// the coding names; for deflate, raw deflate too) decodes back to itself.
+// the coding names; for deflate, raw deflate too) decodes back to itself; a gzip body the
+// whole-body path (libdeflate) accepts decodes to the bytes zlib alone gives.
 
+#include "decode/gzip_whole.hpp"
 #include "decode_runs.hpp"
 #include "support/encoder.hpp"
 
+#include <zlib.h>
+
+#include <cstdlib>
+#include <string>
+
 using namespace crawl;
+
+namespace {
+
+// The body as zlib alone reads it: the members, then bytes that do not start one (ignored);
+// `whole` is false when zlib stopped at an error, after handing over `bytes`.
+struct zlib_reading {
+    std::string bytes;
+    bool whole = true;
+};
+
+zlib_reading zlib_members(std::string_view body)
+{
+    zlib_reading r;
+    bool want_member = true;
+    while (want_member || (body.size() >= 2 && body[0] == '\x1f' && body[1] == '\x8b')) {
+        z_stream zs{};
+        if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+            std::abort();
+        }
+        zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data())); // zlib only reads it
+        zs.avail_in = static_cast<uInt>(body.size());
+        int st = Z_OK;
+        while (st == Z_OK) {
+            char buf[16384];
+            zs.next_out = reinterpret_cast<Bytef*>(buf);
+            zs.avail_out = sizeof buf;
+            st = inflate(&zs, Z_NO_FLUSH);
+            r.bytes.append(buf, sizeof buf - zs.avail_out);
+        }
+        body.remove_prefix(body.size() - zs.avail_in);
+        inflateEnd(&zs);
+        if (st != Z_STREAM_END) {
+            r.whole = false;
+            return r;
+        }
+        want_member = false;
+    }
+    return r;
+}
+
+// libdeflate never changes a byte zlib delivers. It does finish a few streams zlib abandons
+// (Huffman tables zlib's decoder refuses, the CRC-32 still matching): then zlib's bytes up
+// to its error are the start of libdeflate's.
+void check_whole_body_path(std::string_view body)
+{
+    std::string whole;
+    const auto took = decode::detail::inflate_whole_gzip(body, [&](std::string_view piece) {
+        fuzz::check(piece.size() <= decode::chunk_size, "a whole-body chunk over chunk_size");
+        whole += piece;
+        return decode::status::ok;
+    });
+    if (!took) {
+        fuzz::check(whole.empty(), "the whole-body path refused a body after handing bytes over");
+        return;
+    }
+    const zlib_reading by_zlib = zlib_members(body);
+    if (by_zlib.whole) {
+        fuzz::check(by_zlib.bytes == whole, "libdeflate and zlib decode a gzip body differently");
+    } else {
+        fuzz::check(whole.starts_with(by_zlib.bytes), "libdeflate's bytes differ from those zlib gave before its error");
+    }
+}
+
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
@@ -28,6 +99,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Round trip: what zlib writes in this coding's wrapping must come back unchanged.
     const auto wrapping = c == decode::coding::gzip ? test::wrapping::gzip : test::wrapping::zlib;
     fuzz::check_round_trip(applied, test::encode(wrapping, body), body, seed, "zlib's own output did not inflate");
+    if (c == decode::coding::gzip) {
+        check_whole_body_path(body);
+        check_whole_body_path(test::encode(test::wrapping::gzip, body));
+    }
     if (c == decode::coding::deflate) { // the raw deflate servers send instead
         fuzz::check_round_trip(applied, test::encode(test::wrapping::raw_deflate, body), body, seed,
                                "raw deflate did not round-trip");

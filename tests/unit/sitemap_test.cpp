@@ -11,6 +11,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include <algorithm>
 #include <fstream>
 #include <ostream>
 #include <random>
@@ -446,7 +447,10 @@ TEST(SitemapTest, GzipBombStopsAtTheProtocolLimit)
     EXPECT_TRUE(o.counts.sitemap.too_large);
     EXPECT_EQ(o.counts.decode_error.cls, error_class::none);
     EXPECT_EQ(o.urls, std::vector<std::string>{"https://www.example.com/only"});
-    EXPECT_LT(o.fed, gz.size() * 6 / 10) << "fed " << o.fed << " of " << gz.size() << " compressed bytes";
+    // The decoder holds the first 256 KiB for its whole-body path (decoder.hpp), then streams
+    // from there: it stops within one 16 KiB piece after that, well before the end.
+    EXPECT_LE(o.fed, std::max<std::size_t>(gz.size() * 6 / 10, (256 + 16) * 1024))
+        << "fed " << o.fed << " of " << gz.size() << " compressed bytes";
     EXPECT_GT(o.fed, gz.size() * 4 / 10) << "fed " << o.fed << " of " << gz.size() << " compressed bytes";
     EXPECT_EQ(o.counts.sitemap.bytes, max_bytes);
     // Handed over whole, the stream still inflates no further than the cap.

@@ -63,7 +63,10 @@ class codec;
 }
 
 /// Decodes one body through its codings, last applied first undone, chunk by chunk as it
-/// arrives: never holds more than one output chunk per layer plus each layer's window.
+/// arrives: never holds more than one output chunk per layer plus each layer's window. The
+/// one exception is speed: a gzip layer holds up to 256 KiB of its input and decodes it in
+/// one go at finish() (libdeflate, at most 8 MiB of output); a longer body streams, and so
+/// does a body libdeflate refuses, through zlib (docs/design.md, "Content codings").
 /// gzip accepts concatenated members; deflate accepts the zlib wrapper (RFC 1950, what the RFC
 /// says) and falls back to raw deflate (RFC 1951, what some servers send); br and zstd follow
 /// RFC 7932 and RFC 8878, with zstd's window held to 8 MiB (RFC 9659). Bytes after the end of a
