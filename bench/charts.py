@@ -36,11 +36,11 @@ set yrange [0:*]
 
 
 def _pages_per_s(corpus, out_dir):
-    rows = [("crawl, 1 worker", corpus["crawl"][0]["pages_per_s"])]
+    rows = [("crawl (1 worker)", corpus["crawl"][0]["pages_per_s"])]
     if corpus.get("curl"):
-        rows.append(("curl --compressed (fetch only)", corpus["curl"]["pages_per_s"]))
+        rows.append(("curl (fetch only)", corpus["curl"]["pages_per_s"]))
     if corpus.get("peer"):
-        rows.append(("Python peer (aiohttp + lxml)", corpus["peer"]["pages_per_s"]))
+        rows.append(("Python peer", corpus["peer"]["pages_per_s"]))
     script = _HEADER + f"""set output "pages_per_s.svg"
 set title "{corpus['urls']:,} corpus URLs, one core, medians"
 set ylabel "pages/s"
