@@ -43,9 +43,11 @@ void html_extractor::feed(std::string_view chunk)
         return;
     }
     while (!chunk.empty()) {
-        const std::string_view slice = chunk.substr(0, slice_bytes);
+        std::string_view slice = chunk.substr(0, slice_bytes);
         chunk.remove_prefix(slice.size());
-        impl_->tokenizer.feed(impl_->decoder.decode(slice, impl_->text));
+        while (!slice.empty()) {
+            impl_->tokenizer.feed(impl_->decoder.decode(slice, impl_->text));
+        }
     }
 }
 

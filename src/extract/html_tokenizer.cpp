@@ -34,20 +34,36 @@ void html_tokenizer::finish()
 
 // ---- driver ----
 
+namespace {
+
+// How much of a new chunk is joined to a look-ahead the last one cut short: more than the
+// longest look-ahead needs (a named character reference is at most 32 bytes).
+constexpr std::size_t lookahead_join_bytes = 64;
+
+} // namespace
+
 void html_tokenizer::impl::feed(std::string_view chunk)
 {
     if (at_eof || done) {
         return;
     }
-    if (carry.empty()) {
-        run_on(chunk);
-        return;
+    while (!carry.empty() && !chunk.empty()) {
+        // A look-ahead was cut short: it is at most a few dozen bytes, read again with just
+        // enough of the new ones to finish it (the loop comes back if that was not enough),
+        // and the rest of the chunk is read where it is, not copied after it.
+        std::string joined = std::move(carry);
+        carry.clear();
+        const std::size_t take = std::min(chunk.size(), lookahead_join_bytes);
+        joined.append(chunk.substr(0, take));
+        chunk.remove_prefix(take);
+        run_on(joined);
+        if (at_eof || done) {
+            return;
+        }
     }
-    // A look-ahead was cut short: it is at most a few dozen bytes, read again with the new ones.
-    std::string joined = std::move(carry);
-    carry.clear();
-    joined.append(chunk);
-    run_on(joined);
+    if (!chunk.empty()) {
+        run_on(chunk);
+    }
 }
 
 void html_tokenizer::impl::finish()

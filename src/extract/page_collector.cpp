@@ -1,9 +1,9 @@
 #include "page_collector.hpp"
 
 #include "crawl/url/url.hpp"
+#include "crawl/util/page_hash.hpp"
 #include "crawl/util/text.hpp"
 
-#include <functional>
 
 namespace crawl::extract {
 namespace {
@@ -118,7 +118,7 @@ void page_collector::collect(std::string_view href, bool link, bool follow)
 {
     // The same href against the same base resolves the same way: a quarter of a typical
     // page's hrefs repeat (menus, footers), so skip resolving those again.
-    const std::uint64_t raw = std::hash<std::string_view>{}(href);
+    const std::uint64_t raw = page_hash(href);
     link = link && seen_hrefs_.insert(raw);
     follow = follow && seen_follow_hrefs_.insert(raw);
     if (!link && !follow) {
@@ -130,7 +130,7 @@ void page_collector::collect(std::string_view href, bool link, bool follow)
     }
     // A 64-bit hash per distinct link: collisions are negligible at page scale and the set
     // stays small even when the links themselves are not kept.
-    const std::uint64_t h = std::hash<std::string_view>{}(*resolved);
+    const std::uint64_t h = page_hash(*resolved);
     if (link && seen_links_.insert(h)) {
         ++info_.links_count;
         if (keep_links_) {

@@ -19,7 +19,7 @@ page_decoder::page_decoder(std::string_view header_charset)
 {
 }
 
-std::string_view page_decoder::decode(std::string_view bytes, std::string& scratch)
+std::string_view page_decoder::decode(std::string_view& bytes, std::string& scratch)
 {
     if (decoder_) {
         return decoder_->decode_view(bytes, scratch);
@@ -30,29 +30,28 @@ std::string_view page_decoder::decode(std::string_view bytes, std::string& scrat
     if (head_.size() < sniff_need_) {
         return {};
     }
-    return start(bytes, scratch);
+    return start(scratch);
 }
 
 void page_decoder::finish(std::string& out)
 {
     if (!decoder_) {
         std::string head_text;
-        out.append(start({}, head_text));
+        out.append(start(head_text));
     }
     decoder_->finish(out);
 }
 
 // Decides the charset on exactly the first sniff_need_ bytes (or all there are), so that the
 // decision does not depend on how the body was split into chunks; then decodes those bytes
-// and `rest`, the ones after them.
-std::string_view page_decoder::start(std::string_view rest, std::string& scratch)
+// (the ones after them go through decode_view, uncopied where they can be).
+std::string_view page_decoder::start(std::string& scratch)
 {
     const charset_decision d = decide_charset(header_charset_, head_);
     charset_ = d.name;
     decoder_.emplace(d.name);
     scratch.clear();
     decoder_->decode(std::string_view(head_).substr(std::min(d.bom_length, head_.size())), scratch);
-    decoder_->decode(rest, scratch);
     head_ = std::string();
     return scratch;
 }

@@ -108,7 +108,7 @@ struct html_tokenizer::impl {
     void begin_tag(bool end_tag);
     void emit_tag();
     void begin_attribute();
-    void end_attribute_name();
+    void end_attribute_name(bool filter_passed = false);
     void close_attribute_value();
     void append_value(std::string_view s);
     [[nodiscard]] std::string_view attribute_name(std::size_t i) const noexcept;

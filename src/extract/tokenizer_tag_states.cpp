@@ -147,13 +147,14 @@ bool html_tokenizer::impl::is_kept_name(std::string_view name) const noexcept
 }
 
 // Leaving the attribute name state: a name the tag already has makes this attribute a
-// duplicate, which is dropped (the first one wins); so is one the filter does not keep.
-void html_tokenizer::impl::end_attribute_name()
+// duplicate, which is dropped (the first one wins); so is one the filter does not keep
+// (`filter_passed`: the whole-tag path asked the filter before copying the name).
+void html_tokenizer::impl::end_attribute_name(bool filter_passed)
 {
     attribute_span& a = attributes.back();
     a.name_end = a.value_begin = arena.size();
     const std::size_t index = attributes.size() - 1;
-    if (!keeps_attribute(attribute_name(index))) {
+    if (!filter_passed && !keeps_attribute(attribute_name(index))) {
         arena.resize(a.name_begin);
         attributes.pop_back();
         dropping_attribute = true;

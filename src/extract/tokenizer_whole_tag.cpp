@@ -49,7 +49,7 @@ bool html_tokenizer::impl::read_whole_tag(bool is_end)
         if (keeps_attribute({q, static_cast<std::size_t>(name_end - q)})) {
             begin_attribute();
             append_lower(arena, q, name_end);
-            end_attribute_name();
+            end_attribute_name(true);
         } else {
             close_attribute_value();
             dropping_attribute = true;

@@ -110,10 +110,12 @@ struct libxml2_extractor::impl {
     void feed(std::string_view chunk)
     {
         while (!chunk.empty() && !finished_ && !failed_) {
-            const std::string_view slice = chunk.substr(0, slice_bytes);
+            std::string_view slice = chunk.substr(0, slice_bytes);
             chunk.remove_prefix(slice.size());
             const std::size_t from = pending_.size();
-            pending_.append(decoder_.decode(slice, scratch_));
+            while (!slice.empty()) {
+                pending_.append(decoder_.decode(slice, scratch_));
+            }
             replace_nuls(pending_, from);
             push(false);
         }

@@ -29,10 +29,13 @@ public:
     /// Appends the UTF-8 for `chunk` to `out`, less the start of a sequence cut by its end.
     void decode(std::string_view chunk, std::string& out);
 
-    /// The UTF-8 for `chunk`, as decode() gives it: a view of `chunk` itself when it already
-    /// is well-formed UTF-8 in a UTF-8 page (most chunks of most pages, which then cost no
-    /// copy), else `out` holding the decoded text. Valid until the next call.
-    [[nodiscard]] std::string_view decode_view(std::string_view chunk, std::string& out);
+    /// The UTF-8 for the start of `chunk`, as decode() gives it, removing from `chunk` the
+    /// bytes it covers (at least one; call again for the rest): in a UTF-8 page, a view of
+    /// `chunk` itself up to its first ill-formed byte or to a sequence cut by its end (most
+    /// chunks of most pages, which then cost no copy), or `out` holding the few bytes that
+    /// complete a sequence the previous chunk cut; else `out` holding all of it decoded. Valid
+    /// until the next call.
+    [[nodiscard]] std::string_view decode_view(std::string_view& chunk, std::string& out);
 
     /// Ends the body: a sequence still held back is ill-formed and becomes U+FFFD.
     void finish(std::string& out);
