@@ -10,10 +10,8 @@
 #include "decode/gzip_whole.hpp"
 #include "decode_runs.hpp"
 #include "support/encoder.hpp"
+#include "support/gzip_member.hpp"
 
-#include <zlib.h>
-
-#include <cstdlib>
 #include <string>
 
 using namespace crawl;
@@ -32,26 +30,12 @@ zlib_reading zlib_members(std::string_view body)
     zlib_reading r;
     bool want_member = true;
     while (want_member || (body.size() >= 2 && body[0] == '\x1f' && body[1] == '\x8b')) {
-        z_stream zs{};
-        if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-            std::abort();
-        }
-        zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data())); // zlib only reads it
-        zs.avail_in = static_cast<uInt>(body.size());
-        int st = Z_OK;
-        while (st == Z_OK) {
-            char buf[16384];
-            zs.next_out = reinterpret_cast<Bytef*>(buf);
-            zs.avail_out = sizeof buf;
-            st = inflate(&zs, Z_NO_FLUSH);
-            r.bytes.append(buf, sizeof buf - zs.avail_out);
-        }
-        body.remove_prefix(body.size() - zs.avail_in);
-        inflateEnd(&zs);
-        if (st != Z_STREAM_END) {
+        std::size_t used = 0;
+        if (!test::inflate_gzip_member_into(body, used, r.bytes)) {
             r.whole = false;
             return r;
         }
+        body.remove_prefix(used);
         want_member = false;
     }
     return r;
