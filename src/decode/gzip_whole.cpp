@@ -11,8 +11,6 @@
 namespace crawl::decode::detail {
 namespace {
 
-constexpr unsigned char gzip_magic0 = 0x1f;
-constexpr unsigned char gzip_magic1 = 0x8b;
 constexpr std::size_t gzip_trailer = 8; // CRC-32, then ISIZE (the member's size mod 2^32)
 
 struct decompressor_deleter {
@@ -89,7 +87,7 @@ bool inflate_members(std::string_view in, output_buffer& buf)
     }
     libdeflate_decompressor* d = thread_decompressor();
     buf.size = 0;
-    buf.reserve(std::max<std::size_t>(isize, 16 * 1024));
+    buf.reserve(std::max(std::size_t{isize}, chunk_size));
     // The first member must be there; after each member, another one or the ignored rest.
     bool want_member = true;
     while (want_member || starts_member(in)) {

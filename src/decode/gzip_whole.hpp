@@ -12,6 +12,10 @@
 
 namespace crawl::decode::detail {
 
+/// The bytes every gzip member starts with (RFC 1952).
+inline constexpr unsigned char gzip_magic0 = 0x1f;
+inline constexpr unsigned char gzip_magic1 = 0x8b;
+
 /// The most decoded bytes one body may make on this path; larger bodies stream through zlib.
 inline constexpr std::size_t whole_gzip_max_output = 8u << 20;
 

@@ -26,21 +26,22 @@ constexpr std::size_t max_probe = 64 * 1024;
 // are 10 to 60 KiB gzipped, and 64 fetches in flight then hold at most 16 MiB between them.
 constexpr std::size_t whole_gzip_max_input = 256 * 1024;
 
-constexpr unsigned char gzip_magic0 = 0x1f;
-constexpr unsigned char gzip_magic1 = 0x8b;
-
 class zlib_codec final : public codec {
 public:
     explicit zlib_codec(coding c) : gzip_(c == coding::gzip), probing_(c == coding::deflate), holding_(gzip_)
     {
-        // gzip: 16 + window bits selects the gzip wrapper; deflate starts with the zlib
-        // wrapper, as RFC 9110 says, and may fall back to raw deflate.
-        if (inflateInit2(&zs_, gzip_ ? 16 + MAX_WBITS : MAX_WBITS) != Z_OK) {
-            throw std::bad_alloc();
+        // A gzip body is held for the whole-body path first: zlib is set up only if it streams.
+        if (!holding_) {
+            open_zlib();
         }
     }
 
-    ~zlib_codec() override { inflateEnd(&zs_); }
+    ~zlib_codec() override
+    {
+        if (!holding_) { // zlib is open exactly when nothing is held
+            inflateEnd(&zs_);
+        }
+    }
 
     zlib_codec(const zlib_codec&) = delete;
     zlib_codec& operator=(const zlib_codec&) = delete;
@@ -79,8 +80,7 @@ public:
         if (!whole) {
             return stream_held(out);
         }
-        holding_ = false;
-        held_ = std::string(); // release it
+        held_ = std::string(); // release it; holding_ stays: zlib was never needed
         stream_end_ = true;
         return *whole;
     }
@@ -90,10 +90,20 @@ public:
     [[nodiscard]] std::string problem() const override { return problem_; }
 
 private:
+    void open_zlib()
+    {
+        // gzip: 16 + window bits selects the gzip wrapper; deflate starts with the zlib
+        // wrapper, as RFC 9110 says, and may fall back to raw deflate.
+        if (inflateInit2(&zs_, gzip_ ? 16 + MAX_WBITS : MAX_WBITS) != Z_OK) {
+            throw std::bad_alloc();
+        }
+    }
+
     // Leaves the whole-body path: what was held goes through zlib, and so does the rest.
     status stream_held(const emit& out)
     {
         holding_ = false;
+        open_zlib();
         const std::string held = std::exchange(held_, std::string());
         return inflate_all(held, out);
     }
@@ -227,11 +237,11 @@ private:
     bool stream_end_ = false;   // the current gzip member / zlib stream reached Z_STREAM_END
     bool ignore_rest_ = false;  // input after the end is trailing garbage (ignored, like browsers)
     bool magic_pending_ = false; // gzip: one byte 0x1f seen after a member, the next decides
-    bool holding_;              // gzip: input is held for the whole-body path
+    bool holding_;              // gzip: input is held for the whole-body path (zlib not open)
     std::string probe_;         // deflate: earlier input fed while probing
     std::string held_;          // gzip: the input held while holding_
     std::string problem_;
-    std::array<char, chunk_size> buf_{};
+    std::array<char, chunk_size> buf_; // inflate's output; not zeroed (a body on the whole-body path never uses it)
 };
 
 } // namespace

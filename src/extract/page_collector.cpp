@@ -4,7 +4,6 @@
 #include "crawl/util/page_hash.hpp"
 #include "crawl/util/text.hpp"
 
-
 namespace crawl::extract {
 namespace {
 
