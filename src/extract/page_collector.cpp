@@ -17,7 +17,7 @@ page_collector::page_collector(std::string_view page_url, const extract_options&
 {
     if (auto parsed = url::parse_input(page_url)) {
         page_url_ = std::move(*parsed);
-        base_ = &*page_url_;
+        resolver_.emplace(*page_url_);
     }
 }
 
@@ -62,8 +62,8 @@ void page_collector::link(std::optional<std::string_view> rel, std::optional<std
     if (!info_.canonical.empty() || !rel || !href || !has_token(*rel, "canonical")) {
         return;
     }
-    if (auto resolved = resolve(*href)) {
-        info_.canonical = std::move(*resolved);
+    if (resolve(*href)) {
+        info_.canonical = resolved_;
     }
 }
 
@@ -81,23 +81,17 @@ void page_collector::base(std::optional<std::string_view> href)
     std::optional<url::target> resolved = url::resolve_base(*page_url_, *href);
     if (resolved && resolved->href.size() <= max_url_bytes) {
         base_url_ = std::move(resolved);
-        base_ = &*base_url_;
+        resolver_.emplace(*base_url_);
         seen_hrefs_.clear(); // they resolve differently now
         seen_follow_hrefs_.clear();
         info_.base = base_url_->href;
     }
 }
 
-std::optional<std::string> page_collector::resolve(std::string_view href) const
+bool page_collector::resolve(std::string_view href)
 {
-    if (base_ == nullptr || href.size() > max_raw_href_bytes) {
-        return std::nullopt;
-    }
-    std::optional<std::string> resolved = url::resolve_link(*base_, href);
-    if (resolved && resolved->size() > max_url_bytes) {
-        return std::nullopt;
-    }
-    return resolved;
+    return resolver_ && href.size() <= max_raw_href_bytes && resolver_->resolve(href, resolved_) &&
+           resolved_.size() <= max_url_bytes;
 }
 
 void page_collector::hyperlink(std::string_view href, std::optional<std::string_view> rel)
@@ -123,21 +117,20 @@ void page_collector::collect(std::string_view href, bool link, bool follow)
     if (!link && !follow) {
         return;
     }
-    std::optional<std::string> resolved = resolve(href);
-    if (!resolved) {
+    if (!resolve(href)) {
         return;
     }
     // A 64-bit hash per distinct link: collisions are negligible at page scale and the set
     // stays small even when the links themselves are not kept.
-    const std::uint64_t h = page_hash(*resolved);
+    const std::uint64_t h = page_hash(resolved_);
     if (link && seen_links_.insert(h)) {
         ++info_.links_count;
         if (keep_links_) {
-            info_.links.push_back(*resolved);
+            info_.links.push_back(resolved_);
         }
     }
     if (follow && seen_follow_.insert(h)) {
-        info_.follow.push_back(std::move(*resolved));
+        info_.follow.push_back(resolved_);
     }
 }
 

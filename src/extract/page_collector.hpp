@@ -9,7 +9,7 @@
 #include "crawl/extract/html_extractor.hpp"
 #include "page_text.hpp"
 
-#include "crawl/url/target.hpp"
+#include "crawl/url/url.hpp"
 #include "crawl/util/seen_fingerprints.hpp"
 
 #include <optional>
@@ -46,7 +46,8 @@ public:
     [[nodiscard]] const page_info& info() const noexcept { return info_; }
 
 private:
-    [[nodiscard]] std::optional<std::string> resolve(std::string_view href) const;
+    /// Resolves `href` against the base into resolved_; false when it is no link to keep.
+    [[nodiscard]] bool resolve(std::string_view href);
     /// Resolves `href` once for the lists it is to join: links (`link`), follow (`follow`).
     void collect(std::string_view href, bool link, bool follow);
     void stop_following();
@@ -56,7 +57,8 @@ private:
     std::string robots_agent_; ///< the <meta name> that speaks to crawl besides "robots"
     std::optional<url::target> page_url_;
     std::optional<url::target> base_url_;
-    const url::target* base_ = nullptr; ///< what links resolve against now
+    std::optional<url::link_resolver> resolver_; ///< resolves against the base URL of now
+    std::string resolved_;                       ///< the link just resolved (reused buffer)
 
     page_info info_;
     text_collector title_;

@@ -58,7 +58,10 @@ enum class tstate : std::uint8_t {
 /// Standard's preprocessing would have made an LF.
 constexpr bool is_space(char c) noexcept
 {
-    return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
+    // One test instead of five: bit c of the mask is set for c = 9, 10, 12, 13 and 32.
+    constexpr std::uint64_t spaces = (1ULL << '\t') | (1ULL << '\n') | (1ULL << '\f') | (1ULL << '\r') | (1ULL << ' ');
+    const auto u = static_cast<unsigned char>(c);
+    return u <= ' ' && ((spaces >> u) & 1U) != 0;
 }
 constexpr bool is_upper(char c) noexcept { return c >= 'A' && c <= 'Z'; }
 constexpr bool is_alpha(char c) noexcept { return is_upper(c) || (c >= 'a' && c <= 'z'); }

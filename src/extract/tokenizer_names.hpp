@@ -64,6 +64,15 @@ inline const char* name_run_end(const char* p, const char* end, const std::array
 
 inline void append_lower(std::string& out, const char* p, const char* end)
 {
+    // Most names are a few bytes long: appended byte by byte, they cost less than resize(),
+    // which zero-fills through a memset call before the bytes are written.
+    constexpr std::ptrdiff_t short_name = 16;
+    if (end - p <= short_name) {
+        for (; p != end; ++p) {
+            out.push_back(lower(*p));
+        }
+        return;
+    }
     const std::size_t from = out.size();
     out.resize(from + static_cast<std::size_t>(end - p));
     char* to = out.data() + from;

@@ -32,8 +32,51 @@ constexpr std::array<std::string_view, 44> breakout_elements = {
     "small", "span", "strong", "strike", "sub", "sup",   "table", "tt",     "u",    "ul",    "var",
 };
 
-constexpr std::array<std::string_view, 6> rawtext_elements = {"style", "xmp", "iframe", "noembed", "noframes",
-                                                              "noscript"};
+// The HTML elements whose start or end tag a rule here looks at; every other is `other`.
+enum class element : std::uint8_t {
+    other, a, area, base, frame, html, iframe, link, math, meta, noembed, noframes, noscript,
+    plaintext, script, style, svg, template_, textarea, title, xmp,
+};
+
+// One switch on the length, then a comparison or two, instead of a chain of up to twenty
+// comparisons for every tag of a page (most of which are none of these).
+element element_of(std::string_view name) noexcept
+{
+    const auto is = [name](std::string_view candidate) { return name == candidate; };
+    switch (name.size()) {
+    case 1:
+        return is("a") ? element::a : element::other;
+    case 3:
+        return is("svg") ? element::svg : is("xmp") ? element::xmp : element::other;
+    case 4:
+        return is("area")   ? element::area
+               : is("base") ? element::base
+               : is("html") ? element::html
+               : is("link") ? element::link
+               : is("math") ? element::math
+               : is("meta") ? element::meta
+                            : element::other;
+    case 5:
+        return is("frame")   ? element::frame
+               : is("style") ? element::style
+               : is("title") ? element::title
+                             : element::other;
+    case 6:
+        return is("iframe") ? element::iframe : is("script") ? element::script : element::other;
+    case 7:
+        return is("noembed") ? element::noembed : element::other;
+    case 8:
+        return is("noframes")   ? element::noframes
+               : is("noscript") ? element::noscript
+               : is("template") ? element::template_
+               : is("textarea") ? element::textarea
+                                : element::other;
+    case 9:
+        return is("plaintext") ? element::plaintext : element::other;
+    default:
+        return element::other;
+    }
+}
 
 std::optional<std::string_view> attribute(const html_tag& tag, std::string_view name)
 {
@@ -119,56 +162,83 @@ void tree_rules::foreign_start_tag(const html_tag& tag)
 content_state tree_rules::html_start_tag(const html_tag& tag)
 {
     const std::string_view name = tag.name;
-    if (name == "svg" || name == "math") {
+    const element e = element_of(name);
+    if (e == element::svg || e == element::math) {
         if (!tag.self_closing) {
-            push({std::string(name), name == "svg" ? space::svg : space::math});
+            push({std::string(name), e == element::svg ? space::svg : space::math});
         }
         return content_state::data;
     }
     if (!stack_.empty() && !one_of(name, void_elements)) {
         push({std::string(name), space::html});
     }
-    if (name == "template") {
+    if (e == element::template_) {
         ++template_depth_;
     }
     const bool in_document = template_depth_ == 0;
-    if (name == "a" || name == "area") {
+    switch (e) {
+    case element::a:
+    case element::area:
         hyperlink(tag);
         return content_state::data;
-    }
-    if (name == "frame" || name == "iframe") { // then <iframe> goes on as RAWTEXT below
-        if (const auto src = attribute(tag, "src")) {
-            page_.frame(*src);
-        }
-    }
-    if (name == "title") {
+    case element::frame:
+        frame(tag);
+        return content_state::data;
+    case element::iframe: // its src is read before its content turns RAWTEXT
+        frame(tag);
+        return content_state::rawtext;
+    case element::title:
         if (in_document && title_ == title_phase::before) {
             title_ = title_phase::inside;
         }
         return content_state::rcdata;
-    } else if (name == "textarea") {
+    case element::textarea:
         return content_state::rcdata;
-    } else if (one_of(name, rawtext_elements)) {
+    case element::style:
+    case element::xmp:
+    case element::noembed:
+    case element::noframes:
+    case element::noscript:
         return content_state::rawtext;
-    } else if (name == "script") {
+    case element::script:
         return content_state::script_data;
-    } else if (name == "plaintext") {
+    case element::plaintext:
         return content_state::plaintext;
-    } else if (!in_document) {
-        return content_state::data;
-    } else if (name == "html") {
-        if (const auto lang = attribute(tag, "lang"); lang && !have_lang_) {
+    case element::html:
+        if (const auto lang = attribute(tag, "lang"); in_document && lang && !have_lang_) {
             have_lang_ = true;
             page_.html_lang(*lang);
         }
-    } else if (name == "meta") {
-        page_.meta(attribute(tag, "name"), attribute(tag, "content"));
-    } else if (name == "link") {
-        page_.link(attribute(tag, "rel"), attribute(tag, "href"));
-    } else if (name == "base") {
-        page_.base(attribute(tag, "href"));
+        return content_state::data;
+    case element::meta:
+        if (in_document) {
+            page_.meta(attribute(tag, "name"), attribute(tag, "content"));
+        }
+        return content_state::data;
+    case element::link:
+        if (in_document) {
+            page_.link(attribute(tag, "rel"), attribute(tag, "href"));
+        }
+        return content_state::data;
+    case element::base:
+        if (in_document) {
+            page_.base(attribute(tag, "href"));
+        }
+        return content_state::data;
+    case element::other:
+    case element::svg:
+    case element::math:
+    case element::template_:
+        break;
     }
     return content_state::data;
+}
+
+void tree_rules::frame(const html_tag& tag)
+{
+    if (const auto src = attribute(tag, "src")) {
+        page_.frame(*src);
+    }
 }
 
 void tree_rules::hyperlink(const html_tag& tag)
@@ -224,9 +294,10 @@ void tree_rules::foreign_end_tag(std::string_view name)
 
 void tree_rules::html_end_tag(std::string_view name)
 {
-    if (name == "title" && title_ == title_phase::inside) {
+    const element e = element_of(name);
+    if (e == element::title && title_ == title_phase::inside) {
         title_ = title_phase::done;
-    } else if (name == "template" && template_depth_ > 0) {
+    } else if (e == element::template_ && template_depth_ > 0) {
         --template_depth_;
     }
     if (overflow_ > 0) {

@@ -67,6 +67,7 @@ private:
     content_state html_start_tag(const html_tag& tag);
     void foreign_start_tag(const html_tag& tag);
     void hyperlink(const html_tag& tag);
+    void frame(const html_tag& tag);
     void html_end_tag(std::string_view name);
     void foreign_end_tag(std::string_view name);
     void pop_to_html_content();

@@ -52,7 +52,35 @@ bool is_ascii(std::string_view s) noexcept
     return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-problem parse_domain(std::string_view domain, std::string& out, int& idna_code)
+// Each byte of an ASCII domain as it is serialized (lowercase), or 0 for a byte that needs
+// a closer look: a forbidden code point, or a non-ASCII byte that sends the domain to IDNA.
+constexpr std::array<char, 256> plain_domain_byte = [] {
+    std::array<char, 256> table{};
+    for (std::size_t c = 0; c < 0x80; ++c) {
+        table[c] = forbidden_in_domain[c] ? '\0' : text::to_lower_ascii(static_cast<char>(c));
+    }
+    return table;
+}();
+
+// The common case in one pass: an ASCII domain with no forbidden code point, lowercased into
+// `out`. False, with `out` as it was, for any other domain.
+bool append_plain_domain(std::string_view domain, std::string& out)
+{
+    const std::size_t begin = out.size();
+    out.append(domain);
+    for (auto it = out.begin() + static_cast<std::ptrdiff_t>(begin); it != out.end(); ++it) {
+        const char serialized = plain_domain_byte[static_cast<unsigned char>(*it)];
+        if (serialized == '\0') {
+            out.resize(begin);
+            return false;
+        }
+        *it = serialized;
+    }
+    return true;
+}
+
+// Any domain: ASCII lowercased, or through IDNA; then checked for forbidden code points.
+problem append_domain(std::string_view domain, std::string& out, int& idna_code)
 {
     const std::size_t begin = out.size();
     if (is_ascii(domain)) {
@@ -79,6 +107,17 @@ problem parse_domain(std::string_view domain, std::string& out, int& idna_code)
     }
     if (out.size() == begin) {
         return problem::empty_domain;
+    }
+    return problem::none;
+}
+
+problem parse_domain(std::string_view domain, std::string& out, int& idna_code)
+{
+    const std::size_t begin = out.size();
+    if (domain.empty() || !append_plain_domain(domain, out)) {
+        if (const problem p = append_domain(domain, out, idna_code); p != problem::none) {
+            return p;
+        }
     }
     std::uint32_t address = 0;
     switch (parse_ipv4(std::string_view(out).substr(begin), address)) {

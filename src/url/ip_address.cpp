@@ -53,7 +53,10 @@ bool ends_in_a_number(std::string_view domain) noexcept
     domain = without_trailing_dot(domain);
     const std::size_t dot = domain.rfind('.');
     const std::string_view last = dot == std::string_view::npos ? domain : domain.substr(dot + 1);
-    if (!last.empty() && std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (last.empty() || last[0] < '0' || last[0] > '9') {
+        return false; // every IPv4 number starts with a digit ("0x" too): most domains end here
+    }
+    if (std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return true;
     }
     return parse_ipv4_number(last).has_value();

@@ -8,70 +8,39 @@
 
 #include "parser.hpp"
 
+#include "byte_set.hpp"
 #include "host.hpp"
 
 #include "crawl/util/text.hpp"
 
 #include <array>
+#include <cstdint>
 
 namespace crawl::url::detail {
 namespace {
 
-// Sets of bytes, one flag per byte: the percent-encode sets, and the bytes a scan stops at.
-using byte_set = std::array<bool, 256>;
-
-constexpr byte_set with(byte_set set, std::string_view more)
-{
-    for (const char c : more) {
-        set[static_cast<unsigned char>(c)] = true;
-    }
-    return set;
-}
-
 // The standard's percent-encode sets ("percent-encoded bytes"). Every byte above 0x7E is in
 // each of them, so UTF-8 is encoded byte by byte.
-constexpr byte_set c0_control_set = [] {
-    byte_set set{};
-    for (std::size_t c = 0; c < set.size(); ++c) {
-        set[c] = c < 0x20 || c > 0x7E;
-    }
-    return set;
-}();
-constexpr byte_set query_set = with(c0_control_set, " \"#<>");
-constexpr byte_set special_query_set = with(query_set, "'");
-constexpr byte_set path_set = with(query_set, "?^`{}");
-constexpr byte_set userinfo_set = with(path_set, "/:;=@[\\]|");
+constexpr byte_set c0_control_set(0x20, 0x7E, "");
+constexpr byte_set query_set = c0_control_set.with(" \"#<>");
+constexpr byte_set special_query_set = query_set.with("'");
+constexpr byte_set path_set = query_set.with("?^`{}");
+constexpr byte_set userinfo_set = path_set.with("/:;=@[\\]|");
 
-// What ends an authority or a path segment (a backslash is a slash in special URLs), and what
-// preprocessing removes.
-constexpr byte_set slash_or_query_set = with({}, "/\\?");
-constexpr byte_set tab_or_newline_set = with({}, "\t\n\r");
+// What ends a path segment (a backslash is a slash in special URLs), and what preprocessing
+// removes or cuts at.
+constexpr byte_set slash_or_query_set(0, 255, "/\\?");
+constexpr byte_set tab_newline_or_hash_set(0, 255, "\t\n\r#");
 
-// The first byte of `in` in `set`, or npos. std::string_view::find_first_of calls memchr on
-// its set for every byte it reads: with it, extracting the corpus took 10-16% longer.
-std::size_t find_first_in(std::string_view in, const byte_set& set) noexcept
+template <const byte_set& Set>
+void append_encoded(std::string_view in, std::string& out)
 {
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        if (set[static_cast<unsigned char>(in[i])]) {
-            return i;
-        }
+    for (std::size_t i = find_first<Set>(in); i != std::string_view::npos; i = find_first<Set>(in)) {
+        out.append(in.substr(0, i));
+        text::append_percent_encoded(static_cast<unsigned char>(in[i]), out);
+        in.remove_prefix(i + 1);
     }
-    return std::string_view::npos;
-}
-
-void append_encoded(std::string_view in, const byte_set& set, std::string& out)
-{
-    std::size_t plain_from = 0;
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        const auto byte = static_cast<unsigned char>(in[i]);
-        if (!set[byte]) {
-            continue;
-        }
-        out.append(in.substr(plain_from, i - plain_from));
-        text::append_percent_encoded(byte, out);
-        plain_from = i + 1;
-    }
-    out.append(in.substr(plain_from));
+    out.append(in);
 }
 
 constexpr bool is_slash(char c) noexcept
@@ -82,6 +51,43 @@ constexpr bool is_slash(char c) noexcept
 constexpr bool is_c0_or_space(char c) noexcept
 {
     return static_cast<unsigned char>(c) <= 0x20;
+}
+
+// What a path segment is made of, byte by byte: most segments need no percent-encoding, and
+// one pass finds both where the segment ends and whether it does. (Segments are short: a table
+// read byte by byte beats two vector scans, one for the end and one for the encoding.)
+enum path_byte : std::uint8_t { plain = 0, encoded = 1, ends_segment = 2 };
+constexpr std::array<std::uint8_t, 256> path_bytes = [] {
+    std::array<std::uint8_t, 256> table{};
+    for (std::size_t c = 0; c < table.size(); ++c) {
+        const char byte = static_cast<char>(c);
+        table[c] = slash_or_query_set.contains(byte) ? ends_segment : path_set.contains(byte) ? encoded : plain;
+    }
+    return table;
+}();
+
+struct segment_scan {
+    std::size_t end; ///< the '/', '\\' or '?' after the segment, or npos
+    bool encode;     ///< some byte of the segment is in the path percent-encode set
+};
+
+segment_scan scan_segment(std::string_view rest) noexcept
+{
+    std::uint8_t seen = plain;
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+        const std::uint8_t kind = path_bytes[static_cast<unsigned char>(rest[i])];
+        if (kind == ends_segment) {
+            return {i, seen != plain};
+        }
+        seen |= kind;
+    }
+    return {std::string_view::npos, seen != plain};
+}
+
+// "." and ".." in any of their spellings are 1 to 6 bytes and start with '.' or '%'.
+bool may_be_dot_segment(std::string_view segment) noexcept
+{
+    return !segment.empty() && segment.size() <= 6 && (segment[0] == '.' || segment[0] == '%');
 }
 
 bool is_single_dot(std::string_view segment) noexcept
@@ -114,6 +120,69 @@ std::size_t scheme_length(std::string_view s) noexcept
     return 0;
 }
 
+// Where an authority ends and where its parts lie, read in one pass: its last '@' (a shortcut,
+// see the top), the first ':' after that, and whether a '[' makes that ':' uncertain.
+struct authority_scan {
+    std::size_t end = std::string_view::npos; ///< the '/', '\\' or '?' after it, or npos
+    std::size_t at = std::string_view::npos;  ///< the last '@'
+    std::size_t colon = std::string_view::npos; ///< the first ':' after `at`, counted from after it
+    bool bracket = false;                      ///< a '[' after `at`: see port_colon()
+};
+
+enum authority_byte : std::uint8_t { other = 0, ends_authority, at_sign, colon_sign, open_bracket };
+constexpr std::array<std::uint8_t, 256> authority_bytes = [] {
+    std::array<std::uint8_t, 256> table{};
+    for (const char c : std::string_view("/\\?")) {
+        table[static_cast<unsigned char>(c)] = ends_authority;
+    }
+    table['@'] = at_sign;
+    table[':'] = colon_sign;
+    table['['] = open_bracket;
+    return table;
+}();
+
+authority_scan scan_authority(std::string_view rest) noexcept
+{
+    authority_scan scan;
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+        switch (authority_bytes[static_cast<unsigned char>(rest[i])]) {
+        case other:
+            break;
+        case ends_authority:
+            scan.end = i;
+            return scan;
+        case at_sign:
+            scan = {.at = i};
+            break;
+        case colon_sign:
+            if (scan.colon == std::string_view::npos) {
+                scan.colon = scan.at == std::string_view::npos ? i : i - scan.at - 1;
+            }
+            break;
+        case open_bracket:
+            scan.bracket = true;
+            break;
+        default:
+            break;
+        }
+    }
+    return scan;
+}
+
+// The port starts at the first ':' outside brackets ("[::1]:80").
+std::size_t port_colon(std::string_view host_and_port) noexcept
+{
+    bool inside_brackets = false;
+    for (std::size_t i = 0; i < host_and_port.size(); ++i) {
+        const char c = host_and_port[i];
+        inside_brackets = c == '[' || (inside_brackets && c != ']');
+        if (c == ':' && !inside_brackets) {
+            return i;
+        }
+    }
+    return std::string_view::npos;
+}
+
 std::string_view skip_slashes(std::string_view s) noexcept
 {
     while (!s.empty() && is_slash(s.front())) {
@@ -132,50 +201,34 @@ std::string_view preprocess(std::string_view in, std::string& scratch)
     while (!in.empty() && is_c0_or_space(in.back())) {
         in.remove_suffix(1);
     }
-    if (find_first_in(in, tab_or_newline_set) != std::string_view::npos) {
-        scratch.clear();
-        for (const char c : in) {
-            if (c != '\t' && c != '\n' && c != '\r') {
-                scratch += c;
-            }
-        }
-        in = scratch;
+    const std::size_t first = find_first<tab_newline_or_hash_set>(in);
+    if (first == std::string_view::npos) {
+        return in;
     }
+    if (in[first] == '#') {
+        return in.substr(0, first);
+    }
+    scratch.clear();
+    for (const char c : in) {
+        if (c != '\t' && c != '\n' && c != '\r') {
+            scratch += c;
+        }
+    }
+    in = scratch;
     return in.substr(0, in.find('#'));
 }
 
-// A base URL taken apart: its serialization up to the path ("https://user@host:8080"), its
-// path and its query ("?q", or empty when it has none).
-struct base_url {
-    const target& url;
-    std::string_view authority;
-    std::string_view path;
-    std::string_view query;
-    layout where;
-
-    explicit base_url(const target& t) : url(t)
-    {
-        const std::string_view href = t.href;
-        const std::string_view request_target = t.request_target;
-        authority = href.substr(0, href.size() - request_target.size());
-        const std::size_t question = request_target.find('?');
-        path = request_target.substr(0, question);
-        query = question == std::string_view::npos ? std::string_view() : request_target.substr(question);
-        where.https = t.tls();
-        where.port = t.port;
-        where.path_begin = authority.size();
-        where.host_end = authority.size();
-        if (const std::uint16_t default_port = t.tls() ? 443 : 80; t.port != default_port) {
-            where.host_end -= 1 + std::to_string(t.port).size();
-        }
-        const bool ipv6 = t.host.find(':') != std::string::npos;
-        where.host_begin = where.host_end - t.host.size() - (ipv6 ? 2 : 0);
-    }
-};
+constexpr std::size_t decimal_digits(std::uint16_t n) noexcept
+{
+    return n >= 10000 ? 5 : n >= 1000 ? 4 : n >= 100 ? 3 : n >= 10 ? 2 : 1;
+}
 
 class parser {
 public:
-    parser(const target* base, std::string& out, layout& where) : base_(base), out_(out), where_(where) {}
+    parser(const target* base, const base_parts* parts, std::string& out, layout& where)
+        : base_(base), parts_(parts), out_(out), where_(where)
+    {
+    }
 
     problem run(std::string_view input)
     {
@@ -191,7 +244,7 @@ public:
         }
         const std::string_view rest = input.substr(scheme_end + 1);
         // "special relative or authority state": "http:foo" is relative to an http base.
-        if (base_ != nullptr && base_->tls() == https) {
+        if (base_ != nullptr && parts_->where.https == https) {
             return relative(rest);
         }
         // "special authority slashes state", "special authority ignore slashes state".
@@ -203,20 +256,20 @@ private:
     // "relative state" and "relative slash state".
     problem relative(std::string_view rest)
     {
-        const base_url base(*base_);
+        const std::string_view href = base_->href;
         if (!rest.empty() && is_slash(rest[0])) {
             if (rest.size() > 1 && is_slash(rest[1])) {
-                where_.https = base.where.https;
+                where_.https = parts_->where.https;
                 return authority(skip_slashes(rest.substr(2)));
             }
-            copy_base(base, base.authority);
+            copy_base(href.substr(0, parts_->where.path_begin));
             return path(rest.substr(1));
         }
         if (rest.empty()) {
-            copy_base(base, base.url.href);
+            copy_base(href);
             return problem::none;
         }
-        copy_base(base, std::string_view(base.url.href).substr(0, base.authority.size() + base.path.size()));
+        copy_base(href.substr(0, parts_->query_begin));
         if (rest[0] == '?') {
             return query(rest.substr(1));
         }
@@ -224,9 +277,9 @@ private:
         return path(rest);
     }
 
-    void copy_base(const base_url& base, std::string_view prefix)
+    void copy_base(std::string_view prefix)
     {
-        where_ = base.where;
+        where_ = parts_->where;
         out_.append(prefix);
     }
 
@@ -234,23 +287,13 @@ private:
     problem authority(std::string_view rest)
     {
         out_ += where_.https ? "https://" : "http://";
-        const std::size_t end = find_first_in(rest, slash_or_query_set);
-        const std::string_view authority = rest.substr(0, end);
-        std::string_view host_and_port = authority;
-        if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
-            append_userinfo(authority.substr(0, at));
-            host_and_port = authority.substr(at + 1);
+        const authority_scan scan = scan_authority(rest);
+        std::string_view host_and_port = rest.substr(0, scan.end);
+        if (scan.at != std::string_view::npos) {
+            append_userinfo(host_and_port.substr(0, scan.at));
+            host_and_port.remove_prefix(scan.at + 1);
         }
-        // The port starts at the first ':' outside brackets ("[::1]:80").
-        std::size_t colon = std::string_view::npos;
-        bool inside_brackets = false;
-        for (std::size_t i = 0; i < host_and_port.size() && colon == std::string_view::npos; ++i) {
-            const char c = host_and_port[i];
-            inside_brackets = c == '[' || (inside_brackets && c != ']');
-            if (c == ':' && !inside_brackets) {
-                colon = i;
-            }
-        }
+        const std::size_t colon = scan.bracket ? port_colon(host_and_port) : scan.colon;
         const std::string_view host = host_and_port.substr(0, colon);
         if (host.empty()) {
             return problem::missing_host;
@@ -267,7 +310,7 @@ private:
             }
         }
         where_.path_begin = out_.size();
-        std::string_view path_and_query = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+        std::string_view path_and_query = scan.end == std::string_view::npos ? std::string_view() : rest.substr(scan.end);
         if (!path_and_query.empty() && is_slash(path_and_query[0])) {
             path_and_query.remove_prefix(1);
         }
@@ -284,10 +327,10 @@ private:
         if (username.empty() && password.empty()) {
             return;
         }
-        append_encoded(username, userinfo_set, out_);
+        append_encoded<userinfo_set>(username, out_);
         if (!password.empty()) {
             out_ += ':';
-            append_encoded(password, userinfo_set, out_);
+            append_encoded<userinfo_set>(password, out_);
         }
         out_ += '@';
     }
@@ -320,21 +363,25 @@ private:
     problem path(std::string_view rest)
     {
         while (true) {
-            const std::size_t end = find_first_in(rest, slash_or_query_set);
+            const auto [end, encode] = scan_segment(rest);
             const std::string_view segment = rest.substr(0, end);
             const bool separator = end != std::string_view::npos && is_slash(rest[end]);
-            if (is_double_dot(segment)) {
+            if (may_be_dot_segment(segment) && is_double_dot(segment)) {
                 shorten_path();
                 if (!separator) {
                     out_ += '/';
                 }
-            } else if (is_single_dot(segment)) {
+            } else if (may_be_dot_segment(segment) && is_single_dot(segment)) {
                 if (!separator) {
                     out_ += '/';
                 }
             } else {
                 out_ += '/';
-                append_encoded(segment, path_set, out_);
+                if (encode) {
+                    append_encoded<path_set>(segment, out_);
+                } else {
+                    out_.append(segment);
+                }
             }
             if (end == std::string_view::npos) {
                 return problem::none;
@@ -358,18 +405,38 @@ private:
     problem query(std::string_view rest)
     {
         out_ += '?';
-        append_encoded(rest, special_query_set, out_);
+        append_encoded<special_query_set>(rest, out_);
         return problem::none;
     }
 
     const target* base_;
+    const base_parts* parts_; ///< base_ taken apart (null exactly when base_ is)
     std::string& out_;
     layout& where_;
 };
 
 } // namespace
 
-problem parse(std::string_view input, const target* base, std::string& out, layout& where)
+base_parts take_apart(const target& base) noexcept
+{
+    const std::string_view href = base.href;
+    base_parts parts;
+    layout& where = parts.where;
+    where.https = base.tls();
+    where.port = base.port;
+    where.path_begin = href.size() - base.request_target.size();
+    where.host_end = where.path_begin;
+    if (const std::uint16_t default_port = where.https ? 443 : 80; base.port != default_port) {
+        where.host_end -= 1 + decimal_digits(base.port);
+    }
+    const bool ipv6 = base.host.find(':') != std::string::npos;
+    where.host_begin = where.host_end - base.host.size() - (ipv6 ? 2 : 0);
+    const std::size_t question = href.find('?', where.path_begin);
+    parts.query_begin = question == std::string_view::npos ? href.size() : question;
+    return parts;
+}
+
+problem parse(std::string_view input, const target* base, const base_parts* parts, std::string& out, layout& where)
 {
     // One process runs one thread (docs/design.md, "Process model"): the buffer is reused.
     thread_local std::string scratch;
@@ -377,7 +444,16 @@ problem parse(std::string_view input, const target* base, std::string& out, layo
     out.clear();
     out.reserve(input.size() + (base != nullptr ? base->href.size() : 0) + 8); // one allocation, usually
     where = layout{};
-    return parser(base, out, where).run(input);
+    return parser(base, parts, out, where).run(input);
+}
+
+problem parse(std::string_view input, const target* base, std::string& out, layout& where)
+{
+    if (base == nullptr) {
+        return parse(input, nullptr, nullptr, out, where);
+    }
+    const base_parts parts = take_apart(*base);
+    return parse(input, base, &parts, out, where);
 }
 
 } // namespace crawl::url::detail

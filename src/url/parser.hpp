@@ -23,9 +23,20 @@ struct layout {
     int idna_code = 0;          ///< libidn2's error code when the parser says problem::idna
 };
 
+/// A base URL taken apart: its layout, and where its query begins. A page's links share one.
+struct base_parts {
+    layout where;
+    std::size_t query_begin = 0; ///< the query's '?' in the href, or the href's size without one
+};
+
+[[nodiscard]] base_parts take_apart(const target& base) noexcept;
+
 /// Parses `input` against `base` (null for none) and writes the serialization of the resulting
 /// http(s) URL, without its fragment, to `out` (replacing its contents); where its parts lie goes
 /// to `where`. Any other scheme is problem::unsupported_scheme, without parsing further.
 problem parse(std::string_view input, const target* base, std::string& out, layout& where);
+
+/// The same, with `base` already taken apart into `parts` (both null, or neither).
+problem parse(std::string_view input, const target* base, const base_parts* parts, std::string& out, layout& where);
 
 } // namespace crawl::url::detail

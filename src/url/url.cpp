@@ -162,6 +162,30 @@ std::optional<std::string> resolve_link(const target& base, std::string_view hre
     return out;
 }
 
+link_resolver::link_resolver(const target& base) noexcept : base_(&base)
+{
+    const base_parts parts = take_apart(base);
+    host_begin_ = parts.where.host_begin;
+    host_end_ = parts.where.host_end;
+    path_begin_ = parts.where.path_begin;
+    query_begin_ = parts.query_begin;
+    port_ = parts.where.port;
+    https_ = parts.where.https;
+}
+
+bool link_resolver::resolve(std::string_view href, std::string& out) const
+{
+    base_parts parts;
+    parts.where.https = https_;
+    parts.where.host_begin = host_begin_;
+    parts.where.host_end = host_end_;
+    parts.where.path_begin = path_begin_;
+    parts.where.port = port_;
+    parts.query_begin = query_begin_;
+    layout where;
+    return parse(href, base_, &parts, out, where) == problem::none;
+}
+
 std::optional<target> resolve_base(const target& document, std::string_view href)
 {
     std::string out;

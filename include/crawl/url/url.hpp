@@ -8,6 +8,9 @@
 
 #include <boost/system/result.hpp>
 
+#include <cstddef>
+#include <cstdint>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +46,28 @@ using result = boost::system::result<T, failure>;
 /// (another scheme such as javascript:, mailto: or data:, or what the parser rejects). An empty
 /// href links to the base URL itself, as in browsers.
 [[nodiscard]] std::optional<std::string> resolve_link(const target& base, std::string_view href);
+
+/// Resolves a page's links against its base URL as resolve_link does, without taking the base
+/// apart for each link or allocating a string per link: the base is read once, and each link
+/// is written into a buffer the caller reuses. `base` must outlive the resolver.
+class link_resolver {
+public:
+    explicit link_resolver(const target& base) noexcept;
+
+    /// resolve_link(base, href) into `out`: true with the link, or false (`out` then holds
+    /// nothing of use) where resolve_link gives nullopt.
+    [[nodiscard]] bool resolve(std::string_view href, std::string& out) const;
+
+private:
+    // The base taken apart (the parser's detail::base_parts, kept here as plain fields).
+    const target* base_;
+    std::size_t host_begin_;  ///< where its host begins in its href (an IPv6 host's '[')
+    std::size_t host_end_;
+    std::size_t path_begin_;
+    std::size_t query_begin_; ///< its query's '?', or the href's size without one
+    std::uint16_t port_;
+    bool https_;
+};
 
 /// The document's base URL that <base href> sets, resolved against the document's URL: what the
 /// page's links then resolve against, or nullopt (no http(s) URL: the document's URL stays).
