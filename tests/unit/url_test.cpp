@@ -357,6 +357,54 @@ TEST(UrlResolveLink, ResolvesAgainstABaseWithAPath)
     EXPECT_EQ(url::resolve_link(root, "c").value(), "http://example.com/c");
 }
 
+TEST(UrlResolveLink, EncodesABytePlacedAnywhereInALongComponent)
+{
+    // The percent-encode sets are scanned 16 bytes at a time where SSE2 is there: a byte to
+    // encode is found at every offset of a vector, in its tail and after a whole vector.
+    const url::target base = url::parse_input("http://example.com/").value();
+    for (std::size_t at = 0; at <= 40; ++at) {
+        for (const auto& [raw, encoded] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
+                 {" ", "%20"}, {"\x01", "%01"}, {"\x7F", "%7F"}, {"\xC3\xA9", "%C3%A9"}, {"\"", "%22"}, {"`", "%60"}}) {
+            const std::string run = std::string(at, 'a') + std::string(raw) + std::string(41 - at, 'b');
+            SCOPED_TRACE(testing::Message() << "offset " << at << ", byte " << testing::PrintToString(raw));
+            const std::string plain_path = std::string(at, 'a') + std::string(encoded) + std::string(41 - at, 'b');
+            EXPECT_EQ(url::resolve_link(base, "/p/" + run).value(), "http://example.com/p/" + plain_path);
+            // In a query only some of them are encoded ('`' is not).
+            const std::string query = raw == "`" ? run : plain_path;
+            EXPECT_EQ(url::resolve_link(base, "/q?" + run).value(), "http://example.com/q?" + query);
+        }
+    }
+}
+
+TEST(UrlLinkResolver, AgreesWithResolveLinkOnEveryKindOfBase)
+{
+    // link_resolver takes its base apart once (host, port, path, query offsets): bases whose
+    // parts lie differently must give what resolve_link gives.
+    const std::string_view bases[] = {
+        "http://example.com", "https://example.com/a/b?q=1", "http://user:pw@h.example:8080/a/b/",
+        "http://[::1]:8443/x?y", "http://[2001:db8::1]/", "https://127.0.0.1:1/deep/er/path",
+        "http://xn--fa-hia.example/%C3%A9/?",
+    };
+    const std::string_view hrefs[] = {
+        "", "c", "../c", "/c", "?q", "//other.example/p", "https://h.example/", "http:rel", "https:rel",
+        "./", "..", "#frag", "javascript:void(0)", "http://[::1", "c d?e f", "\\host\\p",
+    };
+    std::string buffer = "left over from before";
+    for (const std::string_view b : bases) {
+        const url::target base = url::parse_input(b).value();
+        const url::link_resolver resolver(base);
+        for (const std::string_view href : hrefs) {
+            SCOPED_TRACE(std::string(b) + " + " + std::string(href));
+            const std::optional<std::string> want = url::resolve_link(base, href);
+            const bool got = resolver.resolve(href, buffer);
+            ASSERT_EQ(got, want.has_value());
+            if (got) {
+                EXPECT_EQ(buffer, *want);
+            }
+        }
+    }
+}
+
 TEST(UrlResolveLink, ResultIsStableUnderReparsing)
 {
     // A normalized link must come out unchanged when it is parsed again: dedupe relies on it.

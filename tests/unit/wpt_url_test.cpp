@@ -138,6 +138,7 @@ TEST(WptUrl, LinksAgainstAnHttpBase)
 {
     std::size_t checked = 0;
     std::size_t links = 0;
+    std::string resolver_buffer;
     for (const wpt_case& c : cases()) {
         if (group_of(c) != group::link) {
             continue;
@@ -148,6 +149,10 @@ TEST(WptUrl, LinksAgainstAnHttpBase)
         const std::optional<std::string> want = expected_link(c);
         links += want ? 1U : 0U;
         EXPECT_EQ(shown(got), shown(want)) << describe(c);
+        // The resolver a page's links go through, with its buffer still holding the last link.
+        const url::link_resolver resolver(base);
+        EXPECT_EQ(resolver.resolve(c.input, resolver_buffer) ? resolver_buffer : std::string("no link"), shown(want))
+            << describe(c);
     }
     std::cout << checked << " cases against an http(s) base: " << links << " links, " << checked - links
               << " without one\n";
