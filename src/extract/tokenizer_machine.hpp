@@ -290,4 +290,41 @@ struct html_tokenizer::impl {
     std::string reference_prefix; ///< "&#" or "&#x", flushed back when no digit follows
 };
 
+// The tag bookkeeping every tag goes through, here so that the whole-tag fast path
+// (tokenizer_whole_tag.cpp) and the tag states inline it.
+
+inline void html_tokenizer::impl::begin_tag(bool is_end)
+{
+    end_tag = is_end;
+    self_closing = false;
+    dropping_attribute = false;
+    tag_name.clear();
+    arena.clear();
+    attributes.clear();
+    if (!attribute_names.empty()) { // (only tags with many attributes use it)
+        attribute_names.clear();
+    }
+}
+
+inline void html_tokenizer::impl::close_attribute_value()
+{
+    if (!attributes.empty() && !dropping_attribute) {
+        attributes.back().value_end = arena.size();
+    }
+}
+
+inline void html_tokenizer::impl::begin_attribute()
+{
+    close_attribute_value();
+    dropping_attribute = false;
+    attributes.push_back({arena.size(), arena.size(), arena.size(), arena.size()});
+}
+
+inline void html_tokenizer::impl::append_value(std::string_view s)
+{
+    if (!dropping_attribute) {
+        arena.append(s);
+    }
+}
+
 } // namespace crawl::extract

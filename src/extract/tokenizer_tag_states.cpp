@@ -27,19 +27,6 @@ const char* append_name_run(const char* p, const char* end, const std::array<boo
 
 // ---- tags ----
 
-void html_tokenizer::impl::begin_tag(bool is_end)
-{
-    end_tag = is_end;
-    self_closing = false;
-    dropping_attribute = false;
-    tag_name.clear();
-    arena.clear();
-    attributes.clear();
-    if (!attribute_names.empty()) { // (only tags with many attributes use it)
-        attribute_names.clear();
-    }
-}
-
 void html_tokenizer::impl::s_tag_open()
 {
     if (at_end()) {
@@ -120,20 +107,6 @@ void html_tokenizer::impl::s_tag_name()
     }
 }
 
-void html_tokenizer::impl::begin_attribute()
-{
-    close_attribute_value();
-    dropping_attribute = false;
-    attributes.push_back({arena.size(), arena.size(), arena.size(), arena.size()});
-}
-
-void html_tokenizer::impl::close_attribute_value()
-{
-    if (!attributes.empty() && !dropping_attribute) {
-        attributes.back().value_end = arena.size();
-    }
-}
-
 std::string_view html_tokenizer::impl::attribute_name(std::size_t i) const noexcept
 {
     const attribute_span& a = attributes[i];
@@ -177,13 +150,6 @@ void html_tokenizer::impl::end_attribute_name(bool filter_passed)
         arena.resize(a.name_begin);
         attributes.pop_back();
         dropping_attribute = true;
-    }
-}
-
-void html_tokenizer::impl::append_value(std::string_view s)
-{
-    if (!dropping_attribute) {
-        arena.append(s);
     }
 }
 
