@@ -109,7 +109,10 @@ struct html_tokenizer::impl {
 
     // ---- tags (tokenizer_tag_states.cpp, tokenizer_whole_tag.cpp) ----
     void begin_tag(bool end_tag);
-    void emit_tag();
+    /// Emits the tag read, named `name` (lowercase): tag_name, or the whole-tag path's view of
+    /// a name written in lowercase, which it need not copy.
+    void emit_tag(std::string_view name);
+    void emit_tag() { emit_tag(tag_name); }
     void begin_attribute();
     void end_attribute_name(bool filter_passed = false);
     void close_attribute_value();

@@ -153,7 +153,7 @@ void html_tokenizer::impl::end_attribute_name(bool filter_passed)
     }
 }
 
-void html_tokenizer::impl::emit_tag()
+void html_tokenizer::impl::emit_tag(std::string_view name)
 {
     close_attribute_value();
     attribute_views.clear();
@@ -162,7 +162,7 @@ void html_tokenizer::impl::emit_tag()
         attribute_views.push_back({all.substr(a.name_begin, a.name_end - a.name_begin),
                                    all.substr(a.value_begin, a.value_end - a.value_begin)});
     }
-    const html_tag tag{tag_name, attribute_views, self_closing};
+    const html_tag tag{name, attribute_views, self_closing};
     if (end_tag) {
         enter_content(content_state::data);
         sink.end_tag(tag);
@@ -173,7 +173,7 @@ void html_tokenizer::impl::emit_tag()
     // Only the text states look at the last start tag, and only a start tag (or start_in)
     // enters them: a tag after which the data state follows need not be remembered.
     if (next != content_state::data) {
-        last_start_tag = tag_name;
+        last_start_tag = name;
     }
 }
 

@@ -5,6 +5,8 @@
 #include "tokenizer_machine.hpp"
 #include "tokenizer_names.hpp"
 
+#include <algorithm>
+
 namespace crawl::extract {
 
 // What the states from tag name to the tag's '>' do, for a tag that is all in this feed and
@@ -18,7 +20,12 @@ bool html_tokenizer::impl::read_whole_tag(bool is_end)
         return false;
     }
     begin_tag(is_end);
-    append_lower(tag_name, p, q);
+    // Nearly every tag name is written in lowercase: then it is emitted as the input has it.
+    std::string_view name(p, static_cast<std::size_t>(q - p));
+    if (std::any_of(name.begin(), name.end(), is_upper)) {
+        append_lower(tag_name, p, q);
+        name = tag_name;
+    }
     for (;;) {
         q = skip_spaces(q, end); // before attribute name, after a value
         if (q == end || *q == '=' || *q == '\0') {
@@ -26,7 +33,7 @@ bool html_tokenizer::impl::read_whole_tag(bool is_end)
         }
         if (*q == '>') {
             p = q + 1;
-            emit_tag();
+            emit_tag(name);
             return true;
         }
         if (*q == '/') { // self-closing start tag state
@@ -36,7 +43,7 @@ bool html_tokenizer::impl::read_whole_tag(bool is_end)
             if (q[1] == '>') {
                 self_closing = true;
                 p = q + 2;
-                emit_tag();
+                emit_tag(name);
                 return true;
             }
             ++q; // anything else: before attribute name
@@ -78,7 +85,7 @@ bool html_tokenizer::impl::read_whole_tag(bool is_end)
         }
         if (quote == '>') { // a parse error: the value is missing
             p = q + 1;
-            emit_tag();
+            emit_tag(name);
             return true;
         }
         const char* value = q;
