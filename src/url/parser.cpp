@@ -84,6 +84,31 @@ segment_scan scan_segment(std::string_view rest) noexcept
     return {std::string_view::npos, seen != plain};
 }
 
+// Where a path that needs nothing but copying ends: at its '?' or at its end; npos when some
+// byte needs more (one to encode, a backslash, a '.' or '%' that starts a segment and so may
+// start a dot segment). The vector scan stops at every '.' and '%', and goes on after one
+// inside a segment ("index.html").
+constexpr byte_set path_attention_set = path_set.with("\\.%");
+
+std::size_t plain_path_length(std::string_view path) noexcept
+{
+    for (std::size_t from = 0;;) {
+        const std::size_t at = find_first<path_attention_set>(path.substr(from));
+        if (at == std::string_view::npos) {
+            return path.size();
+        }
+        const std::size_t i = from + at;
+        const char c = path[i];
+        if (c == '?') {
+            return i;
+        }
+        if ((c != '.' && c != '%') || i == 0 || path[i - 1] == '/') {
+            return std::string_view::npos;
+        }
+        from = i + 1;
+    }
+}
+
 // "." and ".." in any of their spellings are 1 to 6 bytes and start with '.' or '%'.
 bool may_be_dot_segment(std::string_view segment) noexcept
 {
@@ -362,6 +387,13 @@ private:
     // against the segments already written, which may be the base's.
     problem path(std::string_view rest)
     {
+        // Most paths are plain: no byte to encode, no backslash, no dot segment. Such a path
+        // is copied whole, up to its query, instead of segment by segment.
+        if (const std::size_t plain = plain_path_length(rest); plain != std::string_view::npos) {
+            out_ += '/';
+            out_.append(rest.substr(0, plain));
+            return plain == rest.size() ? problem::none : query(rest.substr(plain + 1));
+        }
         while (true) {
             const auto [end, encode] = scan_segment(rest);
             const std::string_view segment = rest.substr(0, end);
