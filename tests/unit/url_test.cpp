@@ -376,6 +376,30 @@ TEST(UrlResolveLink, EncodesABytePlacedAnywhereInALongComponent)
     }
 }
 
+TEST(UrlResolveLink, APathIsCopiedWholeOnlyWhereNoSegmentNeedsMore)
+{
+    // A '.' or '%' inside a segment leaves the path plain; one that starts a segment may start
+    // a dot segment, and a backslash or a byte to encode needs the segment by segment path.
+    const url::target base = url::parse_input("http://example.com/dir/").value();
+    const std::pair<std::string_view, std::string_view> cases[] = {
+        {"/a.b/c.d?x=1", "http://example.com/a.b/c.d?x=1"},
+        {"/a%41/b%2e?q", "http://example.com/a%41/b%2e?q"},
+        {"/a.b/../c", "http://example.com/c"},
+        {"/a/%2e/b", "http://example.com/a/b"},
+        {"/a/.hidden/b", "http://example.com/a/.hidden/b"},
+        {"/a/%41b", "http://example.com/a/%41b"},
+        {"x.y/./z", "http://example.com/dir/x.y/z"},
+        {".", "http://example.com/dir/"},
+        {"/a\\b.c", "http://example.com/a/b.c"},
+        {"/a b.c", "http://example.com/a%20b.c"},
+        {"/a//b.", "http://example.com/a//b."},
+    };
+    for (const auto& [href, expected] : cases) {
+        SCOPED_TRACE(std::string(href));
+        EXPECT_EQ(url::resolve_link(base, href).value(), expected);
+    }
+}
+
 TEST(UrlLinkResolver, AgreesWithResolveLinkOnEveryKindOfBase)
 {
     // link_resolver takes its base apart once (host, port, path, query offsets): bases whose
