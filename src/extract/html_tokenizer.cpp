@@ -91,13 +91,6 @@ void html_tokenizer::impl::run_on(std::string_view input)
     p = end = nullptr;
 }
 
-void html_tokenizer::impl::enter_content(content_state s)
-{
-    static constexpr tstate states[] = {tstate::data,        tstate::rcdata,    tstate::rawtext,
-                                        tstate::script_data, tstate::plaintext, tstate::cdata_section};
-    state = states[static_cast<std::size_t>(s)];
-    want_text = text_mode == text_tokens::all || s == content_state::rcdata;
-}
 
 void html_tokenizer::impl::emit_text(std::string_view s) const
 {

@@ -293,6 +293,15 @@ struct html_tokenizer::impl {
     std::string reference_prefix; ///< "&#" or "&#x", flushed back when no digit follows
 };
 
+// Every tag ends by setting the content state: inline for the same reason as what follows.
+inline void html_tokenizer::impl::enter_content(content_state s)
+{
+    static constexpr tstate states[] = {tstate::data,        tstate::rcdata,    tstate::rawtext,
+                                        tstate::script_data, tstate::plaintext, tstate::cdata_section};
+    state = states[static_cast<std::size_t>(s)];
+    want_text = text_mode == text_tokens::all || s == content_state::rcdata;
+}
+
 // The tag bookkeeping every tag goes through, here so that the whole-tag fast path
 // (tokenizer_whole_tag.cpp) and the tag states inline it.
 

@@ -29,37 +29,58 @@ struct name_stops {
 };
 inline constexpr name_stops stops;
 
-// The end of the run of name bytes at `p`. Names are short and end unpredictably, so a byte
-// loop pays a mispredicted branch per name; with SSE2 (every x86-64) 16 bytes are looked at
-// together: each byte that could stop the run (at most 0x20, '/', '>', '=') is a candidate,
-// and the table decides (a control byte, or '=' in a tag name, does not stop it).
-inline const char* name_run_end(const char* p, const char* end, const std::array<bool, 256>& stop) noexcept
+// A run of name bytes: where it ends, and whether it holds an uppercase ASCII letter (most
+// names have none, and then need no lowercased copy).
+struct name_run {
+    const char* end;
+    bool upper;
+};
+
+// The run of name bytes at `p`. Names are short and end unpredictably, so a byte loop pays a
+// mispredicted branch per name; with SSE2 (every x86-64) 16 bytes are looked at together:
+// each byte that could stop the run (at most 0x20, '/', '>', '=') is a candidate, and the
+// table decides (a control byte, or '=' in a tag name, does not stop it). The same vectors
+// tell where the uppercase letters are.
+inline name_run read_name_run(const char* p, const char* end, const std::array<bool, 256>& stop) noexcept
 {
+    bool upper = false;
 #if defined(__SSE2__)
     const __m128i space = _mm_set1_epi8(0x20);
     const __m128i slash = _mm_set1_epi8('/');
     const __m128i gt = _mm_set1_epi8('>');
     const __m128i eq = _mm_set1_epi8('=');
+    // 'A'..'Z' moved to the bottom of the signed range: one signed comparison finds them.
+    const __m128i to_bottom = _mm_set1_epi8(static_cast<char>(0x80 - 'A'));
+    const __m128i past_z = _mm_set1_epi8(static_cast<char>(0x80 + 26));
     while (end - p >= 16) {
         const __m128i v = _mm_loadu_si128(static_cast<const __m128i*>(static_cast<const void*>(p)));
         const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, space), v); // unsigned v <= 0x20
         const __m128i marks =
             _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, slash), _mm_cmpeq_epi8(v, gt)), _mm_cmpeq_epi8(v, eq));
+        const auto uppers =
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8(v, to_bottom), past_z)));
         auto candidates = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(low, marks)));
         while (candidates != 0) {
-            const char* c = p + std::countr_zero(candidates);
-            if (stop[static_cast<unsigned char>(*c)]) {
-                return c;
+            const int at = std::countr_zero(candidates);
+            if (stop[static_cast<unsigned char>(p[at])]) {
+                return {p + at, upper || (uppers & ((1U << at) - 1)) != 0};
             }
             candidates &= candidates - 1;
         }
+        upper = upper || uppers != 0;
         p += 16;
     }
 #endif
     while (p != end && !stop[static_cast<unsigned char>(*p)]) {
+        upper = upper || is_upper(*p);
         ++p;
     }
-    return p;
+    return {p, upper};
+}
+
+inline const char* name_run_end(const char* p, const char* end, const std::array<bool, 256>& stop) noexcept
+{
+    return read_name_run(p, end, stop).end;
 }
 
 inline void append_lower(std::string& out, const char* p, const char* end)

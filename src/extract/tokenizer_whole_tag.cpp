@@ -5,8 +5,6 @@
 #include "tokenizer_machine.hpp"
 #include "tokenizer_names.hpp"
 
-#include <algorithm>
-
 namespace crawl::extract {
 
 // What the states from tag name to the tag's '>' do, for a tag that is all in this feed and
@@ -15,14 +13,15 @@ namespace crawl::extract {
 // states, which then read the tag from its start again.
 bool html_tokenizer::impl::read_whole_tag(bool is_end)
 {
-    const char* q = name_run_end(p, end, stops.tag);
+    const name_run run = read_name_run(p, end, stops.tag);
+    const char* q = run.end;
     if (q == end || *q == '\0') {
         return false;
     }
     begin_tag(is_end);
     // Nearly every tag name is written in lowercase: then it is emitted as the input has it.
     std::string_view name(p, static_cast<std::size_t>(q - p));
-    if (std::any_of(name.begin(), name.end(), is_upper)) {
+    if (run.upper) {
         append_lower(tag_name, p, q);
         name = tag_name;
     }

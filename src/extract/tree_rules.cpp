@@ -115,9 +115,7 @@ void tree_rules::push(open_element e)
 // The tree construction dispatcher (13.2.6): which rules a start tag follows here.
 bool tree_rules::html_rules_apply(const html_tag& tag) const
 {
-    if (stack_.empty()) {
-        return true;
-    }
+    // (Only asked with a stack: with none, the content is plain HTML.)
     const open_element& top = stack_.back();
     return top.ns == space::html || top.html_integration_point ||
            (top.text_integration_point && tag.name != "mglyph" && tag.name != "malignmark") ||
@@ -126,7 +124,7 @@ bool tree_rules::html_rules_apply(const html_tag& tag) const
 
 content_state tree_rules::start_tag(const html_tag& tag)
 {
-    if (html_rules_apply(tag)) {
+    if (stack_.empty() || html_rules_apply(tag)) { // (plain HTML content: no stack)
         return html_start_tag(tag);
     }
     if (breaks_out(tag)) {
@@ -294,10 +292,10 @@ void tree_rules::foreign_end_tag(std::string_view name)
 
 void tree_rules::html_end_tag(std::string_view name)
 {
-    const element e = element_of(name);
-    if (e == element::title && title_ == title_phase::inside) {
+    // The state first: outside a <title> and a <template>, no end tag's name matters here.
+    if (title_ == title_phase::inside && name == "title") {
         title_ = title_phase::done;
-    } else if (e == element::template_ && template_depth_ > 0) {
+    } else if (template_depth_ > 0 && name == "template") {
         --template_depth_;
     }
     if (overflow_ > 0) {
