@@ -13,6 +13,7 @@
 
 #include "crawl/util/text.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -154,44 +155,35 @@ struct authority_scan {
     bool bracket = false;                      ///< a '[' after `at`: see port_colon()
 };
 
-enum authority_byte : std::uint8_t { other = 0, ends_authority, at_sign, colon_sign, open_bracket };
-constexpr std::array<std::uint8_t, 256> authority_bytes = [] {
-    std::array<std::uint8_t, 256> table{};
-    for (const char c : std::string_view("/\\?")) {
-        table[static_cast<unsigned char>(c)] = ends_authority;
-    }
-    table['@'] = at_sign;
-    table[':'] = colon_sign;
-    table['['] = open_bracket;
-    return table;
-}();
+constexpr byte_set authority_marks(0, 255, "/\\?@:[");
 
 authority_scan scan_authority(std::string_view rest) noexcept
 {
     authority_scan scan;
-    for (std::size_t i = 0; i < rest.size(); ++i) {
-        switch (authority_bytes[static_cast<unsigned char>(rest[i])]) {
-        case other:
-            break;
-        case ends_authority:
-            scan.end = i;
+    for (std::size_t from = 0;;) {
+        const std::size_t found = find_first<authority_marks>(rest.substr(from));
+        if (found == std::string_view::npos) {
             return scan;
-        case at_sign:
+        }
+        const std::size_t i = from + found;
+        switch (rest[i]) {
+        case '@':
             scan = {.at = i};
             break;
-        case colon_sign:
+        case ':':
             if (scan.colon == std::string_view::npos) {
                 scan.colon = scan.at == std::string_view::npos ? i : i - scan.at - 1;
             }
             break;
-        case open_bracket:
+        case '[':
             scan.bracket = true;
             break;
-        default:
-            break;
+        default: // '/', '\\' or '?'
+            scan.end = i;
+            return scan;
         }
+        from = i + 1;
     }
-    return scan;
 }
 
 // The port starts at the first ':' outside brackets ("[::1]:80").
@@ -206,6 +198,13 @@ std::size_t port_colon(std::string_view host_and_port) noexcept
         }
     }
     return std::string_view::npos;
+}
+
+// `scheme` is `name` (lowercase), in any case. Inline: every link asks it once or twice.
+constexpr bool is_scheme(std::string_view scheme, std::string_view name) noexcept
+{
+    return scheme.size() == name.size() &&
+           std::equal(name.begin(), name.end(), scheme.begin(), [](char n, char c) { return n == text::to_lower_ascii(c); });
 }
 
 std::string_view skip_slashes(std::string_view s) noexcept
@@ -263,8 +262,8 @@ public:
             return base_ == nullptr ? problem::missing_scheme : relative(input);
         }
         const std::string_view scheme = input.substr(0, scheme_end);
-        const bool https = text::iequals(scheme, "https");
-        if (!https && !text::iequals(scheme, "http")) {
+        const bool https = is_scheme(scheme, "https");
+        if (!https && !is_scheme(scheme, "http")) {
             return problem::unsupported_scheme;
         }
         const std::string_view rest = input.substr(scheme_end + 1);
