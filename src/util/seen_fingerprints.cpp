@@ -2,35 +2,6 @@
 
 namespace crawl {
 
-namespace {
-
-constexpr std::uint64_t stored(std::uint64_t fingerprint) noexcept
-{
-    return fingerprint == 0 ? 1 : fingerprint;
-}
-
-} // namespace
-
-bool seen_fingerprints::insert(std::uint64_t fingerprint)
-{
-    fingerprint = stored(fingerprint);
-    if (4 * (size_ + 1) > 3 * slots_.size()) {
-        grow();
-    }
-    // The fingerprint's low bits pick the slot: it is uniformly distributed already.
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = static_cast<std::size_t>(fingerprint) & mask;; i = (i + 1) & mask) {
-        if (slots_[i] == 0) {
-            slots_[i] = fingerprint;
-            ++size_;
-            return true;
-        }
-        if (slots_[i] == fingerprint) {
-            return false;
-        }
-    }
-}
-
 bool seen_fingerprints::contains(std::uint64_t fingerprint) const noexcept
 {
     if (slots_.empty()) {

@@ -17,7 +17,26 @@ namespace crawl {
 class seen_fingerprints {
 public:
     /// Adds `fingerprint`: true when it is new, false when it was there.
-    bool insert(std::uint64_t fingerprint);
+    bool insert(std::uint64_t fingerprint)
+    {
+        // Inline: a page's extractor asks two or three times a link.
+        fingerprint = stored(fingerprint);
+        if (4 * (size_ + 1) > 3 * slots_.size()) {
+            grow();
+        }
+        // The fingerprint's low bits pick the slot: it is uniformly distributed already.
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = static_cast<std::size_t>(fingerprint) & mask;; i = (i + 1) & mask) {
+            if (slots_[i] == 0) {
+                slots_[i] = fingerprint;
+                ++size_;
+                return true;
+            }
+            if (slots_[i] == fingerprint) {
+                return false;
+            }
+        }
+    }
     [[nodiscard]] bool contains(std::uint64_t fingerprint) const noexcept;
     /// Forgets every fingerprint (and the table's memory).
     void clear() noexcept
@@ -31,6 +50,8 @@ public:
     [[nodiscard]] std::size_t memory_bytes() const noexcept { return slots_.capacity() * sizeof(std::uint64_t); }
 
 private:
+    /// 0 marks an empty slot, so fingerprint 0 is stored as 1.
+    static constexpr std::uint64_t stored(std::uint64_t fingerprint) noexcept { return fingerprint == 0 ? 1 : fingerprint; }
     void grow();
 
     std::vector<std::uint64_t> slots_; ///< 0 marks an empty slot (fingerprint 0 is stored as 1)
