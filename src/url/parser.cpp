@@ -13,8 +13,6 @@
 
 #include "crawl/util/text.hpp"
 
-#include <algorithm>
-#include <array>
 #include <cstdint>
 
 namespace crawl::url::detail {
@@ -52,37 +50,6 @@ constexpr bool is_slash(char c) noexcept
 constexpr bool is_c0_or_space(char c) noexcept
 {
     return static_cast<unsigned char>(c) <= 0x20;
-}
-
-// What a path segment is made of, byte by byte: most segments need no percent-encoding, and
-// one pass finds both where the segment ends and whether it does. (Segments are short: a table
-// read byte by byte beats two vector scans, one for the end and one for the encoding.)
-enum path_byte : std::uint8_t { plain = 0, encoded = 1, ends_segment = 2 };
-constexpr std::array<std::uint8_t, 256> path_bytes = [] {
-    std::array<std::uint8_t, 256> table{};
-    for (std::size_t c = 0; c < table.size(); ++c) {
-        const char byte = static_cast<char>(c);
-        table[c] = slash_or_query_set.contains(byte) ? ends_segment : path_set.contains(byte) ? encoded : plain;
-    }
-    return table;
-}();
-
-struct segment_scan {
-    std::size_t end; ///< the '/', '\\' or '?' after the segment, or npos
-    bool encode;     ///< some byte of the segment is in the path percent-encode set
-};
-
-segment_scan scan_segment(std::string_view rest) noexcept
-{
-    std::uint8_t seen = plain;
-    for (std::size_t i = 0; i < rest.size(); ++i) {
-        const std::uint8_t kind = path_bytes[static_cast<unsigned char>(rest[i])];
-        if (kind == ends_segment) {
-            return {i, seen != plain};
-        }
-        seen |= kind;
-    }
-    return {std::string_view::npos, seen != plain};
 }
 
 // Where a path that needs nothing but copying ends: at its '?' or at its end; npos when some
@@ -200,13 +167,6 @@ std::size_t port_colon(std::string_view host_and_port) noexcept
     return std::string_view::npos;
 }
 
-// `scheme` is `name` (lowercase), in any case. Inline: every link asks it once or twice.
-constexpr bool is_scheme(std::string_view scheme, std::string_view name) noexcept
-{
-    return scheme.size() == name.size() &&
-           std::equal(name.begin(), name.end(), scheme.begin(), [](char n, char c) { return n == text::to_lower_ascii(c); });
-}
-
 std::string_view skip_slashes(std::string_view s) noexcept
 {
     while (!s.empty() && is_slash(s.front())) {
@@ -262,8 +222,8 @@ public:
             return base_ == nullptr ? problem::missing_scheme : relative(input);
         }
         const std::string_view scheme = input.substr(0, scheme_end);
-        const bool https = is_scheme(scheme, "https");
-        if (!https && !is_scheme(scheme, "http")) {
+        const bool https = text::iequals(scheme, "https");
+        if (!https && !text::iequals(scheme, "http")) {
             return problem::unsupported_scheme;
         }
         const std::string_view rest = input.substr(scheme_end + 1);
@@ -387,14 +347,14 @@ private:
     problem path(std::string_view rest)
     {
         // Most paths are plain: no byte to encode, no backslash, no dot segment. Such a path
-        // is copied whole, up to its query, instead of segment by segment.
+        // is copied whole, up to its query; the others are read segment by segment.
         if (const std::size_t plain = plain_path_length(rest); plain != std::string_view::npos) {
             out_ += '/';
             out_.append(rest.substr(0, plain));
             return plain == rest.size() ? problem::none : query(rest.substr(plain + 1));
         }
         while (true) {
-            const auto [end, encode] = scan_segment(rest);
+            const std::size_t end = find_first<slash_or_query_set>(rest);
             const std::string_view segment = rest.substr(0, end);
             const bool separator = end != std::string_view::npos && is_slash(rest[end]);
             if (may_be_dot_segment(segment) && is_double_dot(segment)) {
@@ -408,11 +368,7 @@ private:
                 }
             } else {
                 out_ += '/';
-                if (encode) {
-                    append_encoded<path_set>(segment, out_);
-                } else {
-                    out_.append(segment);
-                }
+                append_encoded<path_set>(segment, out_);
             }
             if (end == std::string_view::npos) {
                 return problem::none;

@@ -155,35 +155,18 @@ result<target> resolve_fetchable(const target& base, std::string_view reference)
 std::optional<std::string> resolve_link(const target& base, std::string_view href)
 {
     std::string out;
-    layout where;
-    if (parse(href, &base, out, where) != problem::none) {
+    if (!link_resolver(base).resolve(href, out)) {
         return std::nullopt;
     }
     return out;
 }
 
-link_resolver::link_resolver(const target& base) noexcept : base_(&base)
-{
-    const base_parts parts = take_apart(base);
-    host_begin_ = parts.where.host_begin;
-    host_end_ = parts.where.host_end;
-    path_begin_ = parts.where.path_begin;
-    query_begin_ = parts.query_begin;
-    port_ = parts.where.port;
-    https_ = parts.where.https;
-}
+link_resolver::link_resolver(const target& base) noexcept : base_(&base), parts_(take_apart(base)) {}
 
 bool link_resolver::resolve(std::string_view href, std::string& out) const
 {
-    base_parts parts;
-    parts.where.https = https_;
-    parts.where.host_begin = host_begin_;
-    parts.where.host_end = host_end_;
-    parts.where.path_begin = path_begin_;
-    parts.where.port = port_;
-    parts.query_begin = query_begin_;
     layout where;
-    return parse(href, base_, &parts, out, where) == problem::none;
+    return parse(href, base_, &parts_, out, where) == problem::none;
 }
 
 std::optional<target> resolve_base(const target& document, std::string_view href)

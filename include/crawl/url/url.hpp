@@ -3,13 +3,11 @@
 // names through UTS #46 IDNA (libidn2). Every URL crawl reads, resolves or writes goes through
 // here, so one URL has one form everywhere: its serialization without fragment.
 
+#include "crawl/url/layout.hpp"
 #include "crawl/url/target.hpp"
 #include "crawl/util/error_class.hpp"
 
 #include <boost/system/result.hpp>
-
-#include <cstddef>
-#include <cstdint>
 
 #include <optional>
 #include <string>
@@ -59,14 +57,8 @@ public:
     [[nodiscard]] bool resolve(std::string_view href, std::string& out) const;
 
 private:
-    // The base taken apart (the parser's detail::base_parts, kept here as plain fields).
     const target* base_;
-    std::size_t host_begin_;  ///< where its host begins in its href (an IPv6 host's '[')
-    std::size_t host_end_;
-    std::size_t path_begin_;
-    std::size_t query_begin_; ///< its query's '?', or the href's size without one
-    std::uint16_t port_;
-    bool https_;
+    detail::base_parts parts_; ///< the base taken apart once
 };
 
 /// The document's base URL that <base href> sets, resolved against the document's URL: what the
