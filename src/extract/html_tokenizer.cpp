@@ -198,6 +198,12 @@ void html_tokenizer::impl::s_data()
                 return;
             }
             ++p;
+            if (read_bare_tag()) {
+                if (state != tstate::data || want_text) {
+                    return;
+                }
+                continue;
+            }
             state = tstate::tag_open;
             if (at_end()) {
                 return; // s_tag_open decides with the next feed, or at the end of file

@@ -113,6 +113,12 @@ struct html_tokenizer::impl {
     /// a name written in lowercase, which it need not copy.
     void emit_tag(std::string_view name);
     void emit_tag() { emit_tag(tag_name); }
+    /// Hands a tag to the sink and enters the content state it asks for.
+    void deliver_tag(const html_tag& tag, bool is_end);
+    /// Reads `<name>` or `</name>`, the name in lowercase letters and digits, when `p` is just
+    /// past the '<': over half of a page's tags take this form, and need none of the tag
+    /// states' bookkeeping. False, having consumed nothing, for any other form.
+    bool read_bare_tag();
     void begin_attribute();
     void end_attribute_name(bool filter_passed = false);
     void close_attribute_value();
@@ -300,6 +306,43 @@ inline void html_tokenizer::impl::enter_content(content_state s)
                                         tstate::script_data, tstate::plaintext, tstate::cdata_section};
     state = states[static_cast<std::size_t>(s)];
     want_text = text_mode == text_tokens::all || s == content_state::rcdata;
+}
+
+inline void html_tokenizer::impl::deliver_tag(const html_tag& tag, bool is_end)
+{
+    if (is_end) {
+        enter_content(content_state::data);
+        sink.end_tag(tag);
+        return;
+    }
+    const content_state next = sink.start_tag(tag);
+    enter_content(next);
+    // Only the text states look at the last start tag, and only a start tag (or start_in)
+    // enters them: a tag after which the data state follows need not be remembered.
+    if (next != content_state::data) {
+        last_start_tag = tag.name;
+    }
+}
+
+inline bool html_tokenizer::impl::read_bare_tag()
+{
+    constexpr auto is_name_byte = [](char c) { return (c >= 'a' && c <= 'z') || is_digit(c); };
+    const char* q = p;
+    const bool is_end = q != end && *q == '/';
+    q += is_end ? 1 : 0;
+    const char* const name = q;
+    if (q == end || *q < 'a' || *q > 'z') {
+        return false;
+    }
+    do {
+        ++q;
+    } while (q != end && is_name_byte(*q));
+    if (q == end || *q != '>') {
+        return false;
+    }
+    p = q + 1;
+    deliver_tag({{name, static_cast<std::size_t>(q - name)}, {}, false}, is_end);
+    return true;
 }
 
 // The tag bookkeeping every tag goes through, here so that the whole-tag fast path

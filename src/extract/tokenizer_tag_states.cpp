@@ -162,19 +162,7 @@ void html_tokenizer::impl::emit_tag(std::string_view name)
         attribute_views.push_back({all.substr(a.name_begin, a.name_end - a.name_begin),
                                    all.substr(a.value_begin, a.value_end - a.value_begin)});
     }
-    const html_tag tag{name, attribute_views, self_closing};
-    if (end_tag) {
-        enter_content(content_state::data);
-        sink.end_tag(tag);
-        return;
-    }
-    const content_state next = sink.start_tag(tag);
-    enter_content(next);
-    // Only the text states look at the last start tag, and only a start tag (or start_in)
-    // enters them: a tag after which the data state follows need not be remembered.
-    if (next != content_state::data) {
-        last_start_tag = name;
-    }
+    deliver_tag({name, attribute_views, self_closing}, end_tag);
 }
 
 bool html_tokenizer::impl::appropriate_end_tag() const noexcept
