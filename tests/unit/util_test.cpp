@@ -1,12 +1,15 @@
-// HTTP dates and Retry-After; URL fingerprints and their set.
+// HTTP dates and Retry-After; URL fingerprints and their set; the page-scale hash.
 
 #include "crawl/util/fingerprint_set.hpp"
 #include "crawl/util/http_date.hpp"
+#include "crawl/util/page_hash.hpp"
 #include "crawl/util/seen_fingerprints.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -118,6 +121,43 @@ TEST(SeenFingerprintsTest, ZeroIsAFingerprintLikeAnyOther)
     EXPECT_TRUE(seen.insert(0));
     EXPECT_TRUE(seen.contains(0));
     EXPECT_FALSE(seen.insert(0));
+}
+
+// Every bit of every byte counts, in both lanes, the tail and the length: one bit flipped
+// anywhere in strings of 0 to 48 bytes gives another hash.
+TEST(PageHashTest, EveryBitOfEveryByteChangesTheHash)
+{
+    for (std::size_t size = 0; size <= 48; ++size) {
+        std::string s(size, 'a');
+        const std::uint64_t h = page_hash(s);
+        EXPECT_NE(page_hash(s + '\0'), h) << size;
+        for (std::size_t i = 0; i < size; ++i) {
+            for (int bit = 0; bit < 8; ++bit) {
+                std::string t = s;
+                t[i] = static_cast<char>(t[i] ^ (1 << bit));
+                ASSERT_NE(page_hash(t), h) << size << " " << i << " " << bit;
+            }
+        }
+    }
+}
+
+// seen_fingerprints picks a slot by a hash's low bits: links that differ in one digit must
+// spread over the slots as well as random numbers would.
+TEST(PageHashTest, SimilarLinksSpreadOverTheLowBits)
+{
+    constexpr std::size_t links = 1 << 16;
+    constexpr std::size_t buckets = 1024;
+    std::vector<std::size_t> count(buckets);
+    std::unordered_set<std::uint64_t> distinct;
+    for (std::size_t i = 0; i < links; ++i) {
+        const std::uint64_t h = page_hash("https://example.com/catalogue/page-" + std::to_string(i) + ".html");
+        ++count[h % buckets];
+        distinct.insert(h);
+    }
+    EXPECT_EQ(distinct.size(), links);
+    // 64 expected a bucket, binomial: a bucket outside 24..110 is 5 standard deviations out.
+    EXPECT_GE(*std::min_element(count.begin(), count.end()), 24U);
+    EXPECT_LE(*std::max_element(count.begin(), count.end()), 110U);
 }
 
 } // namespace
