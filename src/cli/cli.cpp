@@ -92,22 +92,25 @@ void check_dns_server(const std::string& spec)
 {
     std::string addr = spec;
     std::string port;
+    bool port_given = false; // "ADDR:" gives an empty port, which is no port
     if (!spec.empty() && spec.front() == '[') {
         const auto close = spec.find(']');
         addr = close == std::string::npos ? "" : spec.substr(1, close - 1);
         if (close != std::string::npos && close + 1 < spec.size()) {
             port = spec[close + 1] == ':' ? spec.substr(close + 2) : "x";
+            port_given = true;
         }
     } else if (std::count(spec.begin(), spec.end(), ':') == 1) {
         addr = spec.substr(0, spec.find(':'));
         port = spec.substr(spec.find(':') + 1);
+        port_given = true;
     }
     unsigned char buf[16];
     const bool addr_ok = ::inet_pton(AF_INET, addr.c_str(), buf) == 1 || ::inet_pton(AF_INET6, addr.c_str(), buf) == 1;
     char* end = nullptr;
-    const unsigned long p = port.empty() ? 53 : std::strtoul(port.c_str(), &end, 10);
-    if (!addr_ok || (!port.empty() && *end != '\0') || p == 0 || p > 65535) {
-        throw CLI::ValidationError("--dns-server", "expects ADDR[:PORT] with an IP address, got '" + spec + "'");
+    const unsigned long p = port_given ? std::strtoul(port.c_str(), &end, 10) : 53;
+    if (!addr_ok || (port_given && (port.empty() || *end != '\0')) || p == 0 || p > 65535) {
+        throw CLI::ValidationError("expects ADDR[:PORT] with an IP address, got '" + spec + "'");
     }
 }
 
@@ -316,6 +319,13 @@ int main(int argc, char** argv)
                    "zlib level of the WARC records' compression, 0 (stored) to 9 (smallest, slowest)")
         ->capture_default_str()->check(CLI::Range(0, 9));
     app.add_flag("--cdx", cdx, "Write a CDXJ index (pywb's format) beside each WARC file");
+    // As with curl and wget, an option takes one value each time it is given: a repeatable
+    // one (-H, --resolve, --dns-server) must not take the FILE that follows it as a second.
+    for (CLI::Option* option : app.get_options()) {
+        if (!option->get_positional()) {
+            option->allow_extra_args(false);
+        }
+    }
 
     try {
         app.parse(argc, argv);

@@ -33,6 +33,24 @@ TEST(CliTest, UsageErrorsExitTwoWithOneLine)
     }
 }
 
+// A repeatable option takes one value each time, as with curl: the FILE after it stays the
+// FILE when more options follow (it used to be read as a second --resolve, and the run
+// stopped on "FILE is required").
+TEST(CliTest, ARepeatableOptionDoesNotTakeTheFileAfterIt)
+{
+    test_server server;
+    const std::string host = "crawl.test:" + std::to_string(server.port());
+    const auto path = write_temp_file("repeatable.txt", "http://" + host + "/page/1\n");
+    const auto r = run_process({CRAWL_BIN, "--no-progress", "--resolve", host + ":127.0.0.1", path, "-H", "X-One: 1",
+                                "--ignore-robots"});
+    expect_no_sanitizer_report(r);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("\"status\":200"), std::string::npos) << r.out;
+    const auto log = server.requests_log("/page/1");
+    ASSERT_EQ(log.size(), 1U);
+    EXPECT_EQ(log[0].host, host);
+}
+
 TEST(CliTest, HelpAndVersion)
 {
     const auto help = run_process({CRAWL_BIN, "--help"});
