@@ -1,6 +1,7 @@
 #include "crawl/worker/page_pipeline.hpp"
 
 #include "crawl/extract/charset.hpp"
+#include "crawl/extract/robots_header.hpp"
 #include "crawl/url/url.hpp"
 
 namespace crawl::worker {
@@ -27,6 +28,7 @@ failure page_pipeline::on_header(const response::response_info& info)
             sitemap_.emplace(*target, [this](std::string_view entry) { add_follow(entry); });
         }
     } else if (extract::is_html_media_type(media)) {
+        header_nofollow_ = extract::x_robots_tag_says_nofollow(info.x_robots_tag, opts_.robots_agent);
         extractor_.emplace(info.final_url, header_charset,
                            extract::extract_options{.keep_links = opts_.links,
                                                     .keep_follow = purpose_ == purpose::follow,
@@ -111,7 +113,7 @@ void page_pipeline::complete(fetch::outcome&& outcome)
         record_.lang = page.lang;
         record_.charset = page.charset;
         record_.links_count = page.links_count;
-        if (purpose_ == purpose::follow && !redirected) {
+        if (purpose_ == purpose::follow && !redirected && !header_nofollow_) {
             take_follow(page.follow);
         }
         record_.links = page.links;

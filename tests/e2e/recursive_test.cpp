@@ -344,6 +344,44 @@ std::map<std::string, std::uint32_t> depths_in_file(const std::string& path)
     return depth_by_url(records_of(read_file(path)));
 }
 
+// X-Robots-Tag says what <meta name=robots> says, from the header: a page whose field tells
+// every crawler, or crawl, "nofollow" or "none" has its links recorded but not followed.
+TEST(RecursiveTest, XRobotsTagNofollowKeepsAPagesLinksUnfollowed)
+{
+    test_server server;
+    const std::vector<std::pair<std::vector<std::string>, bool>> cases = {
+        {{"nofollow"}, false},       {{"noindex, NONE"}, false},   {{"crawl: nofollow"}, false},
+        {{"noarchive", "nofollow"}, false},                        {{"noindex"}, true},
+        {{"otherbot: nofollow"}, true}, {{}, true},
+        {{"unavailable_after: 25 Jun 2030 15:00:00 PST, noindex"}, true},
+    };
+    std::vector<std::string> seeds;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        scripted_response page;
+        page.content_type = "text/html";
+        page.body = "<title>x</title><a href=\"/page/" + std::to_string(100 + i) + "\">next</a>";
+        for (const std::string& value : cases[i].first) {
+            page.headers.emplace_back("X-Robots-Tag", value);
+        }
+        const std::string path = "/xrt/" + std::to_string(i);
+        server.set_response(path, page);
+        seeds.push_back(server.url(path));
+    }
+    const auto run = run_crawl(seeds, {"--depth", "1", "--ignore-robots", "--links"});
+    EXPECT_LE(run.process.exit_code, 1) << run.process.err;
+    std::set<std::string> discovered;
+    for (const auto& r : run.discovered) {
+        discovered.insert(std::string(r.at("url").as_string()));
+    }
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+        const std::string link = server.url("/page/" + std::to_string(100 + i));
+        EXPECT_EQ(discovered.contains(link), cases[i].second) << "case " << i;
+        EXPECT_NE(boost::json::serialize(run.at(i + 1).at("links")).find(link), std::string::npos)
+            << "case " << i << ": the link is recorded either way";
+    }
+    EXPECT_EQ(server.requests_for("/page/"), 4U) << "the followed pages, each once";
+}
+
 TEST(RecursiveTest, AnInputUrlThatMovedToAnotherHostIsCrawledThere)
 {
     test_server server;

@@ -10,7 +10,10 @@
 // match, Allow winning ties, /robots.txt always allowed (tests/support/robots_reference.hpp).
 // The Sitemap URLs are distinct http(s) URLs within url::max_url_bytes that parse to
 // themselves.
+// The same bytes as X-Robots-Tag fields (one a line): what they say to every crawler they say
+// to any named one too.
 
+#include "crawl/extract/robots_header.hpp"
 #include "crawl/robots/robots.hpp"
 #include "crawl/url/url.hpp"
 #include "fuzz_input.hpp"
@@ -112,6 +115,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_sitemaps(rules);
     for (const std::string& probe : probe_paths(body, rules)) {
         check_verdict(rules, probe);
+    }
+    if (extract::x_robots_tag_says_nofollow(body, "")) {
+        fuzz::check(extract::x_robots_tag_says_nofollow(body, "crawl"),
+                     "an X-Robots-Tag nofollow for every crawler did not reach a named one");
     }
     return 0;
 }

@@ -1,10 +1,12 @@
 // What a page lets a recursive crawl follow (page_info::follow, page_info::nofollow): the
-// elements that lead elsewhere, rel=nofollow, <meta name=robots> and <meta name=crawl>, where
+// elements that lead elsewhere, rel=nofollow, <meta name=robots> and <meta name=crawl> (and
+// the X-Robots-Tag response field, read apart from the body), where
 // in the document they count, and that none of it depends on how the body is split or changes
 // what `links` holds (docs/design.md, "HTML extraction", "What a crawl follows"); and, on the
 // synthetic web's pages, exactly what its model says a crawler follows.
 
 #include "crawl/extract/html_extractor.hpp"
+#include "crawl/extract/robots_header.hpp"
 #include "support/web/web.hpp"
 
 #include <gtest/gtest.h>
@@ -136,6 +138,24 @@ TEST(ExtractFollow, TheRobotsAgentNamesItsOwnMeta)
 
 // Frames count where links count: in <template> (scripts stamp it into the page), not inside
 // RAWTEXT or RCDATA, and an SVG <iframe> is no iframe.
+TEST(ExtractFollow, XRobotsTagNofollowOrNoneForEveryCrawlerOrForOurs)
+{
+    using crawl::extract::x_robots_tag_says_nofollow;
+    for (const char* fields : {"nofollow", "NoFollow", "none", "noindex, nofollow", "noindex nofollow",
+                               "noarchive\nnofollow", "crawl: nofollow", "CRAWL: none", "otherbot: noindex, crawl: nofollow",
+                               "unavailable_after: 25 Jun 2026 15:00:00 PST, nofollow",
+                               "max-snippet: 20, nofollow", " nofollow ", "otherbot: noindex\nnofollow"}) {
+        EXPECT_TRUE(x_robots_tag_says_nofollow(fields, "crawl")) << fields;
+    }
+    for (const char* fields : {"", "noindex", "noarchive, nosnippet", "otherbot: nofollow", "otherbot: noindex, nofollow",
+                               "nofollowing", "unavailable_after: 25 Jun 2026 nofollow-ish", "crawler: nofollow",
+                               "otherbot: none\nnoindex", "max-snippet: none"}) {
+        EXPECT_FALSE(x_robots_tag_says_nofollow(fields, "crawl")) << fields;
+    }
+    EXPECT_FALSE(x_robots_tag_says_nofollow("crawl: nofollow", "")) << "no agent: only directives for everyone";
+    EXPECT_TRUE(x_robots_tag_says_nofollow("nofollow", ""));
+}
+
 TEST(ExtractFollow, FramesCountWhereLinksCount)
 {
     const page_info p = extract("<noscript><iframe src=/in-noscript></iframe><a href=/a-in-noscript>x</a></noscript>"

@@ -60,6 +60,7 @@ private:
     purpose purpose_;
     bool sitemap_index_ = false;
     bool body_complete_ = false;
+    bool header_nofollow_ = false; ///< X-Robots-Tag says nofollow or none to crawl
 };
 
 } // namespace crawl::worker
