@@ -107,6 +107,15 @@ void page_collector::frame(std::string_view src)
     }
 }
 
+void page_collector::refresh(std::string_view content)
+{
+    if (following_) {
+        if (const auto target = refresh_url(content); target && !target->empty()) {
+            collect(*target, false, true);
+        }
+    }
+}
+
 void page_collector::collect(std::string_view href, bool link, bool follow)
 {
     // The same href against the same base resolves the same way: a quarter of a typical

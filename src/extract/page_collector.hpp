@@ -40,6 +40,9 @@ public:
     void hyperlink(std::string_view href, std::optional<std::string_view> rel);
     /// The src of a <frame> or <iframe>: followed, not a link.
     void frame(std::string_view src);
+    /// The content of a <meta http-equiv=refresh>: the URL it names, if any, is followed (a
+    /// page that moved says so this way as often as with a redirect), not a link.
+    void refresh(std::string_view content);
 
     /// Completes info() (the title), with `charset` as the charset the page was decoded with.
     void finish(std::string charset);

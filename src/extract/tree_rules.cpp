@@ -210,7 +210,11 @@ content_state tree_rules::html_start_tag(const html_tag& tag)
         return content_state::data;
     case element::meta:
         if (in_document) {
-            page_.meta(attribute(tag, "name"), attribute(tag, "content"));
+            const auto content = attribute(tag, "content");
+            page_.meta(attribute(tag, "name"), content);
+            if (const auto equiv = attribute(tag, "http-equiv"); equiv && content && text::iequals(*equiv, "refresh")) {
+                page_.refresh(*content);
+            }
         }
         return content_state::data;
     case element::link:

@@ -33,15 +33,17 @@ public:
     explicit tree_rules(page_collector& page) : page_(page) {}
 
     /// The attributes these rules read, on any element: the tokenizer need keep no other
-    /// (token_filter::attributes). "src" comes last because only the follow list reads it.
-    static constexpr std::array<std::string_view, 10> attributes_read = {
-        "href", "rel", "name", "content", "lang", "encoding", "color", "face", "size", "src"};
+    /// (token_filter::attributes). The last `follow_only` come last because only the follow
+    /// list reads them.
+    static constexpr std::array<std::string_view, 11> attributes_read = {
+        "href", "rel", "name", "content", "lang", "encoding", "color", "face", "size", "http-equiv", "src"};
+    static constexpr std::size_t follow_only = 2;
 
     /// The attributes to keep for a page whose follow list is collected or not: without one,
     /// the src of every <img> and <script> would be copied and decoded for nothing.
     static constexpr std::span<const std::string_view> attributes_kept(bool follow)
     {
-        return std::span(attributes_read).first(follow ? attributes_read.size() : attributes_read.size() - 1);
+        return std::span(attributes_read).first(follow ? attributes_read.size() : attributes_read.size() - follow_only);
     }
 
     content_state start_tag(const html_tag& tag) override;

@@ -156,6 +156,41 @@ TEST(ExtractFollow, XRobotsTagNofollowOrNoneForEveryCrawlerOrForOurs)
     EXPECT_TRUE(x_robots_tag_says_nofollow("nofollow", ""));
 }
 
+TEST(ExtractFollow, MetaRefreshUrlIsFollowedNotALink)
+{
+    const auto follows = [](const std::string& meta) {
+        return extract("<head>" + meta + "</head><a href=a.html>a</a>", both).follow;
+    };
+    const std::string a = "https://example.com/dir/a.html";
+    const std::string next = "https://example.com/dir/next.html";
+    for (const char* meta : {R"(<meta http-equiv=refresh content="0; url=next.html">)",
+                             R"(<meta http-equiv="Refresh" content="5;URL='next.html'">)",
+                             R"(<meta content='3 , url = "next.html" trailing"' http-equiv=REFRESH>)",
+                             R"(<meta http-equiv=refresh content="0.5 next.html">)",
+                             R"(<meta http-equiv=refresh content=".5;next.html">)",
+                             R"(<meta http-equiv=refresh content="0;url=/dir/next.html">)",
+                             R"(<meta http-equiv=refresh content="1; url=https://example.com/dir/next.html#top">)"}) {
+        EXPECT_EQ(follows(meta), (urls{next, a})) << meta;
+    }
+    // "url" not followed by "=": the rest is the URL, as it is.
+    EXPECT_EQ(follows(R"(<meta http-equiv=refresh content="0; urlnext.html">)"),
+              (urls{"https://example.com/dir/urlnext.html", a}));
+    for (const char* meta : {R"(<meta http-equiv=refresh content="0">)", R"(<meta http-equiv=refresh content="">)",
+                             R"(<meta http-equiv=refresh content="soon; url=next.html">)",
+                             R"(<meta http-equiv=refresh content="0x; url=next.html">)",
+                             R"(<meta http-equiv=refresh content="0; url=''">)",
+                             R"(<meta http-equiv=refreshed content="0; url=next.html">)",
+                             R"(<meta name=refresh content="0; url=next.html">)",
+                             R"(<template><meta http-equiv=refresh content="0; url=next.html"></template>)"}) {
+        EXPECT_EQ(follows(meta), (urls{a})) << meta;
+    }
+    const page_info page = extract(R"(<meta http-equiv=refresh content="0; url=next.html"><a href=a.html>a</a>)", both);
+    EXPECT_EQ(page.links, (urls{a})) << "a refresh is no link";
+    EXPECT_EQ(page.links_count, 1U);
+    EXPECT_TRUE(extract(R"(<meta http-equiv=refresh content="0; url=next.html"><meta name=robots content=nofollow>)", both)
+                    .follow.empty());
+}
+
 TEST(ExtractFollow, FramesCountWhereLinksCount)
 {
     const page_info p = extract("<noscript><iframe src=/in-noscript></iframe><a href=/a-in-noscript>x</a></noscript>"
