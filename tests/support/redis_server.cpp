@@ -41,6 +41,19 @@ std::string env_or(const char* name, std::string fallback)
     return value != nullptr && *value != '\0' ? std::string(value) : fallback;
 }
 
+/// What redis-server is started through: util-linux's setpriv, where there is one, so that the
+/// server gets SIGKILL when the test that started it dies (a ctest timeout SIGKILLs the test,
+/// whose destructors then never run). The signal follows the thread that started the server,
+/// which is the test's own.
+std::vector<std::string> launcher()
+{
+    constexpr const char* setpriv = "/usr/bin/setpriv";
+    if (::access(setpriv, X_OK) == 0) {
+        return {setpriv, "--pdeathsig", "KILL", "--"};
+    }
+    return {};
+}
+
 /// One PING over the Unix socket at `path`: true when it answered +PONG within a short wait.
 bool answers_ping(const std::string& path)
 {
@@ -111,9 +124,11 @@ redis_server::redis_server() : server_path_(env_or("REDIS_SERVER", "/usr/bin/red
     // server exits, and the next attempt tries another port.
     for (int attempt = 0; attempt < start_attempts && !process_; ++attempt) {
         port_ = unused_loopback_port();
-        auto process = std::make_unique<background_process>(std::vector<std::string>{
-            server_path_, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--unixsocket", socket_path,
-            "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir_});
+        std::vector<std::string> argv = launcher();
+        argv.insert(argv.end(), {server_path_, "--port", std::to_string(port_), "--bind", "127.0.0.1", "--unixsocket",
+                                 socket_path, "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
+                                 "--daemonize", "no", "--dir", dir_});
+        auto process = std::make_unique<background_process>(argv);
         const steady::time_point deadline = steady::now() + ready_timeout;
         bool ready = false;
         while (!ready && process_alive(process->pid()) && steady::now() < deadline) {
