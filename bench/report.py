@@ -10,6 +10,14 @@ def markdown(res):
     m = res["machine"]
     out.append(f"Machine: {m['cpu']}, {m['cpus']} CPUs, Linux {m['kernel']}; server on CPUs {m['server_cpus']}, "
                f"crawl on {m['crawl_cpus']}; corpus: {m['corpus']}; {res['runs']} runs, medians; {m['date']}.")
+    probes = [p["ms"] for p in res.get("speed_probes", [])]
+    if probes:
+        spread = max(probes) / min(probes) - 1
+        verdict = ("steady" if spread <= 0.10 else
+                   "**not steady: the machine's speed changed during the run, so figures from before and after "
+                   "the change do not compare; run it again**")
+        out.append(f"Machine speed during the run (`sha256_body`, ms a pass, {len(probes)} probes between the "
+                   f"runs): {min(probes):.2f} to {max(probes):.2f}, spread {100 * spread:.0f}%: {verdict}.")
     out.append("")
     c = res.get("corpus")
     if c:
