@@ -1,5 +1,6 @@
 #include "page_collector.hpp"
 
+#include "crawl/extract/refresh.hpp"
 #include "crawl/url/url.hpp"
 #include "crawl/util/page_hash.hpp"
 #include "crawl/util/text.hpp"

@@ -4,7 +4,6 @@
 
 #include "crawl/extract/html_extractor.hpp"
 
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,10 +33,5 @@ private:
 /// (ASCII case-insensitive). The form is a comma-separated list; whitespace separates too,
 /// because "noindex nofollow" is a common way of writing it whose meaning is plain.
 [[nodiscard]] bool has_directive(std::string_view content, std::string_view directive);
-
-/// The URL a <meta http-equiv=refresh content> names, as the HTML Standard's shared declarative
-/// refresh steps read it ("5; url='next.html'"): unresolved, with its quotes taken off; empty
-/// when the content gives only a time (the page reloads itself), none when it is no refresh.
-[[nodiscard]] std::optional<std::string_view> refresh_url(std::string_view content);
 
 } // namespace crawl::extract

@@ -156,7 +156,9 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
     if (is_redirect(status_) && !text::trim({loc.data(), loc.size()}).empty()) {
         location_.assign(loc.data(), loc.size());
     } else {
-        const response_info info{status_, content_type(), content_encoding(), final_url_, x_robots_tag_};
+        const auto refresh = head["Refresh"]; // (Beast has no http::field for it)
+        const response_info info{status_,      content_type(), content_encoding(), final_url_, x_robots_tag_,
+                                 {refresh.data(), refresh.size()}};
         if (auto f = handler_.on_header(info); f.cls != error_class::none) {
             return fail(std::move(f));
         }

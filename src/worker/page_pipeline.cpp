@@ -1,6 +1,7 @@
 #include "crawl/worker/page_pipeline.hpp"
 
 #include "crawl/extract/charset.hpp"
+#include "crawl/extract/refresh.hpp"
 #include "crawl/extract/robots_header.hpp"
 #include "crawl/url/url.hpp"
 
@@ -29,6 +30,15 @@ failure page_pipeline::on_header(const response::response_info& info)
         }
     } else if (extract::is_html_media_type(media)) {
         header_nofollow_ = extract::x_robots_tag_says_nofollow(info.x_robots_tag, opts_.robots_agent);
+        // A Refresh field is the header form of <meta http-equiv=refresh>: its URL is
+        // followed as the meta's is, before the page's own links.
+        if (const auto to = extract::refresh_url(info.refresh); to && !to->empty() && purpose_ == purpose::follow) {
+            if (const auto base = url::parse_input(info.final_url)) {
+                if (const auto target = url::resolve_fetchable(*base, *to)) {
+                    header_refresh_ = target->href;
+                }
+            }
+        }
         extractor_.emplace(info.final_url, header_charset,
                            extract::extract_options{.keep_links = opts_.links,
                                                     .keep_follow = purpose_ == purpose::follow,
@@ -114,6 +124,9 @@ void page_pipeline::complete(fetch::outcome&& outcome)
         record_.charset = page.charset;
         record_.links_count = page.links_count;
         if (purpose_ == purpose::follow && !redirected && !header_nofollow_) {
+            if (!header_refresh_.empty()) {
+                add_follow(header_refresh_);
+            }
             take_follow(page.follow);
         }
         record_.links = page.links;

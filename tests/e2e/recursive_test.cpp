@@ -382,6 +382,39 @@ TEST(RecursiveTest, XRobotsTagNofollowKeepsAPagesLinksUnfollowed)
     EXPECT_EQ(server.requests_for("/page/"), 4U) << "the followed pages, each once";
 }
 
+// A refresh sends a browser on, in the page (<meta http-equiv=refresh>) or in the header
+// (Refresh): its URL is followed, not recorded as a link, and not where X-Robots-Tag says
+// nofollow.
+TEST(RecursiveTest, ARefreshInThePageOrTheHeaderIsFollowed)
+{
+    test_server server;
+    const auto page = [&](std::string body, std::vector<std::pair<std::string, std::string>> headers) {
+        scripted_response r;
+        r.content_type = "text/html";
+        r.body = std::move(body);
+        r.headers = std::move(headers);
+        return r;
+    };
+    server.set_response("/rf/0", page("<title>0</title>", {{"Refresh", "0; url=/page/300"}}));
+    server.set_response("/rf/1", page("<title>1</title>", {{"Refresh", "5;URL='/page/301'"}, {"X-Robots-Tag", "nofollow"}}));
+    server.set_response("/rf/2", page(R"(<meta http-equiv="refresh" content="1; url=/page/302"><title>2</title>)", {}));
+    server.set_response("/rf/3", page("<title>3</title>", {{"Refresh", "10"}}));
+    const auto run = run_crawl({server.url("/rf/0"), server.url("/rf/1"), server.url("/rf/2"), server.url("/rf/3")},
+                               {"--depth", "1", "--ignore-robots", "--links"});
+    EXPECT_LE(run.process.exit_code, 1) << run.process.err;
+    std::map<std::string, std::string> found_on;
+    for (const auto& r : run.discovered) {
+        found_on[std::string(r.at("url").as_string())] = std::string(r.at("found_on").as_string());
+    }
+    EXPECT_EQ(found_on[server.url("/page/300")], server.url("/rf/0"));
+    EXPECT_FALSE(found_on.contains(server.url("/page/301"))) << "X-Robots-Tag: nofollow";
+    EXPECT_EQ(found_on[server.url("/page/302")], server.url("/rf/2"));
+    EXPECT_EQ(run.discovered.size(), 2U) << "a refresh with no URL reloads the page: nothing new";
+    for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+        EXPECT_TRUE(run.at(seq).at("links").as_array().empty()) << "a refresh is no link";
+    }
+}
+
 TEST(RecursiveTest, AnInputUrlThatMovedToAnotherHostIsCrawledThere)
 {
     test_server server;

@@ -15,6 +15,7 @@ struct response_info {
     std::string_view content_encoding;
     std::string_view final_url;
     std::string_view x_robots_tag; ///< its X-Robots-Tag fields, one a line
+    std::string_view refresh;      ///< its Refresh field, as sent
 };
 
 /// Receives the final (non-redirect) response. Returning a failure stops the read: the

@@ -61,6 +61,7 @@ private:
     bool sitemap_index_ = false;
     bool body_complete_ = false;
     bool header_nofollow_ = false; ///< X-Robots-Tag says nofollow or none to crawl
+    std::string header_refresh_;   ///< the URL a Refresh field sends to, resolved
 };
 
 } // namespace crawl::worker
