@@ -45,7 +45,7 @@ std::size_t request_log::begin(std::string_view host, std::string_view target, s
         repeated_[std::string(host) + " " + std::string(target)] = seen;
     }
 
-    ticket t{slot_of(host_index), now, h.in_flight, std::string(host), std::string(target), true, entries_.size()};
+    ticket t{slot_of(host_index), now, h.in_flight, std::string(host), std::string(target), true, true, entries_.size()};
     if (keep_entries_) {
         entries_.push_back(web_request{t.host, t.target, host_index, now, std::nullopt, h.in_flight, 0, 0});
     }
@@ -61,6 +61,16 @@ std::size_t request_log::begin(std::string_view host, std::string_view target, s
     return id;
 }
 
+void request_log::answering(std::size_t id)
+{
+    const std::scoped_lock lock(mutex_);
+    ticket& t = tickets_.at(id);
+    if (t.live && t.counted) {
+        t.counted = false;
+        --hosts_[t.slot].in_flight;
+    }
+}
+
 void request_log::finish(std::size_t id, unsigned status, std::uint64_t bytes)
 {
     const std::scoped_lock lock(mutex_);
@@ -70,7 +80,10 @@ void request_log::finish(std::size_t id, unsigned status, std::uint64_t bytes)
         return;
     }
     t.live = false;
-    --hosts_[t.slot].in_flight;
+    if (t.counted) {
+        t.counted = false;
+        --hosts_[t.slot].in_flight;
+    }
     if (keep_entries_) {
         web_request& e = entries_.at(t.entry);
         e.done = now;

@@ -51,7 +51,12 @@ public:
     /// `key`: what identifies its URL (the resource key, or a hash for anything else).
     std::size_t begin(std::string_view host, std::string_view target, std::optional<std::uint32_t> host_index,
                       std::uint64_t key);
-    /// Notes that its response was written (or the connection is gone).
+    /// Notes that its response starts going out: from here the client may have it, and send
+    /// its next request, so the request no longer counts as in flight at its host. (Noted when
+    /// the write completes instead, another thread could log that next request first.)
+    void answering(std::size_t ticket);
+    /// Notes that its response was written (or the connection is gone); ends its time in
+    /// flight too if answering() did not.
     void finish(std::size_t ticket, unsigned status, std::uint64_t bytes);
 
     [[nodiscard]] std::uint64_t requests() const;
@@ -78,6 +83,7 @@ private:
         std::string host;
         std::string target;
         bool live = false;
+        bool counted = false; ///< still counts in its host's in_flight
         std::size_t entry = 0; ///< its index in entries_ (keep_entries)
     };
     std::uint32_t slot_of(std::optional<std::uint32_t> host_index) const;

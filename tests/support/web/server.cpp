@@ -73,6 +73,7 @@ struct web_server::impl {
         const std::string head = response_head(r, keep_alive);
         const bool with_body = req.method() != http::verb::head;
         std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(r.body.data(), with_body ? r.body.size() : 0)};
+        log.answering(ticket);
         auto [write_ec, written] = co_await net::async_write(socket, out, nothrow);
         (void)written;
         log.finish(ticket, r.status, write_ec ? 0 : out[1].size());
