@@ -129,13 +129,6 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
     for (auto f = first; f != last; ++f) {
         content_encoding_.append(content_encoding_.empty() ? "" : ", ").append(f->value());
     }
-    // X-Robots-Tag fields are kept apart: a comma inside one ("unavailable_after: 25 Jun
-    // 2026, nofollow") does not end what an "AGENT:" at its start speaks to.
-    x_robots_tag_.clear();
-    const auto [robots_first, robots_last] = head.equal_range("X-Robots-Tag");
-    for (auto f = robots_first; f != robots_last; ++f) {
-        x_robots_tag_.append(x_robots_tag_.empty() ? "" : "\n").append(f->value());
-    }
     if (status_ >= 100 && status_ < 200 && status_ != 101) {
         if (++interim_ > max_interim_responses) {
             return fail({error_class::protocol,
@@ -156,8 +149,15 @@ step reader::header_read(error_code ec, std::size_t header_bytes)
     if (is_redirect(status_) && !text::trim({loc.data(), loc.size()}).empty()) {
         location_.assign(loc.data(), loc.size());
     } else {
+        // X-Robots-Tag fields are kept apart: a comma inside one ("unavailable_after: 25 Jun
+        // 2026, nofollow") does not end what an "AGENT:" at its start speaks to.
+        std::string x_robots_tag;
+        const auto [robots_first, robots_last] = head.equal_range("X-Robots-Tag");
+        for (auto f = robots_first; f != robots_last; ++f) {
+            x_robots_tag.append(x_robots_tag.empty() ? "" : "\n").append(f->value());
+        }
         const auto refresh = head["Refresh"]; // (Beast has no http::field for it)
-        const response_info info{status_,      content_type(), content_encoding(), final_url_, x_robots_tag_,
+        const response_info info{status_,      content_type(), content_encoding(), final_url_, x_robots_tag,
                                  {refresh.data(), refresh.size()}};
         if (auto f = handler_.on_header(info); f.cls != error_class::none) {
             return fail(std::move(f));

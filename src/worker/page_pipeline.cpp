@@ -29,10 +29,13 @@ failure page_pipeline::on_header(const response::response_info& info)
             sitemap_.emplace(*target, [this](std::string_view entry) { add_follow(entry); });
         }
     } else if (extract::is_html_media_type(media)) {
-        header_nofollow_ = extract::x_robots_tag_says_nofollow(info.x_robots_tag, opts_.robots_agent);
+        if (purpose_ == purpose::follow) {
+            header_nofollow_ = extract::x_robots_tag_says_nofollow(info.x_robots_tag, opts_.robots_agent);
+        }
         // A Refresh field is the header form of <meta http-equiv=refresh>: its URL is
         // followed as the meta's is, before the page's own links.
-        if (const auto to = extract::refresh_url(info.refresh); to && !to->empty() && purpose_ == purpose::follow) {
+        if (const auto to = purpose_ == purpose::follow ? extract::refresh_url(info.refresh) : std::nullopt;
+            to && !to->empty()) {
             if (const auto base = url::parse_input(info.final_url)) {
                 if (const auto target = url::resolve_fetchable(*base, *to)) {
                     header_refresh_ = target->href;

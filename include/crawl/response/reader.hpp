@@ -103,7 +103,6 @@ private:
     failure error_;
     std::string location_;
     std::string content_encoding_; ///< its Content-Encoding fields, joined
-    std::string x_robots_tag_;     ///< its X-Robots-Tag fields, one a line
     std::size_t drained_ = 0;
     unsigned interim_ = 0;
     int status_ = 0;
