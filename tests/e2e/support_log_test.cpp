@@ -1,13 +1,16 @@
 // Self-test of what the e2e tests measure scheduling with: the test server's request log
-// (arrival and done times, the most requests in flight at once), held responses, and the DNS
-// server's count of answers waiting. A test that measures through these is only as good as they.
+// (arrival and done times, the most requests in flight at once), held responses, the kernel's
+// arrival stamps the synthetic web's server logs, and the DNS server's count of answers
+// waiting. A test that measures through these is only as good as they.
 
+#include "support/arrival_stamp.hpp"
 #include "support/dns_server.hpp"
 #include "support/test_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -176,6 +179,50 @@ std::string a_query(std::uint16_t id, const std::string& name)
     }
     q += std::string("\0\0\1\0\1", 5); // root, type A, class IN
     return q;
+}
+
+// A request read late (its server thread waited for a core) is stamped when it arrived: the
+// kernel's stamp of its first byte, not the time of the read.
+TEST(SupportLog, ArrivalIsWhenTheFirstByteCameNotWhenItWasRead)
+{
+    net::io_context ioc;
+    net::ip::tcp::acceptor acceptor(ioc, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    stamp_arrivals(acceptor.native_handle()); // (as the web server does: its sockets inherit it)
+    net::ip::tcp::socket client(ioc);
+    client.connect(acceptor.local_endpoint());
+    net::ip::tcp::socket server = acceptor.accept();
+    const int fd = server.native_handle();
+    // The kernel turns its stamping on in a deferred work item when the first socket asks: a
+    // byte that arrived before that is stamped when read. Wait for a byte stamped on arrival.
+    for (int tries = 0; tries < 200; ++tries) {
+        const auto sent = steady::now();
+        net::write(client, net::buffer(std::string_view("w")));
+        std::this_thread::sleep_for(5ms);
+        const bool on = first_unread_arrival(fd) - sent < 4ms;
+        char byte = 0;
+        net::read(server, net::buffer(&byte, 1));
+        if (on) {
+            break;
+        }
+    }
+
+    const auto nothing_waits = steady::now();
+    EXPECT_GE(first_unread_arrival(fd), nothing_waits) << "no byte waiting: now";
+
+    for (const std::string request : {"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", "GET /b HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+        const auto sent = steady::now();
+        net::write(client, net::buffer(request));
+        std::this_thread::sleep_for(150ms); // the server is slow to read it
+        const auto read_at = steady::now();
+        const auto arrived = first_unread_arrival(fd);
+        EXPECT_GE(arrived, sent) << request;
+        EXPECT_LT(arrived - sent, 75ms) << request << "stamped at the read, not at the arrival";
+        EXPECT_GE(read_at - arrived, 75ms) << request;
+        // Read it all: the next request's stamp is its own.
+        std::string got(request.size(), '\0');
+        net::read(server, net::buffer(got));
+        EXPECT_EQ(got, request);
+    }
 }
 
 TEST(SupportDns, MaxWaitingCountsAnswersHeldBackAtOnce)

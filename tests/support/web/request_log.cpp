@@ -24,30 +24,49 @@ std::uint32_t request_log::slot_of(std::optional<std::uint32_t> host_index) cons
     return host_index && *host_index < unknown ? *host_index : unknown;
 }
 
+/// The smallest gap can only shrink: an arrival noted between two others makes two gaps, each
+/// no larger than the one they split, so keeping the old one in the minimum changes nothing.
+void request_log::note_arrival(host_state& h, clock::time_point arrived)
+{
+    // A server thread notes a request at most a few scheduling delays late: a handful of
+    // arrivals is enough to place it.
+    constexpr std::size_t kept = 16;
+    auto& recent = h.recent;
+    const auto at = std::upper_bound(recent.begin(), recent.end(), arrived);
+    auto shrink_to = [&](clock::duration gap) {
+        h.counters.min_gap = h.counters.min_gap ? std::min(*h.counters.min_gap, gap) : gap;
+    };
+    if (at != recent.begin()) {
+        shrink_to(arrived - *std::prev(at));
+    }
+    if (at != recent.end()) {
+        shrink_to(*at - arrived);
+    }
+    recent.insert(at, arrived);
+    if (recent.size() > kept) {
+        recent.erase(recent.begin());
+    }
+}
+
 std::size_t request_log::begin(std::string_view host, std::string_view target, std::optional<std::uint32_t> host_index,
-                               std::uint64_t key)
+                               std::uint64_t key, clock::time_point arrived)
 {
     const std::scoped_lock lock(mutex_);
-    const clock::time_point now = clock::now(); // under the lock: a host's starts are in order
     ++requests_;
     host_state& h = hosts_[slot_of(host_index)];
     ++h.counters.requests;
     ++h.in_flight;
     h.counters.max_in_flight = std::max(h.counters.max_in_flight, h.in_flight);
-    if (h.last_start) {
-        const clock::duration gap = now - *h.last_start;
-        h.counters.min_gap = h.counters.min_gap ? std::min(*h.counters.min_gap, gap) : gap;
-    }
-    h.last_start = now;
+    note_arrival(h, arrived);
 
     const std::uint32_t seen = ++counts_[key];
     if (seen >= 2) {
         repeated_[std::string(host) + " " + std::string(target)] = seen;
     }
 
-    ticket t{slot_of(host_index), now, h.in_flight, std::string(host), std::string(target), true, true, entries_.size()};
+    ticket t{slot_of(host_index), arrived, h.in_flight, std::string(host), std::string(target), true, true, entries_.size()};
     if (keep_entries_) {
-        entries_.push_back(web_request{t.host, t.target, host_index, now, std::nullopt, h.in_flight, 0, 0});
+        entries_.push_back(web_request{t.host, t.target, host_index, arrived, std::nullopt, h.in_flight, 0, 0});
     }
     std::size_t id = 0;
     if (free_tickets_.empty()) {
@@ -107,8 +126,13 @@ std::uint64_t request_log::requests() const
 
 std::vector<web_request> request_log::entries() const
 {
-    const std::scoped_lock lock(mutex_);
-    return entries_;
+    std::vector<web_request> out;
+    {
+        const std::scoped_lock lock(mutex_);
+        out = entries_;
+    }
+    std::stable_sort(out.begin(), out.end(), [](const web_request& a, const web_request& b) { return a.at < b.at; });
+    return out;
 }
 
 host_counters request_log::host(std::uint32_t host_index) const

@@ -1,6 +1,6 @@
 #pragma once
-// What the synthetic web's server saw: every request's host, target, arrival (its header read)
-// and completion (its response written), and how many requests of its host were in flight
+// What the synthetic web's server saw: every request's host, target, arrival (when its first
+// byte reached the server: arrival_stamp.hpp) and completion (its response written), and how many requests of its host were in flight
 // when it arrived; per host, the request count, the most in flight at once and the smallest
 // gap between two request starts; per URL, how many times it was requested. Safe from any
 // thread. The in-process server keeps every entry (tests read them); the standalone one keeps
@@ -26,7 +26,7 @@ struct web_request {
     std::string host;   ///< the Host field as sent
     std::string target; ///< path and query as sent
     std::optional<std::uint32_t> host_index; ///< the web's host it names, if any
-    clock::time_point at; ///< its header had been read
+    clock::time_point at; ///< its first byte reached the server
     std::optional<clock::time_point> done; ///< its response written (empty while in flight, or if never)
     std::uint32_t in_flight = 0; ///< requests of its host in flight when it arrived, itself included
     unsigned status = 0;
@@ -36,7 +36,7 @@ struct web_request {
 struct host_counters {
     std::uint64_t requests = 0;
     std::uint32_t max_in_flight = 0;
-    std::optional<clock::duration> min_gap; ///< between two consecutive request starts
+    std::optional<clock::duration> min_gap; ///< between two consecutive arrivals
 };
 
 class request_log {
@@ -48,9 +48,11 @@ public:
     request_log(std::uint32_t hosts, bool keep_entries, std::FILE* tsv = nullptr);
 
     /// Notes a request whose header was just read; returns its ticket for finish().
-    /// `key`: what identifies its URL (the resource key, or a hash for anything else).
+    /// `key`: what identifies its URL (the resource key, or a hash for anything else);
+    /// `arrived`: when its first byte reached the server. Threads may note requests in
+    /// another order than they arrived: the gaps are between arrivals in time order.
     std::size_t begin(std::string_view host, std::string_view target, std::optional<std::uint32_t> host_index,
-                      std::uint64_t key);
+                      std::uint64_t key, clock::time_point arrived);
     /// Notes that its response starts going out: from here the client may have it, and send
     /// its next request, so the request no longer counts as in flight at its host. (Noted when
     /// the write completes instead, another thread could log that next request first.)
@@ -60,7 +62,7 @@ public:
     void finish(std::size_t ticket, unsigned status, std::uint64_t bytes);
 
     [[nodiscard]] std::uint64_t requests() const;
-    [[nodiscard]] std::vector<web_request> entries() const; ///< in arrival order (keep_entries)
+    [[nodiscard]] std::vector<web_request> entries() const; ///< in order of arrival (keep_entries)
     [[nodiscard]] host_counters host(std::uint32_t host_index) const;
     [[nodiscard]] host_counters unknown_hosts() const;
     /// How many times the URL `key` was requested.
@@ -74,8 +76,10 @@ private:
     struct host_state {
         host_counters counters;
         std::uint32_t in_flight = 0;
-        std::optional<clock::time_point> last_start;
+        /// The latest arrivals, in time order: one noted late goes between its neighbours.
+        std::vector<clock::time_point> recent;
     };
+    static void note_arrival(host_state& h, clock::time_point arrived);
     struct ticket {
         std::uint32_t slot = 0; ///< host_ index
         clock::time_point at;

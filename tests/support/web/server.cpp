@@ -1,5 +1,6 @@
 #include "support/web/server.hpp"
 
+#include "support/arrival_stamp.hpp"
 #include "support/serve_loop.hpp"
 #include "support/web/responder.hpp"
 
@@ -48,18 +49,18 @@ struct web_server::impl {
     net::awaitable<void> session(tcp::socket socket)
     {
         connections.fetch_add(1, std::memory_order_relaxed);
-        co_await serve_keep_alive(socket, [this](tcp::socket& s, const bodiless_request& req, net::steady_timer& t) {
-            return answer(s, req, t);
-        });
+        co_await serve_keep_alive(socket, [this](tcp::socket& s, const bodiless_request& req, clock::time_point arrived,
+                                                 net::steady_timer& t) { return answer(s, req, arrived, t); });
     }
 
     /// Routes, logs, delays and writes one response; whether the connection goes on.
-    net::awaitable<bool> answer(tcp::socket& socket, const bodiless_request& req, net::steady_timer& timer)
+    net::awaitable<bool> answer(tcp::socket& socket, const bodiless_request& req, clock::time_point arrived,
+                                net::steady_timer& timer)
     {
         const std::string_view host_field = req[http::field::host];
         const std::string_view target = req.target();
         const destination to = locate(site, host_field, target);
-        const std::size_t ticket = log.begin(host_field, target, to.host, to.key);
+        const std::size_t ticket = log.begin(host_field, target, to.host, to.key, arrived);
 
         const response r = respond(site, to, req[http::field::accept_encoding].find("gzip") != std::string_view::npos);
         if (to.host) {
@@ -106,6 +107,9 @@ std::unique_ptr<tcp::acceptor> listen_on(net::io_context& loop, const std::strin
     if (::setsockopt(a->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
         throw std::system_error(errno, std::generic_category(), "SO_REUSEPORT");
     }
+    // Asked here, before any connection, because the kernel turns its stamping on a moment
+    // after the first socket asks (the connections inherit the option).
+    stamp_arrivals(a->native_handle());
     a->bind(ep);
     a->listen(4096);
     return a;
