@@ -41,6 +41,13 @@ failure robots_refusal(const wire::robots_result& result)
     }
 }
 
+/// A robots.txt answer that holds for the host's next owners too: the file, or a 4xx (no
+/// file). A 5xx or a failed fetch says only that the host is in trouble now.
+bool worth_sharing(const wire::robots_result& result)
+{
+    return result.error == error_class::none && result.http_status >= 200 && result.http_status < 500;
+}
+
 std::optional<milliseconds> retry_after(std::uint32_t retry_after_ms)
 {
     if (retry_after_ms == wire::no_millis) {
@@ -249,13 +256,39 @@ void coordinator::robots_result(unsigned worker, wire::robots_result& result)
     if (!schedule_retry(*job, result.error, result.http_status, result.retry_after_ms) && !out_of_time_) {
         // (Out of time, its URLs stay unrecorded, for a resume.)
         ++stats_.robots_fetched;
-        std::optional<failure> refusal;
-        if (result.verdict == wire::robots_verdict::disallow_all) {
-            refusal = robots_refusal(result);
+        if (env_.shared != nullptr && worth_sharing(result)) {
+            env_.shared->share_robots(job->origin, result);
         }
-        settle_origin(job->origin, &result, std::move(refusal));
+        settle_answered(job->origin, result);
     }
     after_event();
+}
+
+void coordinator::robots_shared(const std::string& origin, std::optional<wire::robots_result> answer)
+{
+    const auto it = robots_asked_.find(origin);
+    if (it == robots_asked_.end()) {
+        return;
+    }
+    pending_url job = std::move(it->second);
+    robots_asked_.erase(it);
+    if (!answer) {
+        sched_.add(std::move(job)); // nobody had it: fetched here
+    } else if (!out_of_time_) {
+        ++stats_.shared.robots_shared;
+        settle_answered(origin, *answer);
+    }
+    after_event();
+}
+
+/// The URLs waiting for `origin`'s robots.txt go on with its answer.
+void coordinator::settle_answered(const std::string& origin, wire::robots_result& answer)
+{
+    std::optional<failure> refusal;
+    if (answer.verdict == wire::robots_verdict::disallow_all) {
+        refusal = robots_refusal(answer);
+    }
+    settle_origin(origin, &answer, std::move(refusal));
 }
 
 bool coordinator::would_retry(const pending_url& job, error_class error, unsigned status) const

@@ -84,6 +84,9 @@ public:
     void output_failed(int error);
     /// The shared frontier failed (its server went away): the run stops as for an error.
     void shared_failed(std::string_view why);
+    /// The shared frontier's answer to ask_robots: `origin`'s robots.txt as another process
+    /// (or this one, earlier) had it, or nothing, and then it is fetched here.
+    void robots_shared(const std::string& origin, std::optional<wire::robots_result> answer);
 
     // ---- pool_events ---------------------------------------------------------------------
 
@@ -142,6 +145,7 @@ private:
     void admit(pending_url url);
     void decide(const robots_answer& a, pending_url url, std::string_view path);
     void settle_origin(const std::string& origin, wire::robots_result* answer, std::optional<failure> refusal);
+    void settle_answered(const std::string& origin, wire::robots_result& answer);
 
     // dispatch and results
     void after_event();
@@ -208,6 +212,9 @@ private:
     std::size_t window_;
     std::vector<worker_slot> slots_;
     origin_table origins_; ///< robots.txt per origin, within --robots-cache
+    /// A shared crawl's robots.txt jobs held back while the shared frontier is asked whether
+    /// another process has the answer, by origin.
+    std::unordered_map<std::string, pending_url> robots_asked_;
     std::uint64_t next_robots_id_ = 0;
     bool crawl_delay_seen_ = false; ///< some origin's robots.txt asked for a Crawl-delay
     host_health hosts_;

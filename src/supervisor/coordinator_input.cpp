@@ -160,7 +160,13 @@ void coordinator::admit(pending_url url)
     robots_job.delay = opts_.delay;
     if (origins_.park(origin, {std::move(url), std::move(path)})) {
         robots_job.seq = robots_id_base | next_robots_id_++;
-        robots_job.origin = std::move(origin);
+        robots_job.origin = origin;
+        if (env_.shared != nullptr) {
+            // The host's last owner may have fetched it: asked first, fetched if not.
+            robots_asked_.emplace(origin, std::move(robots_job));
+            env_.shared->ask_robots(origin);
+            return;
+        }
         sched_.add(std::move(robots_job));
     }
 }

@@ -609,6 +609,36 @@ void redis_frontier::deliver(std::vector<frontier_entry> batch)
     handlers_.delivered(std::move(batch));
 }
 
+// ---- robots.txt answers ----------------------------------------------------------------
+// One key per product token and origin, holding the robots_result frame's payload (the
+// selected group's rules, Crawl-delay, Sitemaps), for a day: RFC 9309 asks that a cached
+// robots.txt be used no longer. What does not decode (another version's) counts as nothing.
+
+std::string redis_frontier::robots_key(std::string_view origin) const
+{
+    return std::string(prefix) + "robots:" + settings_.robots_agent + ' ' + std::string(origin);
+}
+
+void redis_frontier::ask_robots(const std::string& origin)
+{
+    command({"GET", robots_key(origin)}, [this, origin](const redis::reply& r) {
+        std::optional<wire::robots_result> answer;
+        if (r.type == redis::reply::kind::string) {
+            answer = wire::decode_robots_result(r.text);
+        }
+        handlers_.robots_known(origin, std::move(answer));
+    });
+}
+
+void redis_frontier::share_robots(const std::string& origin, const wire::robots_result& answer)
+{
+    std::string frame;
+    wire::append_frame(answer, frame);
+    constexpr auto day = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24));
+    command({"SET", robots_key(origin), frame.substr(wire::header_size), "PX", std::to_string(day.count())},
+            [](const redis::reply&) {});
+}
+
 void redis_frontier::ask_finished()
 {
     if (asking_) {

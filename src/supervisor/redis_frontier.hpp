@@ -60,6 +60,7 @@ public:
         /// A slot taken over starts this long after it was taken (--delay): its last owner's
         /// last request may have just started.
         std::chrono::milliseconds handover{0};
+        std::string robots_agent = "crawl"; ///< the product token robots.txt answers were selected for
     };
     struct handlers {
         /// URLs of the slots held here, new to this process: the driver queues them locally.
@@ -70,6 +71,8 @@ public:
         std::function<void(std::string_view)> failed;
         /// URLs waiting in this process: more are read only while few wait.
         std::function<std::uint64_t()> backlog;
+        /// The answer to ask_robots: the origin's robots.txt as some process had it, or nothing.
+        std::function<void(const std::string& origin, std::optional<wire::robots_result>)> robots_known;
     };
 
     redis_frontier(boost::asio::any_io_executor ex, const redis::address& address, settings s, handlers h);
@@ -96,6 +99,8 @@ public:
     void recorded(std::uint64_t fingerprint) override;
     void let_go(std::uint64_t fingerprint) override;
     void robots_out(std::string_view host, bool out) override;
+    void ask_robots(const std::string& origin) override;
+    void share_robots(const std::string& origin, const wire::robots_result& answer) override;
     [[nodiscard]] bool finished() const override { return finished_; }
 
 private:
@@ -146,6 +151,7 @@ private:
     void release(std::uint32_t slot);
     void read_new();
     void ask_finished();
+    [[nodiscard]] std::string robots_key(std::string_view origin) const;
     void lose(std::uint32_t slot);
     void take_entries(std::uint32_t slot, const redis::reply& entries, std::vector<frontier_entry>& out);
     void deliver(std::vector<frontier_entry> batch);

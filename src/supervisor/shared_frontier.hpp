@@ -13,6 +13,8 @@
 
 #include "scheduler.hpp" // clock
 
+#include "crawl/wire/frame.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -43,6 +45,13 @@ public:
     /// unsent, or its worker died). While one is out, its slot is not given back: the request
     /// could still start, and the next owner's first request must come after it.
     virtual void robots_out(std::string_view host, bool out) = 0;
+    /// robots.txt answers are shared: a host's next owner takes its last owner's answer
+    /// instead of fetching the file again. Asks for `origin`'s; the answer (or that there is
+    /// none) comes back to the coordinator's robots_shared, through the driver.
+    virtual void ask_robots(const std::string& origin) = 0;
+    /// This process fetched `origin`'s robots.txt and had `answer` (a definitive one: the file,
+    /// or a 4xx that allows all): the processes that own the host next take it.
+    virtual void share_robots(const std::string& origin, const wire::robots_result& answer) = 0;
     /// Every URL published by any process has its final record: the crawl is over.
     [[nodiscard]] virtual bool finished() const = 0;
 };

@@ -120,7 +120,8 @@ std::string format_summary(const run_stats& s)
                std::to_string(c.delivered) + " delivered here, " + std::to_string(c.let_go) +
                " let go; slots taken " + std::to_string(c.slots_taken) + ", given back " +
                std::to_string(c.slots_given_back) + ", lost " + std::to_string(c.slots_lost) +
-               ", records fenced " + std::to_string(c.fenced) + ", jobs unsent " + std::to_string(c.unsent) + '\n';
+               ", records fenced " + std::to_string(c.fenced) + ", jobs unsent " + std::to_string(c.unsent) +
+               ", robots.txt taken from other owners " + std::to_string(c.robots_shared) + '\n';
     }
     if (s.dedup) {
         out += "  dedup: " + std::to_string(s.dedup_fingerprints) + " distinct URLs in " +
@@ -227,7 +228,7 @@ std::string format_stats_json(const run_stats& s)
             {"address", c.address},     {"seeds", c.seeds},         {"published", c.published},
             {"known", c.known},         {"delivered", c.delivered}, {"let_go", c.let_go},
             {"fenced", c.fenced},       {"slots_taken", c.slots_taken}, {"slots_given_back", c.slots_given_back},
-            {"slots_lost", c.slots_lost},   {"unsent", c.unsent}};
+            {"slots_lost", c.slots_lost},   {"unsent", c.unsent},       {"robots_shared", c.robots_shared}};
     }
     if (s.dedup) {
         o["dedup"] = boost::json::object{{"fingerprints", s.dedup_fingerprints}, {"memory_bytes", s.dedup_memory_bytes}};

@@ -57,6 +57,7 @@ struct run_stats {
         std::uint64_t slots_lost = 0;  ///< leases that expired or were taken while held
         std::uint64_t slots_given_back = 0; ///< leases given back to even out the work
         std::uint64_t unsent = 0;      ///< jobs a worker held past their host's lease: not sent
+        std::uint64_t robots_shared = 0; ///< robots.txt answers taken from another owner, not fetched
     } shared;
     std::uint64_t torn_bytes = 0;      ///< unfinished last line cut off the output by --resume
     std::uint64_t dedup_fingerprints = 0;

@@ -201,10 +201,15 @@ private:
             settle_soon();
         };
         h.backlog = [this] { return frontier_->waiting() + coordinator_.waiting(); };
+        h.robots_known = [this](const std::string& origin, std::optional<wire::robots_result> answer) {
+            coordinator_.robots_shared(origin, std::move(answer));
+            settle_soon();
+        };
         redis_frontier::settings s;
         s.lease = c.lease;
         s.handover = opts_.delay;
         s.by_domain = c.scope.mode == frontier::scope_mode::domain;
+        s.robots_agent = opts_.worker.robots_agent;
         return std::make_unique<redis_frontier>(ioc_.get_executor(), *c.shared, s, std::move(h));
     }
 
@@ -352,10 +357,12 @@ private:
     {
         run_stats stats = coordinator_.final_stats();
         if (shared_) {
-            const auto counted_here = stats.shared; // (the coordinator counts seeds and unsent jobs)
+            // (The coordinator counts seeds, unsent jobs and robots.txt answers taken.)
+            const auto counted_here = stats.shared;
             stats.shared = shared_->counts();
             stats.shared.seeds = counted_here.seeds;
             stats.shared.unsent = counted_here.unsent;
+            stats.shared.robots_shared = counted_here.robots_shared;
         }
         stats.wall_seconds = std::chrono::duration<double>(clock::now() - start_).count();
         struct rusage usage {};

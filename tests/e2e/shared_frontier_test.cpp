@@ -289,14 +289,37 @@ TEST(SharedFrontierTest, ProcessesThatJoinLateGetTheirShareOverAUnixSocket)
     EXPECT_EQ(extra, 0u) << "records beyond one per URL";
     EXPECT_TRUE(missing.empty()) << missing;
     EXPECT_EQ(pages_fetched_again(server), 0u) << "a slot handed over drains first";
+    // (The host whose robots.txt answers 503 is asked again by each owner: a 5xx says nothing
+    // about later.)
+    const std::string troubled = server.site().host_name(*server.site().params().robots_503_host) + ":";
+    std::string robots_again;
+    for (const auto& [url, n] : server.log().repeated()) {
+        if (url.ends_with(" /robots.txt") && !url.starts_with(troubled)) {
+            robots_again += "\n  " + url + " " + std::to_string(n) + " times";
+        }
+    }
+    EXPECT_EQ(robots_again, "") << "a host's next owner takes the robots.txt its last owner fetched";
+    // Every host's answer but the 503 one waits in Redis for a day.
+    const std::string keys = redis.cli({"--raw", "KEYS", "crawl:robots:*"});
+    EXPECT_EQ(static_cast<std::size_t>(std::count(keys.begin(), keys.end(), '\n')), server.site().hosts() - 1) << keys;
+    const std::string some_key = keys.substr(0, keys.find('\n'));
+    const long ttl = std::stol(redis.cli({"TTL", some_key}));
+    EXPECT_GT(ttl, 86'000) << some_key;
+    EXPECT_LE(ttl, 86'400) << some_key;
+    std::uint64_t robots_taken = 0;
+    for (int i = 0; i < processes; ++i) {
+        robots_taken += crawl.stats_of(i).at("shared_frontier").as_object().at("robots_shared").to_number<std::uint64_t>();
+    }
     expect_polite(server);
     for (std::size_t i = 1; i < runs.size(); ++i) {
         EXPECT_GE(runs[i].discovered.size(), 10u) << "process " << i << " joined and got little work";
     }
     const auto given = crawl.stats_of(0).at("shared_frontier").as_object().at("slots_given_back").to_number<std::uint64_t>();
     EXPECT_GE(given, 3u) << "process 0 gave back slots to the processes that joined";
-    std::printf("process 0 recorded %zu alone, then gave back %llu slots; records per process:", alone,
-                static_cast<unsigned long long>(given));
+    EXPECT_GE(robots_taken, 1u) << "hosts handed over after their robots.txt was fetched";
+    std::printf("process 0 recorded %zu alone, then gave back %llu slots; robots.txt answers taken from another "
+                "owner: %llu; records per process:",
+                alone, static_cast<unsigned long long>(given), static_cast<unsigned long long>(robots_taken));
     for (const auto& run : runs) {
         std::printf(" %zu", run.discovered.size());
     }

@@ -40,6 +40,11 @@ public:
         EXPECT_TRUE(out || n > 0) << "robots.txt of " << host << " left a worker it never went to";
         n += out ? 1 : -1;
     }
+    void ask_robots(const std::string& origin) override { robots_asked.push_back(origin); }
+    void share_robots(const std::string& origin, const wire::robots_result& answer) override
+    {
+        robots_given.insert_or_assign(origin, answer);
+    }
     [[nodiscard]] bool finished() const override { return over; }
 
     std::vector<std::string> published_urls() const
@@ -57,6 +62,8 @@ public:
     std::vector<std::uint64_t> recorded_urls;
     std::vector<std::uint64_t> let_go_urls;
     std::map<std::string, int> robots_requests_out;
+    std::vector<std::string> robots_asked;                  ///< origins, in order
+    std::map<std::string, wire::robots_result> robots_given; ///< shared, by origin
     bool over = false;
 };
 
@@ -73,6 +80,14 @@ protected:
             links->add(e);
         }
         c->tick();
+    }
+
+    /// The shared frontier's answer to every robots.txt asked for so far: nobody has it.
+    void nobody_has_robots()
+    {
+        for (const auto& origin : std::exchange(fake.robots_asked, {})) {
+            c->robots_shared(origin, std::nullopt);
+        }
     }
 
     /// Delivers what was published (as the shared frontier would, to the owner of its hosts).
@@ -173,11 +188,13 @@ TEST_F(CoordinatorSharedTest, ARobotsTxtFetchOfAHostNoLongerOwnedIsLetGoWithItsU
         filler.push_back(entry("http://" + host + "/", 1));
     }
     deliver(filler);
+    nobody_has_robots();
     auto robots = pool.take_sent();
     ASSERT_EQ(robots.size(), 8u);
     // ... so a.test's waits for a credit, and its lease runs out meanwhile.
     fake.owned.insert("a.test");
     deliver({entry("http://a.test/1", 1)});
+    nobody_has_robots();
     EXPECT_TRUE(pool.take_sent().empty());
     fake.owned.erase("a.test");
     answer_robots(robots.front(), wire::robots_verdict::allow_all);
@@ -195,6 +212,7 @@ TEST_F(CoordinatorSharedTest, ARobotsTxtRequestIsOutFromItsDispatchUntilItLeaves
     start_crawl();
     c->input_ended();
     deliver({entry("http://a.test/1", 1), entry("http://b.test/1", 1)});
+    nobody_has_robots();
     auto robots = pool.take_sent();
     ASSERT_EQ(robots.size(), 2u);
     EXPECT_EQ(fake.robots_requests_out, (std::map<std::string, int>{{"a.test", 1}, {"b.test", 1}}));
@@ -215,6 +233,67 @@ TEST_F(CoordinatorSharedTest, ARobotsTxtRequestIsOutFromItsDispatchUntilItLeaves
     ASSERT_NE(it, retried.end());
     answer_robots(*it, wire::robots_verdict::allow_all);
     EXPECT_EQ(fake.robots_requests_out[other], 0);
+}
+
+// A host changes owners as processes come and go: its next owner takes the robots.txt answer
+// its last owner fetched instead of fetching the file again.
+TEST_F(CoordinatorSharedTest, ARobotsTxtAnswerSharedByAnotherOwnerIsTakenNotFetched)
+{
+    opts.robots = true;
+    fake.owned = {"a.test"};
+    start_crawl();
+    c->input_ended();
+    deliver({entry("http://a.test/1", 1), entry("http://a.test/private/2", 1), entry("http://a.test/3", 1)});
+    EXPECT_EQ(fake.robots_asked, std::vector<std::string>{"http://a.test:80"}) << "asked once for the origin";
+    EXPECT_TRUE(pool.take_sent().empty()) << "nothing goes out while the shared frontier is asked";
+
+    wire::robots_result known;
+    known.verdict = wire::robots_verdict::rules;
+    known.http_status = 200;
+    known.rules = {{false, "/private/"}};
+    known.crawl_delay_ms = 250;
+    c->robots_shared("http://a.test:80", known);
+    EXPECT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/1"}) << "no robots.txt fetch; one at a time";
+    const auto records = written();
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records.front(), "http://a.test/private/2 1 -") << "disallowed by the shared rules";
+    EXPECT_EQ(c->stats().shared.robots_shared, 1u);
+    EXPECT_EQ(c->stats().robots_fetched, 0u);
+    EXPECT_TRUE(fake.robots_given.empty()) << "an answer taken is not shared again";
+    c->robots_shared("http://a.test:80", std::nullopt); // (an answer nobody asked for is ignored)
+    EXPECT_TRUE(pool.take_sent().empty());
+}
+
+TEST_F(CoordinatorSharedTest, ARobotsTxtNobodyHadIsFetchedAndADefinitiveAnswerShared)
+{
+    opts.robots = true;
+    opts.retries = 0;
+    fake.owned = {"a.test", "b.test", "c.test", "d.test"};
+    start_crawl();
+    c->input_ended();
+    deliver({entry("http://a.test/1", 1), entry("http://b.test/1", 1), entry("http://c.test/1", 1),
+             entry("http://d.test/1", 1)});
+    EXPECT_EQ(fake.robots_asked.size(), 4u);
+    nobody_has_robots();
+    auto robots = pool.take_sent();
+    ASSERT_EQ(robots.size(), 4u);
+    std::map<std::string, pool_call> by_host;
+    for (auto& r : robots) {
+        by_host.emplace(std::string(r.job.target.host), r);
+    }
+    answer_robots(by_host.at("a.test"), wire::robots_verdict::rules, {{false, "/x"}}, 1000);
+    answer_robots(by_host.at("b.test"), wire::robots_verdict::allow_all, {}, wire::no_millis, 404);
+    answer_robots(by_host.at("c.test"), wire::robots_verdict::disallow_all, {}, wire::no_millis, 503);
+    answer_robots(by_host.at("d.test"), wire::robots_verdict::disallow_all, {}, wire::no_millis, 0, error_class::connect);
+    ASSERT_EQ(fake.robots_given.size(), 2u) << "a 5xx or an unreachable host says nothing for the next owner";
+    const auto& a = fake.robots_given.at("http://a.test:80");
+    EXPECT_EQ(a.verdict, wire::robots_verdict::rules);
+    ASSERT_EQ(a.rules.size(), 1u);
+    EXPECT_EQ(a.rules.front().pattern, "/x");
+    EXPECT_EQ(a.crawl_delay_ms, 1000u);
+    EXPECT_EQ(fake.robots_given.at("http://b.test:80").verdict, wire::robots_verdict::allow_all);
+    EXPECT_EQ(c->stats().robots_fetched, 4u);
+    EXPECT_EQ(c->stats().shared.robots_shared, 0u);
 }
 
 TEST_F(CoordinatorSharedTest, EveryJobCarriesItsLeasesEndAndAnUnsentOneIsRequeuedOrLetGo)
