@@ -276,6 +276,14 @@ void coordinator::robots_shared(const std::string& origin, std::optional<wire::r
         sched_.add(std::move(job)); // nobody had it: fetched here
     } else if (!out_of_time_) {
         ++stats_.shared.robots_shared;
+        // The host's last owner may have sent a request there just before it let the host go,
+        // and the handover waits only --delay: the first request here waits its Crawl-delay.
+        if (answer->crawl_delay_ms != wire::no_millis) {
+            const auto crawl_delay = std::min(milliseconds(answer->crawl_delay_ms), opts_.max_delay);
+            if (crawl_delay > opts_.delay) {
+                sched_.hold_host(job.host_key, env_.now() + crawl_delay);
+            }
+        }
         settle_answered(origin, *answer);
     }
     after_event();

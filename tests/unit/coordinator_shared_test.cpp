@@ -253,10 +253,20 @@ TEST_F(CoordinatorSharedTest, ARobotsTxtAnswerSharedByAnotherOwnerIsTakenNotFetc
     known.rules = {{false, "/private/"}};
     known.crawl_delay_ms = 250;
     c->robots_shared("http://a.test:80", known);
-    EXPECT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/1"}) << "no robots.txt fetch; one at a time";
     const auto records = written();
     ASSERT_EQ(records.size(), 1u);
     EXPECT_EQ(records.front(), "http://a.test/private/2 1 -") << "disallowed by the shared rules";
+    // Its last owner may have just sent a request: the first one here waits the Crawl-delay.
+    EXPECT_TRUE(sent_urls().empty());
+    advance(249ms);
+    EXPECT_TRUE(sent_urls().empty());
+    advance(1ms);
+    EXPECT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/1"}) << "no robots.txt fetch; one at a time";
+    answer_links(job_of("http://a.test/1"), {});
+    advance(249ms);
+    EXPECT_TRUE(sent_urls().empty()) << "then a Crawl-delay between requests";
+    advance(1ms);
+    EXPECT_EQ(sent_urls(), std::vector<std::string>{"http://a.test/3"});
     EXPECT_EQ(c->stats().shared.robots_shared, 1u);
     EXPECT_EQ(c->stats().robots_fetched, 0u);
     EXPECT_TRUE(fake.robots_given.empty()) << "an answer taken is not shared again";
