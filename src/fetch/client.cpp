@@ -73,10 +73,10 @@ struct client::impl {
             // Two statements, not ?: around co_await (a GCC 12 / Clang coroutine miscompile).
             exchange_result r;
             if (conn->secure) {
-                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out, sink,
+                r = co_await exchange(*conn->secure, conn->buffer, reused, t, deadline, opts, handler, out, pacing, sink,
                                       remote);
             } else {
-                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out, sink,
+                r = co_await exchange(*conn->plain, conn->buffer, reused, t, deadline, opts, handler, out, pacing, sink,
                                       remote);
             }
             if (r.retry_fresh && attempt == 0) {

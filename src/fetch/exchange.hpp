@@ -11,6 +11,7 @@
 #include "crawl/fetch/capture.hpp"
 #include "crawl/fetch/client.hpp"
 #include "crawl/fetch/options.hpp"
+#include "crawl/fetch/pacer.hpp"
 #include "crawl/response/reader.hpp"
 #include "crawl/url/url.hpp"
 
@@ -80,12 +81,14 @@ void expire_at(Stream& stream, clock::time_point when)
 /// wire_bytes, ttfb, status, content_type, content_encoding and retry_after; the handler is
 /// told out.final_url. With a `sink`, what was sent and received goes to it once the response
 /// header has arrived (capture.hpp), with `peer`, the address the connection is connected to
-/// (connection::remote; empty when unknown). Never throws for I/O or protocol failures.
+/// (connection::remote; empty when unknown). A `pacing` is told once the request is written.
+/// Never throws for I/O or protocol failures.
 template <class Stream>
 boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::flat_buffer& buffer, bool reused,
                                                  const url::target& t, clock::time_point deadline,
                                                  const options& opts, response::body_handler& handler, outcome& out,
-                                                 capture_sink* sink = nullptr, std::string_view peer = {})
+                                                 pacer* pacing = nullptr, capture_sink* sink = nullptr,
+                                                 std::string_view peer = {})
 {
     namespace net = boost::asio;
     namespace beast = boost::beast;
@@ -103,6 +106,9 @@ boost::asio::awaitable<exchange_result> exchange(Stream& stream, boost::beast::f
     arm();
     auto [write_ec, written] = co_await net::async_write(stream, net::buffer(request), nothrow);
     (void)written;
+    if (pacing != nullptr) {
+        pacing->written(t);
+    }
     if (write_ec) {
         if (reused && is_closed_by_peer(write_ec)) {
             result.retry_fresh = true;

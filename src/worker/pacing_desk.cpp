@@ -9,6 +9,16 @@ namespace crawl::worker {
 
 namespace net = boost::asio;
 
+namespace {
+
+std::int64_t now_ns()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
 bool pacing_desk::grant(const wire::go& g)
 {
     const auto it = waiting_.find(g.id);
@@ -49,23 +59,21 @@ job_pacer::~job_pacer()
 
 bool job_pacer::sending(const url::target&)
 {
-    const bool report = report_sends_ && !desk_.released_;
-    if (send_by_ns_ == 0 && !report) {
+    if (send_by_ns_ == 0) {
         return true;
     }
-    const std::int64_t now =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
     // The worker may have held the job in its queue, or spent long connecting, since the
     // supervisor sent it: the host may be another process's by now.
-    if (send_by_ns_ != 0 && now > send_by_ns_) {
-        return false;
+    return now_ns() <= send_by_ns_;
+}
+
+void job_pacer::written(const url::target&)
+{
+    if (!report_sends_ || desk_.released_) {
+        return;
     }
-    if (!report) {
-        return true;
-    }
-    wire::append_frame(wire::sent{id_, now}, desk_.supervisor_.outbox());
+    wire::append_frame(wire::sent{id_, now_ns()}, desk_.supervisor_.outbox());
     desk_.supervisor_.flush();
-    return true;
 }
 
 net::awaitable<void> job_pacer::turn(const url::target& t)

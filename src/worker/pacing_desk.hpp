@@ -1,6 +1,6 @@
 #pragma once
 // A worker's side of pacing (crawl/fetch/pacer.hpp): for each paced job a job_pacer that
-// reports the job's request sends to the supervisor and, before each redirect hop, asks for a
+// reports the job's requests to the supervisor as they are written and, before each redirect hop, asks for a
 // turn and waits for the supervisor's `go`. The desk routes the `go` frames to the waiting hops.
 
 #include "crawl/fetch/pacer.hpp"
@@ -45,6 +45,7 @@ public:
     job_pacer& operator=(const job_pacer&) = delete;
 
     [[nodiscard]] bool sending(const url::target& t) override;
+    void written(const url::target& t) override;
     boost::asio::awaitable<void> turn(const url::target& t) override;
 
 private:

@@ -333,7 +333,7 @@ TEST(RecursiveTest, PolitenessHoldsOnDiscoveredHosts)
         ++hosts_seen;
         EXPECT_LE(c.max_in_flight, 1u) << w.host_name(h) << ": --delay paces one request at a time";
         ASSERT_TRUE(c.min_gap);
-        EXPECT_GE(*c.min_gap, 60ms) << w.host_name(h) << ": --delay 100 (room for a crawl process that waits for a core)";
+        EXPECT_GE(*c.min_gap, 90ms) << w.host_name(h) << ": --delay 100 (reported once written, stamped by the kernel)";
     }
     EXPECT_GT(hosts_seen, 1u) << "hosts found by following links";
 }

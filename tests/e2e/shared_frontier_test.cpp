@@ -167,16 +167,17 @@ std::string close_requests(const web::web_server& server, std::uint32_t h)
 }
 
 /// The politeness every process kept together: no host ever had two requests in flight, and
-/// no two requests to one host arrived much closer than --delay. (The server's stamps are the
-/// kernel's, not its threads' reads; the room left is for a crawl process that waits for a
-/// core between noting a request's send and writing it: five processes share two cores here.)
+/// no two requests to one host arrived closer than --delay. A worker reports a request's time
+/// once it is written and the server's stamps are the kernel's, so a gap is at least the delay;
+/// the tenth left is for the kernel stamping a segment late when its network work is deferred
+/// (five processes share two cores here).
 void expect_polite(const web::web_server& server)
 {
     std::optional<std::chrono::steady_clock::duration> smallest;
     for (std::uint32_t h = 0; h < server.site().hosts(); ++h) {
         const auto c = server.log().host(h);
         EXPECT_LE(c.max_in_flight, 1u) << "host " << h;
-        if (c.min_gap && *c.min_gap < delay * 6 / 10) {
+        if (c.min_gap && *c.min_gap < delay * 9 / 10) {
             ADD_FAILURE() << "host " << h << ": two requests " << std::chrono::duration<double, std::milli>(*c.min_gap).count()
                           << " ms apart:" << close_requests(server, h);
         }

@@ -21,6 +21,7 @@
 #include <charconv>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <ostream>
@@ -118,6 +119,22 @@ struct run_setup {
     options opts;
     std::size_t handler_cap = std::numeric_limits<std::size_t>::max();
     bool capture = false; ///< give the exchange a capture sink
+    std::size_t write_size = 0; ///< most bytes one write takes; 0: all of them
+    bool paced = false;         ///< give the exchange a pacer
+};
+
+/// A pacer that notes, each time it is told the request was written, what the peer had by then.
+class recording_pacer final : public pacer {
+public:
+    explicit recording_pacer(std::function<std::string()> peer_has) : peer_has_(std::move(peer_has)) {}
+    bool sending(const url::target&) override { return true; }
+    void written(const url::target&) override { peer_had.push_back(peer_has_()); }
+    net::awaitable<void> turn(const url::target&) override { co_return; }
+
+    std::vector<std::string> peer_had;
+
+private:
+    std::function<std::string()> peer_has_;
 };
 
 struct exchange_run {
@@ -129,6 +146,7 @@ struct exchange_run {
     std::size_t steps = 0; ///< reads and writes the exchange started on its stream
     std::size_t writes = 0;
     recording_sink sink;
+    std::vector<std::string> peer_had_when_written; ///< at each pacer::written
 };
 
 constexpr std::string_view url_text = "http://example.test/page";
@@ -145,6 +163,10 @@ exchange_run run_exchange(const peer_script& peer, const run_setup& setup)
     if (setup.read_size > 0) {
         client.read_size(setup.read_size);
     }
+    if (setup.write_size > 0) {
+        client.write_size(setup.write_size);
+    }
+    recording_pacer pacing([&server] { return server ? std::string(server->str()) : std::string(); });
     net::write(*server, net::buffer(peer.response));
     if (peer.then == peer_script::end::closes) {
         server->close();
@@ -155,7 +177,8 @@ exchange_run run_exchange(const peer_script& peer, const run_setup& setup)
     const auto target = url::parse_input(url_text).value();
     net::co_spawn(ioc,
                   exchange(client, buffer, setup.reused, target, clock::now() + std::chrono::minutes(1), setup.opts,
-                           run.handler, run.out, setup.capture ? &run.sink : nullptr),
+                           run.handler, run.out, setup.paced ? &pacing : nullptr,
+                           setup.capture ? &run.sink : nullptr),
                   [&](std::exception_ptr e, exchange_result r) {
                       EXPECT_FALSE(e) << "the exchange threw";
                       run.result = std::move(r);
@@ -166,6 +189,7 @@ exchange_run run_exchange(const peer_script& peer, const run_setup& setup)
     run.request = server ? std::string(server->str()) : std::string();
     run.steps = client.nread() + client.nwrite();
     run.writes = client.nwrite();
+    run.peer_had_when_written = pacing.peer_had;
     return run;
 }
 
@@ -618,6 +642,25 @@ TEST(Exchange, RequestCarriesTheConfiguredFields)
     EXPECT_NE(run.request.find("\r\nX-Extra: 1\r\n"), std::string::npos) << run.request;
     EXPECT_EQ(run.request.find("Accept-Encoding"), std::string::npos) << "an empty value removes the field";
     EXPECT_TRUE(run.request.ends_with("\r\n\r\n"));
+}
+
+// --delay counts from when a request was written: the pacer is told once the whole request is
+// with the peer, however many writes it took, and not before.
+TEST(Exchange, APacedRequestIsReportedOnceItIsWritten)
+{
+    for (const std::size_t write_size : {std::size_t{0}, std::size_t{1}}) {
+        run_setup setup;
+        setup.paced = true;
+        setup.write_size = write_size;
+        const auto run = run_exchange({with_length("HTTP/1.1 200 OK\r\n", "hi")}, setup);
+        EXPECT_EQ(run.result.error.cls, error_class::none) << run.result.error.message;
+        ASSERT_EQ(run.peer_had_when_written.size(), 1u) << write_size;
+        EXPECT_TRUE(run.request.ends_with("\r\n\r\n"));
+        EXPECT_EQ(run.peer_had_when_written.front(), run.request) << "told before the request was all out";
+        if (write_size == 1) {
+            EXPECT_EQ(run.writes, run.request.size());
+        }
+    }
 }
 
 } // namespace
