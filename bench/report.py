@@ -41,7 +41,16 @@ def markdown(res):
         if f:
             out.append(f"| curl --compressed --parallel (fetch only) | 1 process | {f['wall_s']:.2f} | "
                        f"{f['pages_per_s']:,.0f} | | {f['cpu_s']:.2f} | {f['cpu_ms_per_page']:.3f} | | | |")
+        ind = c.get("independent")
+        if ind:
+            out.append(f"| {ind['processes']} independent crawl -w 1 (nothing shared) | {ind['processes']} x 1 | "
+                       f"{ind['wall_s']:.2f} | {ind['pages_per_s']:,.0f} | | {ind['cpu_s']:.2f} | "
+                       f"{ind['cpu_ms_per_page']:.3f} | | | |")
         out.append("")
+        if ind:
+            out.append(f"crawl -w {ind['processes']} vs {ind['processes']} independent crawl -w 1, same CPUs, same run: "
+                       f"**{c['crawl_vs_independent']:.2f}x** pages/s (median of per-run ratios; process wall time, "
+                       f"start included, on both sides).")
         if p:
             out.append(f"Single-core crawl vs the Python peer, same CPU, same run: **{c['crawl_vs_peer']:.2f}x** "
                        f"pages/s (median of per-run ratios).")
